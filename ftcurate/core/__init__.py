@@ -1,0 +1,1 @@
+"""Headless core of ftcurate. Never imports Qt (tests/core/test_headless.py proves it)."""

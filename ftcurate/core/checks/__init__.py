@@ -1,0 +1,1 @@
+"""Quality checks. One module per check; all share the contract in `ftcurate.core.checks.base`."""

@@ -1,0 +1,124 @@
+"""Run quality checks over a project and store their flags.
+
+Each check runs on the columnar view and returns flags; the runner replaces that check's flags in one
+transaction, carrying over the state (ignored / resolved) a person gave to a flag found again, so
+re-running checks never undoes review work. A check that raises is recorded as failed and the others
+still run.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+from ftcurate.core.checks.base import SEVERITIES, CheckContext, Flag
+from ftcurate.core.checks.registry import load_checks
+from ftcurate.core.errors import Cancelled, ConfigError
+from ftcurate.core.progress import Progress
+from ftcurate.core.store import Project
+
+
+@dataclass
+class CheckOutcome:
+    name: str
+    ok: bool
+    flags: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def resolve_names(names: list[str] | None) -> list[str]:
+    """Validate `--only` names against the registry (ConfigError lists the known ones)."""
+    checks = load_checks()
+    if not names:
+        return list(checks)
+    unknown = [n for n in names if n not in checks]
+    if unknown:
+        raise ConfigError(f"unknown check {unknown[0]!r}; known checks: {', '.join(checks)}")
+    return list(dict.fromkeys(names))
+
+
+def check_config(project: Project, name: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Defaults, then project settings ("checks" -> {name: {...}}), then `overrides`."""
+    cls = load_checks()[name]
+    cfg = dict(cls.defaults)
+    cfg.update((project.get_setting("checks", {}) or {}).get(name, {}))
+    cfg.update(overrides or {})
+    return cfg
+
+
+def run_checks(project: Project, names: list[str] | None = None,
+               config: dict[str, dict[str, Any]] | None = None,
+               progress: Progress | None = None) -> list[CheckOutcome]:
+    """Run checks (all by default) and store their flags. Config errors are raised before any work."""
+    progress = progress or Progress()
+    checks = load_checks()
+    names = resolve_names(names)
+    config = config or {}
+    instances = {}
+    for n in names:
+        inst = checks[n]()
+        cfg = check_config(project, n, config.get(n))
+        inst.validate_config(cfg)
+        instances[n] = (inst, cfg)
+    frame = project.examples_frame()
+    outcomes: list[CheckOutcome] = []
+    for n, (inst, cfg) in instances.items():
+        progress.set_status(f"Check: {inst.title or n}")
+        t0 = time.perf_counter()
+        try:
+            result = inst.run(CheckContext(frame=frame, project=project, config=cfg), progress)
+        except Cancelled:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one failing check must not take the others down
+            err = f"{exc.__class__.__name__}: {exc}"
+            _record_run(project, n, False, err, {"traceback": traceback.format_exc(limit=5)}, cfg)
+            outcomes.append(CheckOutcome(n, False, error=err, seconds=time.perf_counter() - t0))
+            continue
+        stored = store_flags(project, n, result.flags)
+        _record_run(project, n, True, None, result.summary, cfg)
+        outcomes.append(CheckOutcome(n, True, stored, time.perf_counter() - t0, summary=result.summary))
+    progress.finish()
+    return outcomes
+
+
+def store_flags(project: Project, check: str, flags: list[Flag]) -> int:
+    """Replace `check`'s flags, keeping the state of flags with the same key. Returns the count."""
+    now = time.time()
+    for f in flags:
+        if f.severity not in SEVERITIES:
+            raise ValueError(f"check {check}: invalid severity {f.severity!r}")
+    with project.transaction() as conn:
+        old = {}
+        for row in conn.execute('SELECT example_id, check_name, kind, turn, start, "end", state FROM flags'
+                                " WHERE check_name = ?", (check,)):
+            old[tuple(row[:6])] = row[6]
+        conn.execute("DELETE FROM flags WHERE check_name = ?", (check,))
+        conn.executemany(
+            'INSERT INTO flags (example_id, check_name, turn, start, "end", kind, severity, message, cluster,'
+            " score, data, state, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(int(f.example_id), check, f.turn, f.start, f.end, f.kind, f.severity, f.message, f.cluster,
+              f.score, json.dumps(f.data, ensure_ascii=False, default=str) if f.data is not None else None,
+              old.get((int(f.example_id), check, f.kind, f.turn, f.start, f.end), f.state), now)
+             for f in flags])
+    project._notify("flags", check=check)
+    return len(flags)
+
+
+def _record_run(project: Project, name: str, ok: bool, error: str | None, summary: dict, cfg: dict) -> None:
+    with project.transaction() as conn:
+        conn.execute("INSERT OR REPLACE INTO check_runs VALUES (?, ?, ?, ?, ?, ?)",
+                     (name, time.time(), int(ok), error, json.dumps(summary, default=str),
+                      json.dumps(cfg, default=str)))
+
+
+def check_runs(project: Project) -> dict[str, dict[str, Any]]:
+    """Last run of each check: ran_at, ok, error, summary, config."""
+    out = {}
+    for n, t, ok, err, s, c in project.query("SELECT * FROM check_runs"):
+        out[n] = {"ran_at": t, "ok": bool(ok), "error": err, "summary": json.loads(s), "config": json.loads(c)}
+    return out

@@ -1,0 +1,3 @@
+"""Importer modules whose classes register themselves on import."""
+
+IMPORTER_MODULES = ("ftcurate.core.importers.finetune",)

@@ -1,0 +1,138 @@
+"""Run importers against a project: detection, content-hash de-duplication, one transaction per file.
+
+`import_files` either lands a file whole or not at all: the importer streams examples into an open
+transaction which is rolled back on any error (a malformed row, cancellation, a crash).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ftcurate.core.errors import UserError
+from ftcurate.core.importers.base import KINDS, Detection, Importer, ImportOptions, registered_importers
+from ftcurate.core.progress import Progress
+from ftcurate.core.store import Project
+
+
+def load_importers() -> dict[str, type[Importer]]:
+    """Import every module listed in the importer registry so their classes register."""
+    from ftcurate.core.importers.registry import IMPORTER_MODULES
+
+    for name in IMPORTER_MODULES:
+        importlib.import_module(name)
+    return registered_importers()
+
+
+def file_hash(path: Path) -> tuple[str, int]:
+    h = hashlib.blake2b(digest_size=16)
+    size = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+    return h.hexdigest(), size
+
+
+def _check_readable(path: Path) -> None:
+    if not path.exists():
+        raise UserError("no such file", path=path)
+    if path.is_dir():
+        raise UserError("is a folder, not a file", path=path)
+    if path.stat().st_size == 0:
+        raise UserError("the file is empty", path=path)
+
+
+def detect_file(path: str | Path, options: ImportOptions | None = None) -> tuple[Importer, Detection]:
+    """Pick the importer (and column mapping) for `path`, honouring `options.kind`/`mapping`."""
+    options = options or ImportOptions()
+    path = Path(path)
+    _check_readable(path)
+    if options.kind not in KINDS:
+        raise UserError(f"unknown kind {options.kind!r}; expected one of {', '.join(KINDS)}")
+    best: tuple[float, Importer, Detection] | None = None
+    reasons: list[str] = []
+    for cls in load_importers().values():
+        if options.kind != "auto" and cls.kind != options.kind:
+            continue
+        imp = cls()
+        try:
+            det = imp.detect(path, options)
+        except UserError as exc:
+            reasons.append(str(exc))
+            continue
+        if det is not None and (best is None or det.score > best[0]):
+            best = (det.score, imp, det)
+    if best is None:
+        if reasons:
+            raise UserError(reasons[0].split(": ", 1)[-1] if str(path) in reasons[0] else reasons[0],
+                            path=path)
+        what = "" if options.kind == "auto" else f" as {options.kind}"
+        raise UserError(f"cannot read this file{what}: no importer recognises its format or columns "
+                        f"(try --kind and --map FIELD=COLUMN)", path=path)
+    return best[1], best[2]
+
+
+@dataclass
+class ImportReport:
+    path: str
+    source_id: int | None
+    examples: int
+    importer: str
+    kind: str
+    summary: str
+    skipped: bool = False
+    replaced: bool = False
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def import_file(project: Project, path: str | Path, options: ImportOptions | None = None,
+                progress: Progress | None = None, on_duplicate: str = "skip") -> ImportReport:
+    """Import one file in one transaction. `on_duplicate`: "skip" or "replace" a file already imported
+    with the same content hash (replace deletes that source's examples and flags first)."""
+    options = options or ImportOptions()
+    progress = progress or Progress()
+    path = Path(path)
+    importer, det = detect_file(path, options)
+    digest, size = file_hash(path)
+    prior = project.query("SELECT id FROM sources WHERE content_hash = ?", (digest,))
+    if prior and on_duplicate == "skip":
+        return ImportReport(str(path), prior[0][0], 0, det.importer, det.kind,
+                            "already imported (same content); skipped", skipped=True)
+    if on_duplicate not in ("skip", "replace"):
+        raise UserError(f"on_duplicate must be skip or replace, not {on_duplicate!r}")
+    progress.set_status(f"Importing {path.name}")
+    with project.transaction() as conn:
+        for (sid,) in prior:
+            conn.execute("DELETE FROM flags WHERE example_id IN (SELECT id FROM examples WHERE source_id=?)",
+                         (sid,))
+            conn.execute("DELETE FROM examples WHERE source_id = ?", (sid,))
+            conn.execute("DELETE FROM sources WHERE id = ?", (sid,))
+        sid = project.add_source(conn, name=path.name, path=str(path.resolve()), content_hash=digest,
+                                 size=size, importer=det.importer, kind=det.kind, options=options.to_json(),
+                                 detection=asdict(det))
+        n = project.insert_examples(conn, _cancellable(importer.read(path, options, det, progress), progress),
+                                    sid)
+        if n == 0:
+            raise UserError("no examples found in this file", path=path)
+        conn.execute("UPDATE sources SET n_examples = ? WHERE id = ?", (n, sid))
+    progress.finish()
+    project._notify("examples_added", count=n)
+    return ImportReport(str(path), sid, n, det.importer, det.kind, det.summary, replaced=bool(prior))
+
+
+def _cancellable(it, progress: Progress):
+    for i, ex in enumerate(it):
+        if i % 1000 == 0:
+            progress.check_cancelled()
+        yield ex
+
+
+def import_files(project: Project, paths: list[str | Path], options: ImportOptions | None = None,
+                 progress: Progress | None = None, on_duplicate: str = "skip") -> list[ImportReport]:
+    """Import several files; each lands whole or not at all. Stops at the first failing file."""
+    return [import_file(project, p, options, progress, on_duplicate) for p in paths]

@@ -1,0 +1,66 @@
+"""Columnar (polars) views of a project for analysis, checks and the GUI table.
+
+`examples_frame` reads the denormalised `examples` columns straight from SQLite: `input`/`output`
+are stored beside the JSON messages precisely so this view never parses JSON. Rows are fetched in
+blocks and turned into Arrow columns (see benchmarks/bench_store.py for how the loaders compare).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+if TYPE_CHECKING:
+    from ftcurate.core.store import Project
+
+COLUMNS: dict[str, pl.DataType] = {
+    "id": pl.Int64, "source_id": pl.Int64, "source": pl.Utf8, "label": pl.Utf8, "status": pl.Utf8,
+    "input": pl.Utf8, "output": pl.Utf8, "messages": pl.Utf8, "n_turns": pl.Int32,
+    "conversation": pl.Utf8, "row": pl.Int64, "line": pl.Int64, "content_hash": pl.Utf8,
+    "metadata": pl.Utf8, "updated_at": pl.Float64,
+}
+
+_SQL_EXPR = {"source": "s.name", "row": 'e."row"'}
+
+FLAG_COLUMNS: dict[str, pl.DataType] = {
+    "id": pl.Int64, "example_id": pl.Int64, "check": pl.Utf8, "turn": pl.Int64, "start": pl.Int64,
+    "end": pl.Int64, "kind": pl.Utf8, "severity": pl.Utf8, "message": pl.Utf8, "cluster": pl.Int64,
+    "score": pl.Float64, "data": pl.Utf8, "state": pl.Utf8,
+}
+
+
+def _read(project: Project, sql: str, schema: dict[str, pl.DataType], block: int = 100_000) -> pl.DataFrame:
+    names = list(schema)
+    parts: list[pl.DataFrame] = []
+    with project._lock:
+        cur = project.conn.execute(sql)
+        while True:
+            rows = cur.fetchmany(block)
+            if not rows:
+                break
+            cols = list(zip(*rows, strict=True))
+            parts.append(pl.DataFrame({n: pl.Series(n, c, dtype=schema[n], strict=False)
+                                       for n, c in zip(names, cols, strict=True)}))
+    if not parts:
+        return pl.DataFrame(schema=schema)
+    return pl.concat(parts, rechunk=True) if len(parts) > 1 else parts[0]
+
+
+def examples_frame(project: Project, columns: list[str] | None = None) -> pl.DataFrame:
+    """All examples ordered by id, with the requested subset of `COLUMNS` (default: all)."""
+    cols = columns or list(COLUMNS)
+    unknown = [c for c in cols if c not in COLUMNS]
+    if unknown:
+        raise ValueError(f"unknown columns {unknown}")
+    exprs = ", ".join(_SQL_EXPR.get(c, f"e.{c}") for c in cols)
+    join = " LEFT JOIN sources s ON s.id = e.source_id" if "source" in cols else ""
+    sql = f"SELECT {exprs} FROM examples e{join} ORDER BY e.id"
+    return _read(project, sql, {c: COLUMNS[c] for c in cols})
+
+
+def flags_frame(project: Project) -> pl.DataFrame:
+    """All flags, ordered by example then id."""
+    sql = ('SELECT id, example_id, check_name, turn, start, "end", kind, severity, message, cluster, score,'
+           " data, state FROM flags ORDER BY example_id, id")
+    return _read(project, sql, FLAG_COLUMNS)
