@@ -25,6 +25,8 @@ CLIPART_MODULES = (
     "ftcurate.cliparts.train",
     "ftcurate.cliparts.report",
     "ftcurate.cliparts.review",
+    "ftcurate.cliparts.redact",
+    "ftcurate.cliparts.demo",
 )
 
 

@@ -2,8 +2,9 @@
 
 Three steps, each a pure function over plain Python data so it can be tested without a project:
 
-1. `group_examples`: union-find over two relations, "in one duplicate / paraphrase / conflict cluster"
-   and "cut from one conversation of one source file". Every connected component is a group; a group
+1. `group_examples`: union-find over the relations "in one duplicate / paraphrase / conflict cluster"
+   (open or resolved flags), "cut from one conversation of one source file" and "the very same
+   messages" (so copies stay together even before the duplicate checks have run). Every connected component is a group; a group
    never straddles two splits, so no copy or paraphrase of a test example is trained on.
 2. `label_quotas`: how many examples of each label each split should get: every quota is the floor or
    the ceiling of its exact share, and the quotas add up to the split sizes (largest remainder).
@@ -287,7 +288,7 @@ def plan_split(frame: pl.DataFrame, flags: pl.DataFrame | None, *, seed: int = 0
         if capped:
             excluded["over label cap"] = sum(capped.values())
 
-    groups = group_examples(ids, [_conversation_pairs(frame), _cluster_pairs(flags)])
+    groups = group_examples(ids, [_conversation_pairs(frame), _cluster_pairs(flags), _copy_pairs(frame)])
     targets = split_targets(len(ids), test_fraction=test_fraction, val_fraction=val_fraction,
                             test_count=test_count, val_count=val_count)
     quotas = label_quotas(Counter(labels.values()), targets, rng)
@@ -315,6 +316,13 @@ def _cluster_pairs(flags: pl.DataFrame | None) -> Iterable[tuple[int, Hashable]]
     sub = flags.filter(pl.col("check").is_in(CLUSTER_CHECKS) & pl.col("state").is_in(CLUSTER_STATES)
                        & pl.col("cluster").is_not_null())
     return ((e, (ch, cl)) for e, ch, cl in sub.select("example_id", "check", "cluster").iter_rows())
+
+
+def _copy_pairs(frame: pl.DataFrame) -> Iterable[tuple[int, Hashable]]:
+    # Exact copies stay together even when the duplicate checks have not been run.
+    if "content_hash" not in frame.columns:
+        return []
+    return frame.select("id", "content_hash").iter_rows()
 
 
 def _label_key(label: Label) -> tuple[int, str]:

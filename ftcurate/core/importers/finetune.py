@@ -43,6 +43,8 @@ class PairsJsonlImporter(Importer):
         if "input" in obj and "output" in obj:
             return Detection(self.name, self.kind, 0.9, "fine-tuning JSONL, input/output pairs",
                              {"input": "input", "output": "output"}, label_col)
+        if options.kind == "pairs":  # the user said so: read it and report the first bad line
+            return Detection(self.name, self.kind, 0.1, "fine-tuning JSONL", {}, label_col)
         return None
 
     def read(self, path: Path, options: ImportOptions, detection: Detection,

@@ -1,0 +1,80 @@
+"""Text normalisation shared by every duplicate check, and the exact-duplicate grouping.
+
+Two texts are exact duplicates when they are equal after `normalize_series`: Unicode NFKC, lower
+case, punctuation removed (so "Reset it!" == "reset it"), runs of whitespace collapsed, ends trimmed.
+Symbols ($, %, +) and digits are kept: "$5" and "5" are different answers. The same normalised text
+feeds MinHash shingling, so the near-duplicate check never sees case or punctuation differences.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import numpy as np
+import polars as pl
+
+from ftcurate.core.records import messages_to_pair
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+FIELDS = ("input", "output", "pair")
+# Joins the two halves of a pair; survives normalisation (not punctuation, not whitespace).
+PAIR_SEPARATOR = " \u241e "
+
+
+def normalize_series(texts: pl.Series) -> pl.Series:
+    """Normalise a column of texts (nulls become ""). Vectorised; ~0.3 s per million short texts."""
+    return (texts.fill_null("").str.normalize("NFKC").str.to_lowercase()
+            .str.replace_all(r"\p{P}+", "").str.replace_all(r"\s+", " ").str.strip_chars())
+
+
+def normalize_text(text: str) -> str:
+    """Normalise one text exactly as `normalize_series` does."""
+    return normalize_series(pl.Series([text], dtype=pl.Utf8))[0]
+
+
+def field_texts(frame: pl.DataFrame, field: str) -> pl.Series:
+    """Raw text of `field` ("input", "output" or "pair") for every row of an examples frame.
+
+    A pair is the input and output joined; for multi-turn chats (more than one user or assistant
+    turn) it is every user/assistant turn in order, so two chats that only share their last
+    exchange are not called duplicates.
+    """
+    if field in ("input", "output"):
+        return frame[field].fill_null("")
+    if field != "pair":
+        raise ValueError(f"unknown field {field!r}")
+    pair = pl.concat_str([frame["input"].fill_null(""), pl.lit(PAIR_SEPARATOR),
+                          frame["output"].fill_null("")]).alias("pair")
+    if "messages" not in frame.columns or "n_turns" not in frame.columns:
+        return pair
+    long_rows = np.flatnonzero((frame["n_turns"].fill_null(0) > 2).to_numpy())
+    if len(long_rows) == 0:
+        return pair
+    values = pair.to_list()
+    msgs = frame["messages"]
+    for r in long_rows:
+        turns = [m for m in json.loads(msgs[int(r)]) if m.get("role") in ("user", "assistant")]
+        if len(turns) > 2:
+            values[int(r)] = PAIR_SEPARATOR.join(m.get("content", "") for m in turns)
+        else:  # e.g. a system prompt plus one exchange: the plain pair is right
+            inp, out = messages_to_pair(turns)
+            values[int(r)] = inp + PAIR_SEPARATOR + out
+    return pl.Series("pair", values, dtype=pl.Utf8)
+
+
+def exact_groups(normalized: pl.Series | Sequence[str]) -> np.ndarray:
+    """Group equal normalised texts.
+
+    Returns an int64 array of group labels, one per text: rows with the same non-empty text share
+    the label of the first such row (its position); empty texts and unique texts get -1.
+    """
+    s = pl.Series("t", normalized, dtype=pl.Utf8) if not isinstance(normalized, pl.Series) else normalized
+    df = pl.DataFrame({"t": s.fill_null("")}).with_row_index("pos")
+    first = df.group_by("t").agg(pl.col("pos").min().alias("first"), pl.len().alias("n"))
+    joined = df.join(first, on="t", how="left").sort("pos")
+    labels = joined["first"].cast(pl.Int64).to_numpy().copy()
+    labels[(joined["n"].to_numpy() < 2) | (joined["t"].str.len_chars().to_numpy() == 0)] = -1
+    return labels

@@ -1,0 +1,173 @@
+"""Per-record rules: what OpenAI fine-tuning, Axolotl and LLaMA-Factory accept.
+
+Each rule function takes one parsed record and yields `(tool, severity, message)`. Severity "error"
+means the tool rejects the file or silently drops the example; "warning" means it loads but will not
+train well. The rules follow the tools' documented formats:
+
+- OpenAI chat fine-tuning: `messages` is a non-empty list; every message has a known role and
+  non-empty text content and no unknown keys; there is an assistant message and the last message is
+  the assistant's answer.
+- Axolotl `chat_template`: the messages field is a list whose items have the mapped role/content
+  properties with roles it can map; something to train on (an assistant turn). Axolotl `alpaca`:
+  string `instruction` and `output`, optional string `input`.
+- LLaMA-Factory `sharegpt`: an optional leading system turn, then user/assistant turns strictly
+  alternating and starting with the user, an even number of them (otherwise the example is dropped
+  with "Invalid role tag" / "Invalid message count"). `alpaca`: string prompt and response columns,
+  `history` a list of [prompt, response] string pairs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+OPENAI_ROLES = {"system", "developer", "user", "assistant", "tool", "function"}
+OPENAI_MESSAGE_KEYS = {"role", "content", "name", "weight", "tool_calls", "function_call", "tool_call_id",
+                       "refusal"}
+OPENAI_TOP_KEYS = {"messages", "tools", "functions", "parallel_tool_calls"}
+
+Finding = tuple[str, str, str]  # (tool, severity, message)
+
+
+def record_kind(rec: Any) -> str | None:
+    """Which export format a record looks like: chat, sharegpt, alpaca, prompt-completion, or None."""
+    if not isinstance(rec, dict):
+        return None
+    if "messages" in rec:
+        return "chat"
+    if "conversations" in rec:
+        return "sharegpt"
+    if "instruction" in rec and "output" in rec:
+        return "alpaca"
+    if "prompt" in rec and "completion" in rec:
+        return "prompt-completion"
+    return None
+
+
+def _messages(rec: dict, field: str, role_key: str, content_key: str) -> tuple[list | None, str | None]:
+    msgs = rec.get(field)
+    if not isinstance(msgs, list) or not msgs:
+        return None, f'"{field}" must be a non-empty list'
+    for i, m in enumerate(msgs):
+        if not isinstance(m, dict):
+            return None, f"message {i + 1} is not an object"
+        if not isinstance(m.get(role_key), str):
+            return None, f'message {i + 1} has no "{role_key}"'
+        if not isinstance(m.get(content_key), str):
+            return None, f'message {i + 1} has no text "{content_key}"'
+    return msgs, None
+
+
+def check_openai(rec: dict) -> Iterator[Finding]:
+    msgs, problem = _messages(rec, "messages", "role", "content")
+    if problem:
+        yield "openai", "error", problem
+        return
+    extra = sorted(set(rec) - OPENAI_TOP_KEYS)
+    if extra:
+        yield "openai", "warning", f"unexpected top-level key(s) {', '.join(extra)}"
+    for i, m in enumerate(msgs, start=1):
+        if m["role"] not in OPENAI_ROLES:
+            yield "openai", "error", f"message {i} has unknown role {m['role']!r}"
+        bad = sorted(set(m) - OPENAI_MESSAGE_KEYS)
+        if bad:
+            yield "openai", "error", f"message {i} has unrecognised key(s) {', '.join(bad)}"
+        if not m["content"].strip() and not m.get("tool_calls"):
+            yield "openai", "error", f"message {i} ({m['role']}) has empty content"
+        if "weight" in m and m["weight"] not in (0, 1):
+            yield "openai", "error", f"message {i} has weight {m['weight']!r}; it must be 0 or 1"
+    if not any(m["role"] == "assistant" for m in msgs):
+        yield "openai", "error", "no assistant message to learn from"
+    elif msgs[-1]["role"] != "assistant":
+        yield "openai", "error", f"the last message is {msgs[-1]['role']!r}; it must be the assistant's answer"
+
+
+def check_axolotl_chat(rec: dict, field: str = "messages", role_key: str = "role",
+                       content_key: str = "content", roles: dict[str, str] | None = None) -> Iterator[Finding]:
+    roles = roles or {"system": "system", "user": "user", "assistant": "assistant"}
+    msgs, problem = _messages(rec, field, role_key, content_key)
+    if problem:
+        yield "axolotl", "error", problem
+        return
+    unknown = sorted({m[role_key] for m in msgs} - set(roles))
+    if unknown:
+        yield "axolotl", "error", f"role(s) {', '.join(map(repr, unknown))} not in the chat_template role mapping"
+    if not any(roles.get(m[role_key]) == "assistant" for m in msgs):
+        yield "axolotl", "warning", "no assistant turn: nothing to train on (roles_to_train: assistant)"
+
+
+def check_llamafactory_chat(rec: dict, field: str = "messages", role_key: str = "role",
+                            content_key: str = "content", user: str = "user", assistant: str = "assistant",
+                            system: str = "system") -> Iterator[Finding]:
+    msgs, problem = _messages(rec, field, role_key, content_key)
+    if problem:
+        yield "llamafactory", "error", problem
+        return
+    turns = msgs[1:] if msgs[0][role_key] == system else msgs
+    for i, m in enumerate(turns):
+        want = user if i % 2 == 0 else assistant
+        if m[role_key] != want:
+            yield ("llamafactory", "error",
+                   f"turn {i + 1 + (len(msgs) - len(turns))} is {m[role_key]!r} where {want!r} was expected: "
+                   "turns must alternate user/assistant starting with the user (LLaMA-Factory drops it)")
+            return
+    if len(turns) % 2:
+        yield "llamafactory", "error", "odd number of user/assistant turns (LLaMA-Factory drops it)"
+    if any(not m[content_key].strip() for m in turns):
+        yield "llamafactory", "warning", "a turn has empty content"
+
+
+def check_alpaca(rec: dict) -> Iterator[Finding]:
+    for key in ("instruction", "output"):
+        if not isinstance(rec.get(key), str):
+            yield "axolotl", "error", f'"{key}" must be a string'
+            yield "llamafactory", "error", f'"{key}" must be a string'
+            return
+    if "input" in rec and not isinstance(rec["input"], str):
+        yield "axolotl", "error", '"input" must be a string'
+    if not rec["instruction"].strip() and not str(rec.get("input") or "").strip():
+        yield "llamafactory", "warning", "empty instruction and input"
+    if not rec["output"].strip():
+        yield "axolotl", "warning", "empty output: nothing to train on"
+    if "system" in rec and not isinstance(rec["system"], str):
+        yield "llamafactory", "error", '"system" must be a string'
+    hist = rec.get("history")
+    if hist is not None:
+        ok = isinstance(hist, list) and all(
+            isinstance(h, list) and len(h) == 2 and all(isinstance(x, str) for x in h) for h in hist)
+        if not ok:
+            yield "llamafactory", "error", '"history" must be a list of [prompt, response] string pairs'
+
+
+def check_prompt_completion(rec: dict) -> Iterator[Finding]:
+    for key in ("prompt", "completion"):
+        if not isinstance(rec.get(key), str):
+            yield "llamafactory", "error", f'"{key}" must be a string'
+            yield "axolotl", "error", f'"{key}" must be a string'
+            return
+    if not rec["completion"].strip():
+        yield "axolotl", "warning", "empty completion: nothing to train on"
+    if not rec["prompt"].strip():
+        yield "llamafactory", "warning", "empty prompt"
+
+
+SHAREGPT_ROLES = {"human": "user", "gpt": "assistant", "system": "system"}
+
+
+def check_record(rec: Any, kind: str, parquet: bool = False) -> Iterator[Finding]:
+    """All rules for a record of `kind` (see `record_kind`). Parquet files skip the OpenAI rules."""
+    if not isinstance(rec, dict):
+        yield "json", "error", "not a JSON object"
+        return
+    if kind == "chat":
+        if not parquet:
+            yield from check_openai(rec)
+        yield from check_axolotl_chat(rec)
+        yield from check_llamafactory_chat(rec)
+    elif kind == "sharegpt":
+        yield from check_axolotl_chat(rec, "conversations", "from", "value", SHAREGPT_ROLES)
+        yield from check_llamafactory_chat(rec, "conversations", "from", "value", "human", "gpt", "system")
+    elif kind == "alpaca":
+        yield from check_alpaca(rec)
+    elif kind == "prompt-completion":
+        yield from check_prompt_completion(rec)

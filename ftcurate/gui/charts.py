@@ -1,0 +1,514 @@
+"""Light chart widgets drawn with QPainter: bars, a scatter map and histograms.
+
+They only draw what they are given (no statistics beyond binning for display) and report hover and
+clicks: `BarChartView.barClicked(label)`, `ScatterChartView.pointClicked(example_id)`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+
+BACKGROUND = QColor("#ffffff")
+GRID = QColor("#e8eaed")
+AXIS = QColor("#9aa0a6")
+TEXT = QColor("#5f6368")
+TITLE = QColor("#202124")
+ACCENT = QColor("#4c78a8")
+UNDER = QColor("#e45756")
+OVER = QColor("#f58518")
+REFERENCE = QColor("#3c4043")
+SERIES = [QColor(c) for c in ("#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2",
+                              "#9d755d", "#eeca3b")]
+
+
+def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
+    """Round tick values covering [lo, hi] with about `n` steps of 1, 2 or 5 x 10^k."""
+    if not math.isfinite(lo) or not math.isfinite(hi):
+        return [0.0]
+    if hi <= lo:
+        hi = lo + 1.0
+    raw = (hi - lo) / max(1, n)
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    start = math.floor(lo / step) * step
+    ticks = []
+    v = start
+    while v <= hi + step * 0.5 and len(ticks) < 50:
+        ticks.append(round(v, 10))
+        v += step
+    return ticks
+
+
+def format_number(v: float) -> str:
+    """Short tick text: 1200 -> 1.2k, 0.25 -> 0.25."""
+    a = abs(v)
+    if a >= 1e6:
+        return f"{v / 1e6:.3g}M"
+    if a >= 1e4:
+        return f"{v / 1e3:.3g}k"
+    if float(v).is_integer():
+        return f"{int(v)}"
+    return f"{v:.3g}"
+
+
+class ChartView(QWidget):
+    """Base: white card, title, empty-state text, hover tooltips."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMouseTracking(True)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.title = ""
+        self.empty_text = "No data"
+        self._hover: int | None = None
+
+    def sizeHint(self) -> QSize:
+        return QSize(420, 260)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(200, 140)
+
+    def _fonts(self) -> tuple[QFont, QFont]:
+        small = QFont(self.font())
+        small.setPointSizeF(max(7.0, self.font().pointSizeF() * 0.85))
+        title = QFont(self.font())
+        title.setBold(True)
+        return small, title
+
+    def _begin(self, painter: QPainter) -> QRectF:
+        """Fill the background, draw the title; return the rectangle left for the plot."""
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(self.rect(), BACKGROUND)
+        rect = QRectF(self.rect()).adjusted(10, 8, -12, -8)
+        if self.title:
+            _, title = self._fonts()
+            painter.setFont(title)
+            painter.setPen(TITLE)
+            h = QFontMetrics(title).height()
+            painter.drawText(QRectF(rect.left(), rect.top(), rect.width(), h),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.title)
+            rect.setTop(rect.top() + h + 6)
+        return rect
+
+    def _empty(self, painter: QPainter, rect: QRectF) -> None:
+        painter.setPen(TEXT)
+        painter.setFont(self._fonts()[0])
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self.empty_text)
+
+    def _tip(self, event, text: str) -> None:
+        QToolTip.showText(event.globalPosition().toPoint(), text, self)
+
+    def _set_hover(self, index: int | None) -> None:
+        if index != self._hover:
+            self._hover = index
+            self.update()
+
+    def leaveEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        self._set_hover(None)
+        QToolTip.hideText()
+        super().leaveEvent(event)
+
+
+def _draw_value_axis(painter: QPainter, plot: QRectF, ticks: list[float], lo: float, hi: float,
+                     horizontal: bool, font: QFont) -> None:
+    """Grid lines and tick labels for the value axis (x when `horizontal`, else y)."""
+    painter.setFont(font)
+    fm = QFontMetrics(font)
+    for t in ticks:
+        frac = (t - lo) / (hi - lo) if hi > lo else 0.0
+        if horizontal:
+            x = plot.left() + frac * plot.width()
+            painter.setPen(QPen(GRID, 1))
+            painter.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()))
+            painter.setPen(TEXT)
+            s = format_number(t)
+            painter.drawText(QPointF(x - fm.horizontalAdvance(s) / 2, plot.bottom() + fm.ascent() + 4), s)
+        else:
+            y = plot.bottom() - frac * plot.height()
+            painter.setPen(QPen(GRID, 1))
+            painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
+            painter.setPen(TEXT)
+            s = format_number(t)
+            painter.drawText(QPointF(plot.left() - fm.horizontalAdvance(s) - 6, y + fm.ascent() / 2 - 1), s)
+
+
+def _legend(painter: QPainter, rect: QRectF, items: list[tuple[str, QColor, str]], font: QFont) -> float:
+    """Draw legend swatches right-aligned on the first line of `rect`; returns the height used.
+    Each item is (text, colour, shape) with shape "box", "line" or "dot"."""
+    if not items:
+        return 0.0
+    painter.setFont(font)
+    fm = QFontMetrics(font)
+    widths = [fm.horizontalAdvance(t) + 22 for t, _, _ in items]
+    x = rect.right() - sum(widths)
+    y = rect.top() + fm.height() / 2
+    for (text, color, shape), w in zip(items, widths, strict=True):
+        if shape == "line":
+            painter.setPen(QPen(color, 1.5, Qt.PenStyle.DashLine))
+            painter.drawLine(QPointF(x, y), QPointF(x + 12, y))
+        elif shape == "dot":
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(color)
+            painter.drawEllipse(QPointF(x + 6, y), 4, 4)
+        else:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(color)
+            painter.drawRoundedRect(QRectF(x, y - 5, 12, 10), 2, 2)
+        painter.setPen(TEXT)
+        painter.drawText(QPointF(x + 16, y + fm.ascent() / 2 - 1), text)
+        x += w
+    return fm.height() + 6
+
+
+class BarChartView(ChartView):
+    """Horizontal bars, one per label, largest first as given; optional marks and a reference line.
+
+    `set_data(bars, marks={label: "under"|"over"}, reference=median)`; the widget asks for the height
+    its bars need, so put it in a QScrollArea when there can be hundreds of labels.
+    """
+
+    barClicked = Signal(str)
+
+    BAR_HEIGHT = 18
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._bars: list[tuple[str, float]] = []
+        self._marks: dict[str, str] = {}
+        self._reference: float | None = None
+        self._reference_text = "median"
+        self._value_name = "examples"
+        self._colors: dict[str, QColor] = {}
+        self._rows: list[QRectF] = []
+
+    def set_data(self, bars: Sequence[tuple[str, float]], marks: dict[str, str] | None = None,
+                 reference: float | None = None, reference_text: str = "median",
+                 value_name: str = "examples", colors: dict[str, QColor | str] | None = None) -> None:
+        self._bars = [(str(k), float(v)) for k, v in bars]
+        self._marks = dict(marks or {})
+        self._reference = reference
+        self._reference_text = reference_text
+        self._value_name = value_name
+        self._colors = {k: QColor(v) for k, v in (colors or {}).items()}
+        self._hover = None
+        self.updateGeometry()
+        self.update()
+
+    def bars(self) -> list[tuple[str, float]]:
+        return list(self._bars)
+
+    def sizeHint(self) -> QSize:
+        extra = 80 if self.title else 56
+        return QSize(420, max(160, extra + len(self._bars) * (self.BAR_HEIGHT + 4)))
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(240, min(self.sizeHint().height(), 900))
+
+    def _color(self, label: str) -> QColor:
+        if label in self._colors:
+            return self._colors[label]
+        return {"under": UNDER, "over": OVER}.get(self._marks.get(label, ""), ACCENT)
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        painter = QPainter(self)
+        rect = self._begin(painter)
+        small, _ = self._fonts()
+        if not self._bars:
+            self._empty(painter, rect)
+            return
+        legend = []
+        if any(m == "under" for m in self._marks.values()):
+            legend.append(("under-represented", UNDER, "box"))
+        if any(m == "over" for m in self._marks.values()):
+            legend.append(("over-represented", OVER, "box"))
+        if self._reference is not None:
+            legend.append((f"{self._reference_text} {format_number(self._reference)}", REFERENCE, "line"))
+        rect.setTop(rect.top() + _legend(painter, rect, legend, small))
+        fm = QFontMetrics(small)
+        label_w = min(rect.width() * 0.4, max(fm.horizontalAdvance(k) for k, _ in self._bars) + 10)
+        hi = max([v for _, v in self._bars] + [self._reference or 0.0, 1.0])
+        ticks = nice_ticks(0.0, hi)
+        hi = ticks[-1]
+        plot = QRectF(rect.left() + label_w, rect.top(), rect.width() - label_w - 36,
+                      rect.height() - fm.height() - 6)
+        _draw_value_axis(painter, plot, ticks, 0.0, hi, True, small)
+        step = plot.height() / len(self._bars)
+        bar_h = max(2.0, min(self.BAR_HEIGHT, step * 0.75))
+        self._rows = []
+        painter.setFont(small)
+        for i, (label, value) in enumerate(self._bars):
+            y = plot.top() + i * step + (step - bar_h) / 2
+            self._rows.append(QRectF(rect.left(), plot.top() + i * step, rect.width(), step))
+            color = QColor(self._color(label))
+            if self._hover is not None and self._hover != i:
+                color.setAlpha(150)
+            w = value / hi * plot.width() if hi else 0.0
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(color)
+            painter.drawRoundedRect(QRectF(plot.left(), y, max(w, 1.0), bar_h), 2, 2)
+            if step >= fm.height() * 0.9:
+                painter.setPen(TITLE if self._hover == i else TEXT)
+                text = fm.elidedText(label, Qt.TextElideMode.ElideMiddle, int(label_w - 8))
+                painter.drawText(QRectF(rect.left(), y, label_w - 8, bar_h),
+                                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)
+                painter.setPen(TEXT)
+                painter.drawText(QPointF(plot.left() + w + 4, y + bar_h / 2 + fm.ascent() / 2 - 1),
+                                 format_number(value))
+        painter.setPen(QPen(AXIS, 1))
+        painter.drawLine(QPointF(plot.left(), plot.top()), QPointF(plot.left(), plot.bottom()))
+        if self._reference is not None and hi:
+            x = plot.left() + self._reference / hi * plot.width()
+            painter.setPen(QPen(REFERENCE, 1.5, Qt.PenStyle.DashLine))
+            painter.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()))
+
+    def _row_at(self, pos: QPointF) -> int | None:
+        for i, r in enumerate(self._rows):
+            if r.contains(pos):
+                return i
+        return None
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        i = self._row_at(event.position())
+        self._set_hover(i)
+        if i is None:
+            QToolTip.hideText()
+            return
+        label, value = self._bars[i]
+        mark = {"under": " — under-represented", "over": " — over-represented"}.get(self._marks.get(label, ""), "")
+        self._tip(event, f"<b>{label}</b><br>{format_number(value)} {self._value_name}{mark}")
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        i = self._row_at(event.position())
+        if i is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.barClicked.emit(self._bars[i][0])
+
+
+class ScatterChartView(ChartView):
+    """Points with tooltips, coloured by group; clicking a point emits `pointClicked(example_id)`."""
+
+    pointClicked = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._xy = np.zeros((0, 2))
+        self._ids = np.zeros(0, dtype=np.int64)
+        self._groups: list[str] = []
+        self._group_of = np.zeros(0, dtype=np.int32)
+        self._tips: list[str] = []
+        self._axis = ("", "")
+        self._screen = np.zeros((0, 2))
+        self._cache: QPixmap | None = None
+        self.radius = 3.5
+
+    def set_points(self, x: Sequence[float], y: Sequence[float], ids: Sequence[int],
+                   groups: Sequence[str] | None = None, tooltips: Sequence[str] | None = None,
+                   x_label: str = "", y_label: str = "") -> None:
+        """Points (x[i], y[i]) for example ids[i]; `groups` picks colours (first group drawn first)."""
+        self._xy = np.column_stack([np.asarray(x, float), np.asarray(y, float)]) if len(x) else np.zeros((0, 2))
+        self._ids = np.asarray(ids, dtype=np.int64)
+        names = list(groups) if groups is not None else [""] * len(self._ids)
+        self._groups = list(dict.fromkeys(names))
+        index = {g: i for i, g in enumerate(self._groups)}
+        self._group_of = np.array([index[g] for g in names], dtype=np.int32)
+        self._tips = list(tooltips) if tooltips is not None else [f"example {i}" for i in self._ids]
+        self._axis = (x_label, y_label)
+        self._hover = None
+        self._cache = None
+        self.update()
+
+    def point_count(self) -> int:
+        return len(self._ids)
+
+    def point_position(self, index: int) -> QPointF:
+        """Widget coordinates of point `index` as last drawn (for tests and keyboard use)."""
+        x, y = self._screen[index]
+        return QPointF(float(x), float(y))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        self._cache = None
+        super().resizeEvent(event)
+
+    def _layout(self, rect: QRectF, fm: QFontMetrics) -> tuple[QRectF, tuple[float, float, float, float]]:
+        lo, hi = (self._xy.min(axis=0), self._xy.max(axis=0)) if len(self._xy) else (np.zeros(2), np.ones(2))
+        pad = np.where(hi > lo, (hi - lo) * 0.05, 0.5)
+        lo, hi = lo - pad, hi + pad
+        plot = QRectF(rect.left() + 40, rect.top() + 4, rect.width() - 48, rect.height() - 2 * fm.height() - 14)
+        return plot, (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]))
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        if self._cache is None or self._cache.size() != self.size() * self.devicePixelRatioF():
+            self._cache = self._render()
+        painter = QPainter(self)
+        painter.drawPixmap(0, 0, self._cache)
+        if self._hover is not None and self._hover < len(self._screen):
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            g = int(self._group_of[self._hover])
+            painter.setPen(QPen(TITLE, 1.5))
+            painter.setBrush(SERIES[g % len(SERIES)])
+            painter.drawEllipse(self.point_position(self._hover), self.radius + 2.5, self.radius + 2.5)
+
+    def _render(self) -> QPixmap:
+        ratio = self.devicePixelRatioF()
+        pix = QPixmap(self.size() * ratio)
+        pix.setDevicePixelRatio(ratio)
+        painter = QPainter(pix)
+        rect = self._begin(painter)
+        small, _ = self._fonts()
+        fm = QFontMetrics(small)
+        if not len(self._ids):
+            self._screen = np.zeros((0, 2))
+            self._empty(painter, rect)
+            painter.end()
+            return pix
+        if len(self._groups) > 1 or self._groups[0]:
+            items = [(g or "other", SERIES[i % len(SERIES)], "dot") for i, g in enumerate(self._groups)]
+            rect.setTop(rect.top() + _legend(painter, rect, items, small))
+        plot, (x0, x1, y0, y1) = self._layout(rect, fm)
+        xt, yt = nice_ticks(x0, x1), nice_ticks(y0, y1)
+        xt = [t for t in xt if x0 <= t <= x1]
+        yt = [t for t in yt if y0 <= t <= y1]
+        _draw_value_axis(painter, plot, xt, x0, x1, True, small)
+        _draw_value_axis(painter, plot, yt, y0, y1, False, small)
+        painter.setPen(QPen(AXIS, 1))
+        painter.drawRect(plot)
+        painter.setPen(TEXT)
+        painter.drawText(QRectF(plot.left(), plot.bottom() + fm.height() + 6, plot.width(), fm.height()),
+                         Qt.AlignmentFlag.AlignCenter, self._axis[0])
+        painter.save()
+        painter.translate(rect.left() + fm.height() / 2 - 2, plot.center().y())
+        painter.rotate(-90)
+        painter.drawText(QRectF(-plot.height() / 2, -fm.height() / 2, plot.height(), fm.height()),
+                         Qt.AlignmentFlag.AlignCenter, self._axis[1])
+        painter.restore()
+        sx = (self._xy[:, 0] - x0) / (x1 - x0) * plot.width() + plot.left()
+        sy = plot.bottom() - (self._xy[:, 1] - y0) / (y1 - y0) * plot.height()
+        self._screen = np.column_stack([sx, sy])
+        r = self.radius if len(self._ids) < 5000 else 2.0
+        painter.setPen(Qt.PenStyle.NoPen)
+        for g in range(len(self._groups)):
+            color = QColor(SERIES[g % len(SERIES)])
+            color.setAlpha(170 if len(self._ids) < 2000 else 90)
+            painter.setBrush(color)
+            path = QPainterPath()
+            for px, py in self._screen[self._group_of == g]:
+                path.addEllipse(QPointF(px, py), r, r)
+            painter.drawPath(path)
+        painter.end()
+        return pix
+
+    def index_at(self, pos: QPointF) -> int | None:
+        """The nearest point within 7 pixels of `pos`, or None."""
+        if not len(self._screen):
+            return None
+        d = (self._screen[:, 0] - pos.x()) ** 2 + (self._screen[:, 1] - pos.y()) ** 2
+        i = int(np.argmin(d))
+        return i if d[i] <= 49 else None
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        i = self.index_at(event.position())
+        self._set_hover(i)
+        self.setCursor(Qt.CursorShape.PointingHandCursor if i is not None else Qt.CursorShape.ArrowCursor)
+        if i is None:
+            QToolTip.hideText()
+        else:
+            self._tip(event, self._tips[i])
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        i = self.index_at(event.position())
+        if i is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.pointClicked.emit(int(self._ids[i]))
+
+
+class HistogramView(ChartView):
+    """One or more overlaid histograms over shared bins (e.g. input and output lengths)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._edges = np.zeros(0)
+        self._series: list[tuple[str, np.ndarray]] = []
+        self._x_label = ""
+        self._bins: list[QRectF] = []
+
+    def set_values(self, series: dict[str, Sequence[float]], bins: int = 30, x_label: str = "",
+                   log: bool = False) -> None:
+        """Bin raw values (shared edges over all series; `log` uses log-spaced bins)."""
+        arrays = {k: np.asarray(v, float) for k, v in series.items() if len(v)}
+        allv = np.concatenate(list(arrays.values())) if arrays else np.zeros(0)
+        if not len(allv):
+            self.set_bins([], {}, x_label)
+            return
+        lo, hi = float(allv.min()), float(allv.max())
+        if log and lo > 0 and hi > lo:
+            edges = np.geomspace(lo, hi, bins + 1)
+        else:
+            edges = np.linspace(lo, hi if hi > lo else lo + 1, bins + 1)
+        counts = {k: np.histogram(v, bins=edges)[0] for k, v in arrays.items()}
+        self.set_bins(edges, counts, x_label)
+
+    def set_bins(self, edges: Sequence[float], counts: dict[str, Sequence[float]], x_label: str = "") -> None:
+        """Pre-binned data: `len(edges) == len(counts[name]) + 1`."""
+        self._edges = np.asarray(edges, float)
+        self._series = [(k, np.asarray(v, float)) for k, v in counts.items()]
+        self._x_label = x_label
+        self._hover = None
+        self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        painter = QPainter(self)
+        rect = self._begin(painter)
+        small, _ = self._fonts()
+        fm = QFontMetrics(small)
+        if not self._series or len(self._edges) < 2:
+            self._empty(painter, rect)
+            return
+        if len(self._series) > 1 or self._series[0][0]:
+            items = [(k, SERIES[i % len(SERIES)], "box") for i, (k, _) in enumerate(self._series)]
+            rect.setTop(rect.top() + _legend(painter, rect, items, small))
+        hi = max(float(c.max()) for _, c in self._series) or 1.0
+        ticks = nice_ticks(0.0, hi, 4)
+        hi = ticks[-1]
+        plot = QRectF(rect.left() + 40, rect.top() + 4, rect.width() - 48,
+                      rect.height() - 2 * fm.height() - 14)
+        _draw_value_axis(painter, plot, ticks, 0.0, hi, False, small)
+        n = len(self._edges) - 1
+        bw = plot.width() / n
+        self._bins = [QRectF(plot.left() + i * bw, plot.top(), bw, plot.height()) for i in range(n)]
+        if self._hover is not None:
+            painter.fillRect(self._bins[self._hover], QColor("#f1f3f4"))
+        for s, (_, counts) in enumerate(self._series):
+            color = QColor(SERIES[s % len(SERIES)])
+            color.setAlpha(200 if len(self._series) == 1 else 140)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(color)
+            for i, c in enumerate(counts):
+                h = c / hi * plot.height()
+                painter.drawRect(QRectF(plot.left() + i * bw + 0.5, plot.bottom() - h, max(bw - 1, 0.5), h))
+        painter.setPen(QPen(AXIS, 1))
+        painter.drawLine(QPointF(plot.left(), plot.bottom()), QPointF(plot.right(), plot.bottom()))
+        painter.setPen(TEXT)
+        painter.setFont(small)
+        for i in sorted({0, n // 2, n}):
+            s = format_number(round(float(self._edges[i]), 1))
+            x = plot.left() + i * bw
+            x = min(max(x - fm.horizontalAdvance(s) / 2, plot.left()), plot.right() - fm.horizontalAdvance(s))
+            painter.drawText(QPointF(x, plot.bottom() + fm.ascent() + 4), s)
+        painter.drawText(QRectF(plot.left(), plot.bottom() + fm.height() + 6, plot.width(), fm.height()),
+                         Qt.AlignmentFlag.AlignCenter, self._x_label)
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        i = next((k for k, r in enumerate(self._bins) if r.contains(event.position())), None)
+        self._set_hover(i)
+        if i is None:
+            QToolTip.hideText()
+            return
+        lo, hi = self._edges[i], self._edges[i + 1]
+        lines = [f"{format_number(round(float(lo), 1))} – {format_number(round(float(hi), 1))} {self._x_label}"]
+        lines += [f"{k or 'count'}: {int(c[i])}" for k, c in self._series]
+        self._tip(event, "<br>".join(lines))
