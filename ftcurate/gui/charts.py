@@ -6,165 +6,32 @@ clicks: `BarChartView.barClicked(label)`, `ScatterChartView.pointClicked(example
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen, QPixmap
-from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtWidgets import QToolTip, QWidget
 
-BACKGROUND = QColor("#ffffff")
-GRID = QColor("#e8eaed")
-AXIS = QColor("#9aa0a6")
-TEXT = QColor("#5f6368")
-TITLE = QColor("#202124")
-ACCENT = QColor("#4c78a8")
-UNDER = QColor("#e45756")
-OVER = QColor("#f58518")
-REFERENCE = QColor("#3c4043")
-SERIES = [QColor(c) for c in ("#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2",
-                              "#9d755d", "#eeca3b")]
+from ftcurate.gui.chart_base import (
+    ACCENT,
+    AXIS,
+    GRID,
+    OVER,
+    REFERENCE,
+    SERIES,
+    TEXT,
+    TITLE,
+    UNDER,
+    ChartView,
+    draw_legend,
+    draw_value_axis,
+    format_number,
+    nice_ticks,
+)
 
-
-def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
-    """Round tick values covering [lo, hi] with about `n` steps of 1, 2 or 5 x 10^k."""
-    if not math.isfinite(lo) or not math.isfinite(hi):
-        return [0.0]
-    if hi <= lo:
-        hi = lo + 1.0
-    raw = (hi - lo) / max(1, n)
-    mag = 10 ** math.floor(math.log10(raw))
-    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
-    start = math.floor(lo / step) * step
-    ticks = []
-    v = start
-    while v <= hi + step * 0.5 and len(ticks) < 50:
-        ticks.append(round(v, 10))
-        v += step
-    return ticks
-
-
-def format_number(v: float) -> str:
-    """Short tick text: 1200 -> 1.2k, 0.25 -> 0.25."""
-    a = abs(v)
-    if a >= 1e6:
-        return f"{v / 1e6:.3g}M"
-    if a >= 1e4:
-        return f"{v / 1e3:.3g}k"
-    if float(v).is_integer():
-        return f"{int(v)}"
-    return f"{v:.3g}"
-
-
-class ChartView(QWidget):
-    """Base: white card, title, empty-state text, hover tooltips."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setMouseTracking(True)
-        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.title = ""
-        self.empty_text = "No data"
-        self._hover: int | None = None
-
-    def sizeHint(self) -> QSize:
-        return QSize(420, 260)
-
-    def minimumSizeHint(self) -> QSize:
-        return QSize(200, 140)
-
-    def _fonts(self) -> tuple[QFont, QFont]:
-        small = QFont(self.font())
-        small.setPointSizeF(max(7.0, self.font().pointSizeF() * 0.85))
-        title = QFont(self.font())
-        title.setBold(True)
-        return small, title
-
-    def _begin(self, painter: QPainter) -> QRectF:
-        """Fill the background, draw the title; return the rectangle left for the plot."""
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.fillRect(self.rect(), BACKGROUND)
-        rect = QRectF(self.rect()).adjusted(10, 8, -12, -8)
-        if self.title:
-            _, title = self._fonts()
-            painter.setFont(title)
-            painter.setPen(TITLE)
-            h = QFontMetrics(title).height()
-            painter.drawText(QRectF(rect.left(), rect.top(), rect.width(), h),
-                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.title)
-            rect.setTop(rect.top() + h + 6)
-        return rect
-
-    def _empty(self, painter: QPainter, rect: QRectF) -> None:
-        painter.setPen(TEXT)
-        painter.setFont(self._fonts()[0])
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self.empty_text)
-
-    def _tip(self, event, text: str) -> None:
-        QToolTip.showText(event.globalPosition().toPoint(), text, self)
-
-    def _set_hover(self, index: int | None) -> None:
-        if index != self._hover:
-            self._hover = index
-            self.update()
-
-    def leaveEvent(self, event) -> None:  # noqa: N802 - Qt naming
-        self._set_hover(None)
-        QToolTip.hideText()
-        super().leaveEvent(event)
-
-
-def _draw_value_axis(painter: QPainter, plot: QRectF, ticks: list[float], lo: float, hi: float,
-                     horizontal: bool, font: QFont) -> None:
-    """Grid lines and tick labels for the value axis (x when `horizontal`, else y)."""
-    painter.setFont(font)
-    fm = QFontMetrics(font)
-    for t in ticks:
-        frac = (t - lo) / (hi - lo) if hi > lo else 0.0
-        if horizontal:
-            x = plot.left() + frac * plot.width()
-            painter.setPen(QPen(GRID, 1))
-            painter.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()))
-            painter.setPen(TEXT)
-            s = format_number(t)
-            painter.drawText(QPointF(x - fm.horizontalAdvance(s) / 2, plot.bottom() + fm.ascent() + 4), s)
-        else:
-            y = plot.bottom() - frac * plot.height()
-            painter.setPen(QPen(GRID, 1))
-            painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
-            painter.setPen(TEXT)
-            s = format_number(t)
-            painter.drawText(QPointF(plot.left() - fm.horizontalAdvance(s) - 6, y + fm.ascent() / 2 - 1), s)
-
-
-def _legend(painter: QPainter, rect: QRectF, items: list[tuple[str, QColor, str]], font: QFont) -> float:
-    """Draw legend swatches right-aligned on the first line of `rect`; returns the height used.
-    Each item is (text, colour, shape) with shape "box", "line" or "dot"."""
-    if not items:
-        return 0.0
-    painter.setFont(font)
-    fm = QFontMetrics(font)
-    widths = [fm.horizontalAdvance(t) + 22 for t, _, _ in items]
-    x = rect.right() - sum(widths)
-    y = rect.top() + fm.height() / 2
-    for (text, color, shape), w in zip(items, widths, strict=True):
-        if shape == "line":
-            painter.setPen(QPen(color, 1.5, Qt.PenStyle.DashLine))
-            painter.drawLine(QPointF(x, y), QPointF(x + 12, y))
-        elif shape == "dot":
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(color)
-            painter.drawEllipse(QPointF(x + 6, y), 4, 4)
-        else:
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(color)
-            painter.drawRoundedRect(QRectF(x, y - 5, 12, 10), 2, 2)
-        painter.setPen(TEXT)
-        painter.drawText(QPointF(x + 16, y + fm.ascent() / 2 - 1), text)
-        x += w
-    return fm.height() + 6
+__all__ = ["ACCENT", "GRID", "OVER", "UNDER", "BarChartView", "ChartView", "HistogramView", "ScatterChartView",
+           "format_number", "nice_ticks"]
 
 
 class BarChartView(ChartView):
@@ -230,7 +97,7 @@ class BarChartView(ChartView):
             legend.append(("over-represented", OVER, "box"))
         if self._reference is not None:
             legend.append((f"{self._reference_text} {format_number(self._reference)}", REFERENCE, "line"))
-        rect.setTop(rect.top() + _legend(painter, rect, legend, small))
+        rect.setTop(rect.top() + draw_legend(painter, rect, legend, small))
         fm = QFontMetrics(small)
         label_w = min(rect.width() * 0.4, max(fm.horizontalAdvance(k) for k, _ in self._bars) + 10)
         hi = max([v for _, v in self._bars] + [self._reference or 0.0, 1.0])
@@ -238,7 +105,7 @@ class BarChartView(ChartView):
         hi = ticks[-1]
         plot = QRectF(rect.left() + label_w, rect.top(), rect.width() - label_w - 36,
                       rect.height() - fm.height() - 6)
-        _draw_value_axis(painter, plot, ticks, 0.0, hi, True, small)
+        draw_value_axis(painter, plot, ticks, 0.0, hi, True, small)
         step = plot.height() / len(self._bars)
         bar_h = max(2.0, min(self.BAR_HEIGHT, step * 0.75))
         self._rows = []
@@ -304,17 +171,23 @@ class ScatterChartView(ChartView):
         self._tips: list[str] = []
         self._axis = ("", "")
         self._screen = np.zeros((0, 2))
+        self._colors: list[QColor] = []
         self._cache: QPixmap | None = None
         self.radius = 3.5
 
     def set_points(self, x: Sequence[float], y: Sequence[float], ids: Sequence[int],
                    groups: Sequence[str] | None = None, tooltips: Sequence[str] | None = None,
-                   x_label: str = "", y_label: str = "") -> None:
-        """Points (x[i], y[i]) for example ids[i]; `groups` picks colours (first group drawn first)."""
+                   x_label: str = "", y_label: str = "", colors: dict[str, QColor | str] | None = None) -> None:
+        """Points (x[i], y[i]) for example ids[i]. `groups` name each point's group; larger groups are
+        drawn first so rare ones (e.g. flagged answers) stay visible; `colors` maps group -> colour."""
         self._xy = np.column_stack([np.asarray(x, float), np.asarray(y, float)]) if len(x) else np.zeros((0, 2))
         self._ids = np.asarray(ids, dtype=np.int64)
         names = list(groups) if groups is not None else [""] * len(self._ids)
-        self._groups = list(dict.fromkeys(names))
+        sizes: dict[str, int] = {}
+        for g in names:
+            sizes[g] = sizes.get(g, 0) + 1
+        self._groups = sorted(sizes, key=lambda g: -sizes[g])
+        self._colors = [QColor((colors or {}).get(g, SERIES[i % len(SERIES)])) for i, g in enumerate(self._groups)]
         index = {g: i for i, g in enumerate(self._groups)}
         self._group_of = np.array([index[g] for g in names], dtype=np.int32)
         self._tips = list(tooltips) if tooltips is not None else [f"example {i}" for i in self._ids]
@@ -351,7 +224,7 @@ class ScatterChartView(ChartView):
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             g = int(self._group_of[self._hover])
             painter.setPen(QPen(TITLE, 1.5))
-            painter.setBrush(SERIES[g % len(SERIES)])
+            painter.setBrush(self._colors[g])
             painter.drawEllipse(self.point_position(self._hover), self.radius + 2.5, self.radius + 2.5)
 
     def _render(self) -> QPixmap:
@@ -368,15 +241,16 @@ class ScatterChartView(ChartView):
             painter.end()
             return pix
         if len(self._groups) > 1 or self._groups[0]:
-            items = [(g or "other", SERIES[i % len(SERIES)], "dot") for i, g in enumerate(self._groups)]
-            rect.setTop(rect.top() + _legend(painter, rect, items, small))
+            items = [(g or "other", self._colors[i], "dot") for i, g in enumerate(self._groups)]
+            rect.setTop(rect.top() + draw_legend(painter, rect, items, small))
         plot, (x0, x1, y0, y1) = self._layout(rect, fm)
         xt, yt = nice_ticks(x0, x1), nice_ticks(y0, y1)
         xt = [t for t in xt if x0 <= t <= x1]
         yt = [t for t in yt if y0 <= t <= y1]
-        _draw_value_axis(painter, plot, xt, x0, x1, True, small)
-        _draw_value_axis(painter, plot, yt, y0, y1, False, small)
+        draw_value_axis(painter, plot, xt, x0, x1, True, small)
+        draw_value_axis(painter, plot, yt, y0, y1, False, small)
         painter.setPen(QPen(AXIS, 1))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(plot)
         painter.setPen(TEXT)
         painter.drawText(QRectF(plot.left(), plot.bottom() + fm.height() + 6, plot.width(), fm.height()),
@@ -393,10 +267,11 @@ class ScatterChartView(ChartView):
         r = self.radius if len(self._ids) < 5000 else 2.0
         painter.setPen(Qt.PenStyle.NoPen)
         for g in range(len(self._groups)):
-            color = QColor(SERIES[g % len(SERIES)])
+            color = QColor(self._colors[g])
             color.setAlpha(170 if len(self._ids) < 2000 else 90)
             painter.setBrush(color)
             path = QPainterPath()
+            path.setFillRule(Qt.FillRule.WindingFill)  # overlapping dots must not cancel out
             for px, py in self._screen[self._group_of == g]:
                 path.addEllipse(QPointF(px, py), r, r)
             painter.drawPath(path)
@@ -470,13 +345,13 @@ class HistogramView(ChartView):
             return
         if len(self._series) > 1 or self._series[0][0]:
             items = [(k, SERIES[i % len(SERIES)], "box") for i, (k, _) in enumerate(self._series)]
-            rect.setTop(rect.top() + _legend(painter, rect, items, small))
+            rect.setTop(rect.top() + draw_legend(painter, rect, items, small))
         hi = max(float(c.max()) for _, c in self._series) or 1.0
         ticks = nice_ticks(0.0, hi, 4)
         hi = ticks[-1]
         plot = QRectF(rect.left() + 40, rect.top() + 4, rect.width() - 48,
                       rect.height() - 2 * fm.height() - 14)
-        _draw_value_axis(painter, plot, ticks, 0.0, hi, False, small)
+        draw_value_axis(painter, plot, ticks, 0.0, hi, False, small)
         n = len(self._edges) - 1
         bw = plot.width() / n
         self._bins = [QRectF(plot.left() + i * bw, plot.top(), bw, plot.height()) for i in range(n)]

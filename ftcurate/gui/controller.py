@@ -31,7 +31,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from ftcurate.core.commands import Command, SetMessagesCommand, command_from_json
 from ftcurate.core.progress import Progress
 from ftcurate.core.store import Project
-from ftcurate.gui.tasks import TaskHandle, log_error, show_error
+from ftcurate.gui.tasks import TaskHandle, show_error
 
 __all__ = ["EditUndoCommand", "ProjectController", "TaskHandle"]
 
@@ -311,6 +311,8 @@ class ProjectController(QObject):
                 self._writers -= 1
                 if self._writers == 0:
                     self.savingChanged.emit(False)
+                if state != "cancelled":
+                    self.reload()  # the task may have written through its own connection
             if state == "cancelled":
                 self.statusMessage.emit(f"{title}: cancelled; nothing was changed")
             elif state == "done" and not quiet:

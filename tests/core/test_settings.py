@@ -9,6 +9,7 @@ import pytest
 from ftcurate.core.errors import ConfigError
 from ftcurate.core.settings import (
     AppSettings,
+    HouseVoice,
     check_overrides,
     config_dir,
     installed_spacy_models,
@@ -33,7 +34,8 @@ def test_missing_file_gives_defaults():
     s = load_settings()
     assert s == AppSettings()
     assert s.spacy_model == "auto"
-    assert s.checks.near_duplicate == 0.8
+    assert s.checks.near_duplicate == 0.7
+    assert s.checks.max_tokens is None
     assert s.house_voice.is_auto()
 
 
@@ -41,15 +43,17 @@ def test_round_trip(tmp_path):
     s = AppSettings(models_dir=str(tmp_path / "models"), default_model="/m/qwen", spacy_model="en_core_web_md")
     s.checks.near_duplicate = 0.72
     s.checks.max_tokens = 4096
-    s.house_voice.formality = "formal"
+    s.house_voice.formal = True
     s.house_voice.emoji = False
-    s.house_voice.greeting = True
+    s.house_voice.person = "we"
+    s.house_voice.max_grade = 9
     s.house_voice.description = "formal, no emoji"
     path = save_settings(s)
     assert path.exists()
     again = load_settings()
     assert again == s
     assert not again.house_voice.is_auto()
+    assert again.house_voice.to_target() == {"formal": True, "emoji": False, "person": "we", "max_grade": 9.0}
     assert json.loads(path.read_text())["checks"]["max_tokens"] == 4096
 
 
@@ -58,7 +62,7 @@ def test_unknown_keys_ignored_partial_file_keeps_defaults():
     settings_path().write_text(json.dumps({"checks": {"paraphrase": 0.95}, "future_option": 1}))
     s = load_settings()
     assert s.checks.paraphrase == 0.95
-    assert s.checks.near_duplicate == 0.8
+    assert s.checks.near_duplicate == 0.7
 
 
 def test_invalid_json_names_file_and_line():
@@ -74,7 +78,9 @@ def test_invalid_json_names_file_and_line():
     ({"checks": {"near_duplicate": 1.5}}, "checks.near_duplicate"),
     ({"checks": {"max_tokens": "lots"}}, "checks.max_tokens"),
     ({"checks": {"max_tokens": 10.5}}, "whole number"),
-    ({"house_voice": {"formality": "pirate"}}, "house_voice.formality"),
+    ({"house_voice": {"person": "pirate"}}, "house_voice.person"),
+    ({"house_voice": {"max_grade": "hard"}}, "house_voice.max_grade"),
+    ({"checks": {"tone_sensitivity": 9}}, "tone_sensitivity"),
     ({"house_voice": {"emoji": "no"}}, "house_voice.emoji"),
     ({"spacy_model": "en core; rm"}, "spacy_model"),
     ({"checks": 3}, "expected an object"),
@@ -104,15 +110,61 @@ def test_spacy_resolution():
         resolve_spacy_model("en_core_web_doesnotexist")
 
 
+def test_house_voice_target_round_trip():
+    hv = HouseVoice.from_target({"formal": True, "exclamation": False, "person": "I"}, "formal")
+    assert hv.to_target() == {"formal": True, "exclamation": False, "person": "I"}
+    assert hv.description == "formal"
+    assert HouseVoice.from_target(None).is_auto()
+    with pytest.raises(ConfigError, match="unknown house voice rule"):
+        HouseVoice.from_target({"sparkle": True})
+    with pytest.raises(ConfigError, match="house_voice.emoji"):
+        HouseVoice.from_target({"emoji": "never"})
+
+
+def test_house_voice_target_is_valid_for_tone_check():
+    from ftcurate.core.tone.voice import validate_target
+
+    hv = HouseVoice(formal=True, emoji=False, signoff=True, person="we", max_sentence_words=25)
+    assert validate_target(hv.to_target()) == hv.to_target()
+
+
 def test_check_overrides_layering():
+    from ftcurate.core.tone.voice import THRESHOLDS
+
     s = AppSettings()
-    s.checks.near_duplicate = 0.7
+    s.checks.near_duplicate = 0.6
     s.checks.tone_sensitivity = 2.0
-    defaults = {"near_duplicate": {"threshold": 0.8, "num_perm": 128}, "tone": {"sensitivity": 3.0}}
+    s.house_voice.emoji = False
+    defaults = {"near_duplicate": {"near_threshold": 0.7, "num_perm": 128},
+                "paraphrase": {"paraphrase_threshold": 0.85, "near_threshold": 0.7},
+                "hygiene": {"max_tokens": None},
+                "tone": {"target": None, "thresholds": {}}}
     out = check_overrides(s, defaults)
-    assert out == {"near_duplicate": {"threshold": 0.7}, "tone": {"sensitivity": 2.0}}
-    # a project's own setting wins: the app value is left out
-    out = check_overrides(s, defaults, {"tone": {"sensitivity": 4.0}})
-    assert out == {"near_duplicate": {"threshold": 0.7}}
-    # checks that do not declare the key get nothing
-    assert check_overrides(s, {"near_duplicate": {"num_perm": 128}}) == {}
+    assert out["near_duplicate"] == {"near_threshold": 0.6}
+    assert out["paraphrase"] == {"near_threshold": 0.6}  # the paraphrase threshold equals the default
+    assert "hygiene" not in out  # max_tokens None: the model's own window
+    assert out["tone"]["target"] == {"emoji": False}
+    assert out["tone"]["thresholds"] == {d: pytest.approx(v / 2) for d, v in THRESHOLDS.items()}
+    # a project's own settings win: the app values are left out
+    out = check_overrides(s, defaults, {"tone": {"thresholds": {"rude": 1.0}}, "paraphrase": {"near_threshold": 0.9}},
+                          project_tone={"formal": True})
+    assert out == {"near_duplicate": {"near_threshold": 0.6}}
+    s.checks.max_tokens = 1024
+    assert check_overrides(s, defaults)["hygiene"] == {"max_tokens": 1024}
+    # checks that do not declare the key get nothing; sensitivity 1 adds no thresholds
+    s.checks.tone_sensitivity = 1.0
+    s.house_voice.emoji = None
+    s.checks.max_tokens = None
+    assert check_overrides(s, {"near_duplicate": {"num_perm": 128}, "tone": {"thresholds": {}}}) == {}
+
+
+def test_check_overrides_match_real_check_keys():
+    """The keys the app settings feed exist in the installed checks (a renamed key would be skipped)."""
+    from ftcurate.core.checks.registry import load_checks
+    from ftcurate.core.settings import THRESHOLD_KEYS
+
+    checks = load_checks()
+    for targets in THRESHOLD_KEYS.values():
+        for check, key in targets:
+            if check in checks:
+                assert key in checks[check].defaults, (check, key)

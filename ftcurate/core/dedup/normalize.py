@@ -14,12 +14,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
-from ftcurate.core.records import messages_to_pair
-
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-FIELDS = ("input", "output", "pair")
 # Joins the two halves of a pair; survives normalisation (not punctuation, not whitespace).
 PAIR_SEPARATOR = " \u241e "
 
@@ -35,34 +32,35 @@ def normalize_text(text: str) -> str:
     return normalize_series(pl.Series([text], dtype=pl.Utf8))[0]
 
 
-def field_texts(frame: pl.DataFrame, field: str) -> pl.Series:
-    """Raw text of `field` ("input", "output" or "pair") for every row of an examples frame.
+def question_answer_texts(frame: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
+    """The question and the answer of every row of an examples frame, as the duplicate checks see them.
 
-    A pair is the input and output joined; for multi-turn chats (more than one user or assistant
-    turn) it is every user/assistant turn in order, so two chats that only share their last
-    exchange are not called duplicates.
+    The answer is the final assistant turn (`output`). The question is the last user turn (`input`);
+    for a multi-turn chat it is every user/assistant turn before the final answer, joined, so two
+    chats that only share a closing "thanks" / "you're welcome" are not called duplicates.
     """
-    if field in ("input", "output"):
-        return frame[field].fill_null("")
-    if field != "pair":
-        raise ValueError(f"unknown field {field!r}")
-    pair = pl.concat_str([frame["input"].fill_null(""), pl.lit(PAIR_SEPARATOR),
-                          frame["output"].fill_null("")]).alias("pair")
+    questions = frame["input"].fill_null("")
+    answers = frame["output"].fill_null("")
     if "messages" not in frame.columns or "n_turns" not in frame.columns:
-        return pair
+        return questions, answers
     long_rows = np.flatnonzero((frame["n_turns"].fill_null(0) > 2).to_numpy())
     if len(long_rows) == 0:
-        return pair
-    values = pair.to_list()
+        return questions, answers
+    values = questions.to_list()
     msgs = frame["messages"]
-    for r in long_rows:
-        turns = [m for m in json.loads(msgs[int(r)]) if m.get("role") in ("user", "assistant")]
-        if len(turns) > 2:
-            values[int(r)] = PAIR_SEPARATOR.join(m.get("content", "") for m in turns)
-        else:  # e.g. a system prompt plus one exchange: the plain pair is right
-            inp, out = messages_to_pair(turns)
-            values[int(r)] = inp + PAIR_SEPARATOR + out
-    return pl.Series("pair", values, dtype=pl.Utf8)
+    for r in long_rows.tolist():
+        turns = [m for m in json.loads(msgs[r]) if m.get("role") in ("user", "assistant")]
+        last = max((k for k, m in enumerate(turns) if m["role"] == "assistant"), default=len(turns))
+        context = turns[:last]
+        if len(context) > 1:
+            values[r] = PAIR_SEPARATOR.join(m.get("content", "") for m in context)
+    return pl.Series("question", values, dtype=pl.Utf8), answers
+
+
+def pair_keys(norm_questions: pl.Series, norm_answers: pl.Series) -> pl.Series:
+    """Normalised question + answer, for exact pair duplicates."""
+    return pl.select(pl.concat_str([pl.lit(norm_questions), pl.lit(PAIR_SEPARATOR),
+                                    pl.lit(norm_answers)])).to_series()
 
 
 def exact_groups(normalized: pl.Series | Sequence[str]) -> np.ndarray:

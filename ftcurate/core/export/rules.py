@@ -58,37 +58,30 @@ def _messages(rec: dict, field: str, role_key: str, content_key: str) -> tuple[l
     return msgs, None
 
 
-def check_openai(rec: dict) -> Iterator[Finding]:
-    msgs, problem = _messages(rec, "messages", "role", "content")
-    if problem:
-        yield "openai", "error", problem
-        return
+def openai_rules(rec: dict, msgs: list[dict]) -> Iterator[Finding]:
+    """OpenAI rules for a record whose messages passed `_messages`."""
     extra = sorted(set(rec) - OPENAI_TOP_KEYS)
     if extra:
         yield "openai", "warning", f"unexpected top-level key(s) {', '.join(extra)}"
     for i, m in enumerate(msgs, start=1):
         if m["role"] not in OPENAI_ROLES:
             yield "openai", "error", f"message {i} has unknown role {m['role']!r}"
-        bad = sorted(set(m) - OPENAI_MESSAGE_KEYS)
-        if bad:
-            yield "openai", "error", f"message {i} has unrecognised key(s) {', '.join(bad)}"
+        if len(m) > 2:
+            bad = sorted(set(m) - OPENAI_MESSAGE_KEYS)
+            if bad:
+                yield "openai", "error", f"message {i} has unrecognised key(s) {', '.join(bad)}"
+            if "weight" in m and m["weight"] not in (0, 1):
+                yield "openai", "error", f"message {i} has weight {m['weight']!r}; it must be 0 or 1"
         if not m["content"].strip() and not m.get("tool_calls"):
             yield "openai", "error", f"message {i} ({m['role']}) has empty content"
-        if "weight" in m and m["weight"] not in (0, 1):
-            yield "openai", "error", f"message {i} has weight {m['weight']!r}; it must be 0 or 1"
     if not any(m["role"] == "assistant" for m in msgs):
         yield "openai", "error", "no assistant message to learn from"
     elif msgs[-1]["role"] != "assistant":
         yield "openai", "error", f"the last message is {msgs[-1]['role']!r}; it must be the assistant's answer"
 
 
-def check_axolotl_chat(rec: dict, field: str = "messages", role_key: str = "role",
-                       content_key: str = "content", roles: dict[str, str] | None = None) -> Iterator[Finding]:
-    roles = roles or {"system": "system", "user": "user", "assistant": "assistant"}
-    msgs, problem = _messages(rec, field, role_key, content_key)
-    if problem:
-        yield "axolotl", "error", problem
-        return
+def axolotl_chat_rules(msgs: list[dict], role_key: str, roles: dict[str, str]) -> Iterator[Finding]:
+    """Axolotl chat_template rules (roles mapped by `roles`: file role -> user/assistant/system)."""
     unknown = sorted({m[role_key] for m in msgs} - set(roles))
     if unknown:
         yield "axolotl", "error", f"role(s) {', '.join(map(repr, unknown))} not in the chat_template role mapping"
@@ -96,19 +89,16 @@ def check_axolotl_chat(rec: dict, field: str = "messages", role_key: str = "role
         yield "axolotl", "warning", "no assistant turn: nothing to train on (roles_to_train: assistant)"
 
 
-def check_llamafactory_chat(rec: dict, field: str = "messages", role_key: str = "role",
-                            content_key: str = "content", user: str = "user", assistant: str = "assistant",
-                            system: str = "system") -> Iterator[Finding]:
-    msgs, problem = _messages(rec, field, role_key, content_key)
-    if problem:
-        yield "llamafactory", "error", problem
-        return
+def llamafactory_chat_rules(msgs: list[dict], role_key: str, content_key: str, user: str, assistant: str,
+                            system: str) -> Iterator[Finding]:
+    """LLaMA-Factory sharegpt-style rules: optional system turn, then strict user/assistant pairs."""
     turns = msgs[1:] if msgs[0][role_key] == system else msgs
+    skipped = len(msgs) - len(turns)
     for i, m in enumerate(turns):
         want = user if i % 2 == 0 else assistant
         if m[role_key] != want:
             yield ("llamafactory", "error",
-                   f"turn {i + 1 + (len(msgs) - len(turns))} is {m[role_key]!r} where {want!r} was expected: "
+                   f"turn {i + 1 + skipped} is {m[role_key]!r} where {want!r} was expected: "
                    "turns must alternate user/assistant starting with the user (LLaMA-Factory drops it)")
             return
     if len(turns) % 2:
@@ -152,6 +142,7 @@ def check_prompt_completion(rec: dict) -> Iterator[Finding]:
 
 
 SHAREGPT_ROLES = {"human": "user", "gpt": "assistant", "system": "system"}
+CHAT_ROLES = {"system": "system", "user": "user", "assistant": "assistant"}
 
 
 def check_record(rec: Any, kind: str, parquet: bool = False) -> Iterator[Finding]:
@@ -159,14 +150,22 @@ def check_record(rec: Any, kind: str, parquet: bool = False) -> Iterator[Finding
     if not isinstance(rec, dict):
         yield "json", "error", "not a JSON object"
         return
-    if kind == "chat":
-        if not parquet:
-            yield from check_openai(rec)
-        yield from check_axolotl_chat(rec)
-        yield from check_llamafactory_chat(rec)
-    elif kind == "sharegpt":
-        yield from check_axolotl_chat(rec, "conversations", "from", "value", SHAREGPT_ROLES)
-        yield from check_llamafactory_chat(rec, "conversations", "from", "value", "human", "gpt", "system")
+    if kind in ("chat", "sharegpt"):
+        chat = kind == "chat"
+        field, role_key, content_key = ("messages", "role", "content") if chat else ("conversations", "from", "value")
+        msgs, problem = _messages(rec, field, role_key, content_key)
+        if problem:
+            tools = ("openai", "axolotl", "llamafactory") if chat and not parquet else ("axolotl", "llamafactory")
+            for tool in tools:
+                yield tool, "error", problem
+            return
+        if chat and not parquet:
+            yield from openai_rules(rec, msgs)
+        yield from axolotl_chat_rules(msgs, role_key, CHAT_ROLES if chat else SHAREGPT_ROLES)
+        if chat:
+            yield from llamafactory_chat_rules(msgs, "role", "content", "user", "assistant", "system")
+        else:
+            yield from llamafactory_chat_rules(msgs, "from", "value", "human", "gpt", "system")
     elif kind == "alpaca":
         yield from check_alpaca(rec)
     elif kind == "prompt-completion":

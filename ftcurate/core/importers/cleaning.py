@@ -15,6 +15,11 @@ _NUMERIC_HANDLE = re.compile(r"(?<![\w@])@\d{2,}\b\s?")
 _HANDLE = re.compile(r"(?<![\w@])@([A-Za-z_]\w{0,29})\b")
 # "^RR", "-AB", "~JK", "*TS" at the very end: initials agents sign tweets and chats with
 _SIGNATURE = re.compile(r"(?:\s+|^)(?:\^\s?[A-Z]{1,4}|[-~*/]\s?[A-Z]{2,3})\.?\s*$")
+# a closing line such as "Sam, Fernhill Support", "- Jo from the Acme team", "~ Alex"
+_SIGN_OFF = re.compile(r"\n[ \t]*(?:(?:[-\u2013\u2014~][ \t]*)?[A-Z][\w'.-]*(?: [A-Z][\w'.-]*)?"
+                       r"(?:,| -| \u2013| from| at| @)[ \t]+(?:the )?[\w&'. -]{0,40}?"
+                       r"\b(?i:support|team|care|service|helpdesk|help desk)\b\.?"
+                       r"|[-\u2013\u2014~][ \t]*[A-Z][a-z]+)[ \t]*$")
 _MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _MD_REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
@@ -47,8 +52,18 @@ def clean_handles(text: str) -> str:
 
 
 def strip_signature(text: str) -> str:
-    """Remove a trailing agent signature such as "^RR" or "-TS"."""
-    return _SIGNATURE.sub("", text).rstrip()
+    """Remove a trailing agent signature: initials ("^RR", "-TS") or a closing line naming the agent
+    and team ("Sam, Fernhill Support", "- Jo")."""
+    text = _SIGNATURE.sub("", text).rstrip()
+    if "\n" not in text:
+        return text
+    m = _SIGN_OFF.search(text)
+    if m is None:
+        return text
+    before = text[:m.start()].rstrip()
+    if m.group(0).lstrip()[:1] in "-\u2013\u2014~" and before.rsplit("\n", 1)[-1].lstrip()[:1] in "-*\u2022":
+        return text  # the last item of a list, not a sign-off
+    return before
 
 
 def clean_social(text: str) -> str:

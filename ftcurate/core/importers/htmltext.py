@@ -40,15 +40,18 @@ _BLANK_LINE = re.compile(r"[ \t\r\f\u00a0]*\n[ \t\r\f\u00a0]*\n\s*")
 
 
 class Node:
-    """An element: `tag`, `attrs`, `children` (Nodes and text strings), `parent`."""
+    """An element: `tag`, `attrs`, `children` (Nodes and text strings), `parent`, and the 1-based
+    source `line` of its start tag."""
 
-    __slots__ = ("tag", "attrs", "children", "parent")
+    __slots__ = ("tag", "attrs", "children", "parent", "line")
 
-    def __init__(self, tag: str, attrs: dict[str, str] | None = None, parent: Node | None = None) -> None:
+    def __init__(self, tag: str, attrs: dict[str, str] | None = None, parent: Node | None = None,
+                 line: int = 0) -> None:
         self.tag = tag
         self.attrs = attrs or {}
         self.children: list[Node | str] = []
         self.parent = parent
+        self.line = line
 
     def iter(self, *tags: str):
         """Depth-first descendants (self included) whose tag is in `tags` (all when empty)."""
@@ -79,13 +82,13 @@ class _TreeBuilder(HTMLParser):
                 self.stack.pop()
             else:
                 break
-        node = Node(tag, {k: v or "" for k, v in attrs}, self.stack[-1])
+        node = Node(tag, {k: v or "" for k, v in attrs}, self.stack[-1], self.getpos()[0])
         self.stack[-1].children.append(node)
         if tag not in VOID:
             self.stack.append(node)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        node = Node(tag, {k: v or "" for k, v in attrs}, self.stack[-1])
+        node = Node(tag, {k: v or "" for k, v in attrs}, self.stack[-1], self.getpos()[0])
         self.stack[-1].children.append(node)
 
     def handle_endtag(self, tag: str) -> None:

@@ -1,3 +1,14 @@
-"""Importer modules whose classes register themselves on import."""
+"""Importer modules whose classes register themselves on import (`@register_importer`).
 
-IMPORTER_MODULES = ("ftcurate.core.importers.finetune",)
+`ftcurate.core.importing.load_importers` imports each module listed here.
+"""
+
+IMPORTER_MODULES = (
+    "ftcurate.core.importers.finetune",
+    "ftcurate.core.importers.support",
+    "ftcurate.core.importers.transcripts",
+    "ftcurate.core.importers.threads",
+    "ftcurate.core.importers.mail",
+    "ftcurate.core.importers.faq",
+    "ftcurate.core.importers.faq_docs",
+)

@@ -47,7 +47,7 @@ S_CONTRACTIONS = frozenset(
 # Multi-word markers, matched on lower-cased text.
 POLITE_PHRASES = (
     r"would you", r"could you", r"happy to (?:help|assist)", r"feel free", r"(?:don't|do not) hesitate",
-    r"if you (?:don't|do not) mind", r"may i", r"let (?:me|us) know", r"my pleasure", r"i understand",
+    r"if you (?:don't|do not) mind", r"may i", r"let (?:me|us) know", r"my pleasure", r"i (?:completely |fully |totally |truly )?understand",
 )
 RUDE_PHRASES = (
     r"shut up", r"deal with it", r"not my problem", r"your (?:own )?fault", r"as i (?:already )?said",

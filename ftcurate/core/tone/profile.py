@@ -28,7 +28,7 @@ FEATURES = ("formality", "polite", "rude", "negative", "exclaim", "emoji", "caps
 IDX = {name: i for i, name in enumerate(FEATURES)}
 # Smallest spread used for each feature, so that a house voice with no variation at all (every answer
 # without emoji) still gives a finite, meaningful distance for the first emoji.
-FLOORS = np.array([4.0, 0.35, 0.25, 0.35, 0.35, 0.25, 0.5, 2.0, 0.3, 0.25, 0.5, 0.5, 4.0, 2.0, 0.4])
+FLOORS = np.array([4.0, 0.35, 0.25, 0.35, 0.35, 0.2, 0.5, 2.0, 0.2, 0.25, 0.5, 0.5, 4.0, 2.0, 0.5])
 CACHE_NS = "tone.v1"
 
 

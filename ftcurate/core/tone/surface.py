@@ -28,6 +28,8 @@ from ftcurate.core.tone.lexicon import (
 
 WORD_RE = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)*")
 SENT_SPLIT_RE = re.compile(r"[.!?]+(?=\s|$)|\n+")
+LIST_MARKER_RE = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+", re.MULTILINE)  # "1. " is no sentence end
+HAS_LETTER_RE = re.compile(r"[A-Za-z]")
 EMOJI_RE = re.compile(
     "[\U0001F300-\U0001FAFF\U0001F000-\U0001F2FF\u2600-\u27BF\u2B50\u2B55\u2764\u203C\u2049]"
     r"|(?<![\w:/])[:;=]-?[)(DPp](?![\w/])|<3")
@@ -94,6 +96,7 @@ def surface_features(text: str, hits: Hits | None = None) -> Surface:
     words = WORD_RE.findall(text)
     s.words = len(words)
     syl = 0
+    caps: set[str] = set()
     word_class = WORD_CLASS
     for w in words:
         lw = w.lower()
@@ -122,13 +125,15 @@ def surface_features(text: str, hits: Hits | None = None) -> Surface:
         if "'" in lw and _is_contraction(lw):
             s.contractions += 1
         if len(w) >= CAPS_MIN and w.isupper() and w.isalpha():
-            s.caps += 1
-            if hits is not None:
-                hits.caps.append(w)
+            caps.add(w)  # distinct: an acronym repeated five times is not shouting
         # Vowel groups are a cheap syllable estimate; exact counts do not matter for a grade level.
         syl += _syllables(w) if len(w) > 3 else 1
     s.syllables = syl
-    s.sentences = max(1, sum(1 for part in SENT_SPLIT_RE.split(text) if part.strip()))
+    s.caps = len(caps)
+    if hits is not None:
+        hits.caps.extend(sorted(caps))
+    body = LIST_MARKER_RE.sub("", text) if "\n" in text else text
+    s.sentences = max(1, sum(1 for part in SENT_SPLIT_RE.split(body) if HAS_LETTER_RE.search(part)))
     s.exclaim = text.count("!")
     emojis = EMOJI_RE.findall(text)
     s.emoji = len(emojis)

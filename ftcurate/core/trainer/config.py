@@ -131,8 +131,6 @@ def resolve_config(options: TrainOptions, device_kind: str) -> TrainConfig:
 def _validate(cfg: TrainConfig) -> None:
     if cfg.precision not in ("fp32", "bf16"):
         raise ConfigError(f"precision must be fp32 or bf16, not {cfg.precision!r}")
-    if cfg.precision == "bf16" and cfg.device == "cpu":
-        raise ConfigError("bf16 training is only supported on a GPU; use fp32 on CPU")
     for name in ("epochs", "lora_r", "max_len", "token_budget", "ce_chunk"):
         if int(getattr(cfg, name)) < 1:
             raise ConfigError(f"{name} must be at least 1, not {getattr(cfg, name)}")

@@ -25,11 +25,14 @@ class ChatRow:
         messages: the chat turns.
         line: 1-based line number in the file.
         example_id: the project example id when the export carries one, else None.
+        index: 0-based position among the file's records (the export writes a split's records in the
+            order of the project's saved split, so `project.get_split(name)[index]` is the example).
     """
 
     messages: list[dict[str, str]]
     line: int
     example_id: int | str | None = None
+    index: int = 0
 
     @property
     def ref(self) -> str:
@@ -75,7 +78,7 @@ def read_chat_jsonl(path: str | Path) -> list[ChatRow]:
                     raise UserError('each message needs "role" (system/user/assistant) and string "content"',
                                     path=path, line=lineno)
             rows.append(ChatRow([{"role": m["role"], "content": m["content"]} for m in msgs], lineno,
-                                _example_id(obj)))
+                                _example_id(obj), len(rows)))
     return rows
 
 

@@ -1,0 +1,105 @@
+"""CLI: `ftcurate export P.ftcurate OUTDIR` and `ftcurate validate OUTDIR`."""
+
+from __future__ import annotations
+
+import argparse
+
+from ftcurate.cli import Output, add_common
+from ftcurate.core.errors import UserError
+
+FORMAT_CHOICES = ("openai", "alpaca", "alpaca-json", "sharegpt", "prompt-completion", "parquet", "hf")
+
+
+def _parse_caps(value: str | None):
+    """--caps: "suggested", one number for every label, or LABEL=N pairs separated by commas."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value == "suggested":
+        return value
+    if value.isdigit():
+        return int(value)
+    caps = {}
+    for part in value.split(","):
+        label, sep, n = part.rpartition("=")
+        if not sep or not n.strip().isdigit():
+            raise UserError(f"--caps expects 'suggested', a number, or LABEL=N[,LABEL=N...]; got {part!r}")
+        caps[label.strip()] = int(n)
+    return caps
+
+
+def cmd_export(args, out: Output) -> int:
+    from ftcurate.core.export import export_project
+    from ftcurate.core.store import Project
+
+    with Project.open(args.project) as project:
+        report = export_project(
+            project, args.outdir, format=args.format, test_fraction=args.test_fraction,
+            val_fraction=args.val_fraction, test_count=args.test_count, val_count=args.val_count, seed=args.seed,
+            include=args.include, caps=_parse_caps(args.caps), system_prompt=args.system_prompt,
+            force=args.force, progress=out.progress())
+    val = report.validation
+    counts = ", ".join(f"{n} {s}" for s, n in report.counts.items())
+    lines = [f"Exported {sum(report.counts.values())} examples ({counts}) as {report.format} to {report.outdir}",
+             f"Files: {', '.join(report.files)}"]
+    if report.excluded:
+        lines.append("Left out: " + ", ".join(f"{n} {why}" for why, n in report.excluded.items()))
+    if report.forced and report.pii_open:
+        lines.append(f"WARNING: --force exported {report.pii_open} open high-severity PII finding(s); "
+                     "the dataset card says so")
+    if report.other_files:
+        lines.append(f"Note: the folder also holds files this export did not write: {', '.join(report.other_files)}")
+    lines.append("Validation: " + ("ok" if val["ok"] else f"{val['errors']} error(s)")
+                 + (f", {val['warnings']} warning(s)" if val["warnings"] else "")
+                 + (" (run `ftcurate validate` for details)" if val["errors"] or val["warnings"] else ""))
+    out.emit(report.to_json(), "\n".join(lines))
+    return 0
+
+
+def cmd_validate(args, out: Output) -> int:
+    from ftcurate.core.export import validate_path
+
+    report = validate_path(args.path)
+    text = [str(i) for i in report.issues]
+    hidden = report.errors() + report.warnings() - len(report.issues)
+    if hidden > 0:
+        text.append(f"... and {hidden} more")
+    text.append(report.summary())
+    text.append("OK" if report.ok else f"FAILED: {report.errors()} error(s)")
+    out.emit(report.to_json(), "\n".join(text))
+    return 0 if report.ok else 1
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "export", help="split the project and write train/test files in a fine-tuning format",
+        description="Split (grouped by duplicate cluster and conversation, stratified by label, seeded) "
+                    "and write OUTDIR/train.* and OUTDIR/test.* with LLaMA-Factory and Axolotl configs "
+                    "and a dataset card.")
+    p.add_argument("project", help="the .ftcurate project file")
+    p.add_argument("outdir", help="output folder (created; must be empty or hold a previous export)")
+    p.add_argument("--format", default="openai", choices=FORMAT_CHOICES, help="output format (default openai)")
+    p.add_argument("--test-fraction", type=float, default=0.1, metavar="F", help="share for test (default 0.1)")
+    p.add_argument("--val-fraction", type=float, default=0.0, metavar="F",
+                   help="share for validation (default 0: none)")
+    p.add_argument("--test-count", type=int, default=None, metavar="N", help="exact test size (overrides fraction)")
+    p.add_argument("--val-count", type=int, default=None, metavar="N", help="exact validation size")
+    p.add_argument("--seed", type=int, default=0, help="random seed; same seed + data = same files")
+    p.add_argument("--include", default="not-rejected", choices=("not-rejected", "approved"),
+                   help="which examples go in (default: all not rejected)")
+    p.add_argument("--caps", default=None, metavar="suggested|N|L=N,...",
+                   help="per-label caps: the balance check's suggestion, one number, or LABEL=N pairs")
+    p.add_argument("--system-prompt", default=None, metavar="TEXT",
+                   help="system prompt for examples without one (default: the project's setting)")
+    p.add_argument("--force", action="store_true",
+                   help="export despite open high-severity PII, and write into a folder holding other files")
+    add_common(p)
+    p.set_defaults(func=cmd_export)
+
+    v = subparsers.add_parser(
+        "validate", help="check exported files against OpenAI, Axolotl and LLaMA-Factory expectations",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Check an export folder (or one .jsonl/.json/.parquet file). Exit 1 if any error.")
+    v.add_argument("path", help="export folder or data file")
+    add_common(v)
+    v.set_defaults(func=cmd_validate)

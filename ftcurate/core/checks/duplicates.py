@@ -1,0 +1,349 @@
+"""Duplicates and conflicts: exact_duplicate, near_duplicate, paraphrase, conflict.
+
+The four checks share one funnel (`ftcurate.core.dedup.engine`): exact copies (normalised hash) ->
+near copies (MinHash LSH, character 4-grams) -> paraphrases (sentence embeddings + nearest
+neighbours). Each flag carries a `cluster` id shared by the members and `data` with the suggested
+keeper (approved first, then most complete, then longest answer); see `ftcurate.core.dedup.flags`.
+Kinds: "pair" (question and answer both repeat), "input" (the question repeats with another answer),
+"output" (one answer given to different questions), "answer" (conflict: answers disagree).
+Rejected examples are left out (they will not be exported), so resolving a cluster clears it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from ftcurate.core.checks.base import Check, CheckContext, CheckResult, Flag, register_check
+from ftcurate.core.dedup import engine
+from ftcurate.core.dedup.clusters import keeper_order
+from ftcurate.core.dedup.flags import cluster_flags, keeper_note, nested_groups
+from ftcurate.core.dedup.minhash import SHINGLES, MinHashConfig
+from ftcurate.core.errors import ConfigError
+from ftcurate.core.progress import Progress
+
+BACKENDS = ("auto", "datasketch", "banded")
+NEAR_DEFAULTS: dict[str, Any] = {
+    # Character 4-grams at Jaccard 0.7: on BANKING77 questions (median 10 words) this finds 94 % of
+    # one-typo copies, 82 % of one-word insertions, and the pairs it reports read as copies;
+    # word 3-grams at 0.8 find 7 % of one-typo copies of such short texts (docs/readme/duplicates.md).
+    "near_threshold": 0.7, "shingle": "char", "ngram": 4, "num_perm": 128, "seed": 1, "lsh_backend": "auto",
+}
+PARAPHRASE_DEFAULTS: dict[str, Any] = {"paraphrase_threshold": 0.85, "batch_size": 64, "nprobe": 8}
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _unit(config: dict, key: str, name: str, low: float = 0.0) -> None:
+    v = config.get(key)
+    if not _is_number(v) or not low < v <= 1.0:
+        raise ConfigError(f"{name}: {key} must be a number above {low:g} and at most 1, got {v!r}")
+
+
+def _validate_near(config: dict, name: str) -> MinHashConfig:
+    _unit(config, "near_threshold", name)
+    if config.get("shingle") not in SHINGLES:
+        raise ConfigError(f"{name}: unknown shingle type {config.get('shingle')!r}; "
+                          f"expected one of {', '.join(SHINGLES)}")
+    if config.get("lsh_backend") not in BACKENDS:
+        raise ConfigError(f"{name}: lsh_backend must be one of {', '.join(BACKENDS)}, "
+                          f"got {config.get('lsh_backend')!r}")
+    mh = MinHashConfig(shingle=config["shingle"], ngram=config.get("ngram"),
+                       num_perm=config.get("num_perm"), seed=config.get("seed"))
+    try:
+        mh.validate()
+    except ConfigError as exc:
+        raise ConfigError(f"{name}: {exc.message}") from None
+    return mh
+
+
+def _validate_fields(config: dict, name: str, allowed: tuple[str, ...]) -> None:
+    fields = config.get("fields")
+    if not isinstance(fields, (list, tuple)) or not fields or any(f not in allowed for f in fields):
+        raise ConfigError(f"{name}: fields must be a non-empty list drawn from {', '.join(allowed)}, "
+                          f"got {fields!r}")
+
+
+def _validate_paraphrase(config: dict, name: str) -> None:
+    _unit(config, "paraphrase_threshold", name)
+    for key in ("batch_size", "nprobe"):
+        v = config.get(key)
+        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+            raise ConfigError(f"{name}: {key} must be a positive whole number, got {v!r}")
+
+
+def scope(frame: pl.DataFrame, config: dict) -> pl.DataFrame:
+    """The rows the duplicate checks look at: all but rejected ones (unless include_rejected)."""
+    if config.get("include_rejected") or "status" not in frame.columns:
+        return frame
+    return frame.filter(pl.col("status").fill_null("") != "rejected")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} other {word}{'' if n == 1 else 's'}"
+
+
+def _near(frame: pl.DataFrame, config: dict, field: str, progress: Progress,
+          rows: np.ndarray | None = None) -> engine.Components:
+    mh = _validate_near(config, "near_duplicate")
+    return engine.near_components(frame, field, mh, float(config["near_threshold"]),
+                                  config["lsh_backend"], progress, rows)
+
+
+def _distinct(labels: np.ndarray) -> np.ndarray:
+    """Exact-group labels where a row alone (-1) becomes its own group."""
+    return np.where(labels >= 0, labels, np.arange(len(labels)))
+
+
+@register_check
+class ExactDuplicateCheck(Check):
+    name = "exact_duplicate"
+    title = "Exact duplicates"
+    description = ("Examples whose question and answer, question, or answer are identical once case, "
+                   "spacing and punctuation are ignored.")
+    defaults: dict[str, Any] = {"fields": ["pair", "input"], "include_rejected": False}
+
+    def validate_config(self, config: dict[str, Any]) -> None:
+        _validate_fields(config, self.name, ("pair", "input", "output"))
+
+    def run(self, ctx: CheckContext, progress: Progress) -> CheckResult:
+        frame = scope(ctx.frame, ctx.config)
+        progress.set_status("Exact duplicates")
+        prep = engine.prepare(frame)
+        rank = keeper_order(frame)
+        fields = ctx.config["fields"]
+        flags: list[Flag] = []
+        counts: dict[str, int] = {}
+        plans = [
+            ("pair", "high", prep.exact_pair, None,
+             lambda e, k, n: f"Exact copy of {_plural(n, 'example')}: same question and answer, "
+                             f"ignoring case, spacing and punctuation. {keeper_note(e, k)}"),
+            ("input", "low", prep.exact_q, _distinct(prep.exact_pair),
+             lambda e, k, n: f"Same question as {_plural(n, 'example')}, with different answers. "
+                             f"{keeper_note(e, k)}"),
+            ("output", "info", prep.exact_a, _distinct(prep.exact_q),
+             lambda e, k, n: f"Same answer as {_plural(n, 'example')} with different questions. "
+                             "Often fine (a standard answer); keep them if the questions differ."),
+        ]
+        for kind, severity, labels, sub, message in plans:
+            if kind not in fields:
+                continue
+            clusters = nested_groups(labels, _distinct(labels) if sub is None else sub,
+                                     min_distinct=1 if sub is None else 2)
+            clusters = [c for c in clusters if len(c) >= 2]
+            counts[kind] = len(clusters)
+            for members in clusters:
+                flags += cluster_flags(frame, members, rank, check=self.name, kind=kind,
+                                       severity=severity, message=message, score=None)
+        return CheckResult(flags, {"clusters": counts, "flagged": len({f.example_id for f in flags})})
+
+
+@register_check
+class NearDuplicateCheck(Check):
+    name = "near_duplicate"
+    title = "Near duplicates"
+    description = ("Examples that differ only by small edits (typos, a word added or changed), found with "
+                   "MinHash LSH on character shingles.")
+    defaults: dict[str, Any] = {"fields": ["pair", "input"], **NEAR_DEFAULTS, "include_rejected": False}
+
+    def validate_config(self, config: dict[str, Any]) -> None:
+        _validate_fields(config, self.name, ("pair", "input", "output"))
+        _validate_near(config, self.name)
+
+    def run(self, ctx: CheckContext, progress: Progress) -> CheckResult:
+        frame = scope(ctx.frame, ctx.config)
+        cfg = ctx.config
+        prep = engine.prepare(frame)
+        rank = keeper_order(frame)
+        n = frame.height
+        qc = _near(frame, cfg, "question", progress)
+        flags: list[Flag] = []
+        counts: dict[str, int] = {}
+        q_sizes = np.bincount(qc.labels[qc.labels >= 0], minlength=n)
+        pair_label = np.full(n, -1, dtype=np.int64)
+        if "pair" in cfg["fields"] or "input" in cfg["fields"]:
+            rows = np.flatnonzero((qc.labels >= 0) & (q_sizes[np.maximum(qc.labels, 0)] >= 2))
+            ac = _near(frame, cfg, "answer", progress, rows=rows)
+            # A pair cluster: near-same question (one component) and near-same answer (one component).
+            key = pl.DataFrame({"q": qc.labels[rows], "a": ac.labels[rows]})
+            first = key.with_row_index("i").group_by(["q", "a"]).agg(pl.col("i").min())
+            joined = key.join(first, on=["q", "a"], how="left", maintain_order="left")
+            pair_label[rows] = rows[joined["i"].to_numpy()]
+            pair_score = np.minimum(qc.score, ac.score)
+        if "pair" in cfg["fields"]:
+            clusters = nested_groups(pair_label, _distinct(prep.exact_pair))
+            counts["pair"] = len(clusters)
+            for members in clusters:
+                flags += cluster_flags(
+                    frame, members, rank, check=self.name, kind="pair", severity="medium",
+                    score=pair_score,
+                    message=lambda e, k, m: f"Near copy of {_plural(m, 'example')}: almost the same "
+                                            f"question and answer. {keeper_note(e, k)}")
+        if "input" in cfg["fields"]:
+            clusters = [c for c in nested_groups(qc.labels, _distinct(prep.exact_q))
+                        if len(np.unique(pair_label[c])) > 1 or pair_label[c[0]] < 0]
+            counts["input"] = len(clusters)
+            for members in clusters:
+                flags += cluster_flags(
+                    frame, members, rank, check=self.name, kind="input", severity="low", score=qc.score,
+                    message=lambda e, k, m: f"Almost the same question as {_plural(m, 'example')}, "
+                                            f"with different answers. {keeper_note(e, k)}")
+        if "output" in cfg["fields"]:
+            ac_all = _near(frame, cfg, "answer", progress)
+            clusters = nested_groups(ac_all.labels, qc.labels)
+            clusters = [c for c in clusters if len(np.unique(_distinct(prep.exact_a)[c])) > 1]
+            counts["output"] = len(clusters)
+            for members in clusters:
+                flags += cluster_flags(
+                    frame, members, rank, check=self.name, kind="output", severity="info",
+                    score=ac_all.score,
+                    message=lambda e, k, m: f"Almost the same answer as {_plural(m, 'example')} with "
+                                            "different questions. Often fine (a standard answer).")
+        return CheckResult(flags, {"clusters": counts, "flagged": len({f.example_id for f in flags})})
+
+
+@register_check
+class ParaphraseCheck(Check):
+    name = "paraphrase"
+    title = "Paraphrased questions"
+    description = ("Questions that say the same thing in other words (sentence embeddings), which leak "
+                   "between train and test just as copies do.")
+    defaults: dict[str, Any] = {**PARAPHRASE_DEFAULTS, **NEAR_DEFAULTS, "include_rejected": False}
+
+    def validate_config(self, config: dict[str, Any]) -> None:
+        _validate_near(config, self.name)
+        _validate_paraphrase(config, self.name)
+
+    def run(self, ctx: CheckContext, progress: Progress) -> CheckResult:
+        frame = scope(ctx.frame, ctx.config)
+        cfg = ctx.config
+        rank = keeper_order(frame)
+        qc = _near(frame, cfg, "question", progress)
+        pc, embedded = engine.paraphrase_components(
+            frame, qc, float(cfg["paraphrase_threshold"]), ctx.project, progress,
+            batch_size=cfg["batch_size"], seed=cfg["seed"], nprobe=cfg["nprobe"])
+        clusters = nested_groups(pc.labels, qc.labels)
+        flags: list[Flag] = []
+        for members in clusters:
+            flags += cluster_flags(
+                frame, members, rank, check=self.name, kind="input", severity="medium", score=pc.score,
+                message=lambda e, k, m: f"Asks the same thing in other words as {_plural(m, 'example')}; "
+                                        f"they would leak between train and test. {keeper_note(e, k)}")
+        n_reps = int((qc.labels == np.arange(frame.height)).sum())
+        return CheckResult(flags, {"clusters": {"input": len(clusters)}, "embedded": embedded,
+                                   "from_cache": n_reps - embedded,
+                                   "flagged": len({f.example_id for f in flags})})
+
+
+def _short(text: str, limit: int = 70) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def _answer_similarity(texts: list[str], norms: list[str], cfg: dict, project,
+                       progress: Progress) -> np.ndarray:
+    """Vectors whose dot products are the answers' similarities (embedding cosine or MinHash Jaccard)."""
+    if cfg["answer_similarity"] == "embedding":
+        from ftcurate.core.dedup.embed import embed_texts
+
+        progress.set_status(f"Conflicts: embedding {len(texts):,} answers")
+        progress.set_total(len(texts))
+        vecs, _ = embed_texts(texts, project, progress, batch_size=cfg["batch_size"])
+        return vecs
+    from ftcurate.core.dedup.minhash import MinHasher
+
+    return MinHasher(_validate_near(cfg, "conflict")).signatures(norms)
+
+
+@register_check
+class ConflictCheck(Check):
+    name = "conflict"
+    title = "Conflicting answers"
+    description = ("The same or nearly the same question answered in ways that disagree: the model would "
+                   "learn both answers.")
+    defaults: dict[str, Any] = {"match": "paraphrase", "answer_similarity": "embedding",
+                                "answer_threshold": 0.7, **PARAPHRASE_DEFAULTS, **NEAR_DEFAULTS,
+                                "include_rejected": False}
+
+    def validate_config(self, config: dict[str, Any]) -> None:
+        if config.get("match") not in ("exact", "near", "paraphrase"):
+            raise ConfigError(f"conflict: match must be exact, near or paraphrase, got {config.get('match')!r}")
+        if config.get("answer_similarity") not in ("embedding", "minhash"):
+            raise ConfigError("conflict: answer_similarity must be embedding or minhash, got "
+                              f"{config.get('answer_similarity')!r}")
+        _unit(config, "answer_threshold", self.name)
+        _validate_near(config, self.name)
+        _validate_paraphrase(config, self.name)
+
+    def run(self, ctx: CheckContext, progress: Progress) -> CheckResult:
+        from ftcurate.core.dedup.clusters import connected_components
+
+        frame = scope(ctx.frame, ctx.config)
+        cfg = ctx.config
+        prep = engine.prepare(frame)
+        rank = keeper_order(frame)
+        if cfg["match"] == "exact":
+            labels = np.where((prep.q_norm.str.len_chars() > 0).to_numpy(), _distinct(prep.exact_q), -1)
+        else:
+            labels = _near(frame, cfg, "question", progress).labels
+            if cfg["match"] == "paraphrase":
+                labels = engine.paraphrase_components(
+                    frame, engine.Components(labels, np.zeros(len(labels))),
+                    float(cfg["paraphrase_threshold"]), ctx.project, progress,
+                    batch_size=cfg["batch_size"], seed=cfg["seed"], nprobe=cfg["nprobe"])[0].labels
+        answer_of = _distinct(prep.exact_a)
+        answer_of = np.where((prep.a_norm.str.len_chars() > 0).to_numpy(), answer_of, -1)
+        candidates = nested_groups(np.where(answer_of >= 0, labels, -1), answer_of)
+        if not candidates:
+            return CheckResult([], {"clusters": 0, "flagged": 0})
+        reps = np.unique(np.concatenate([answer_of[c] for c in candidates]))
+        answers = prep.answers.gather(reps).to_list()
+        vecs = _answer_similarity(answers, prep.a_norm.gather(reps).to_list(), cfg, ctx.project, progress)
+        index = {int(r): k for k, r in enumerate(reps)}
+        numbers = [engine.numbers_in(a) for a in answers]
+        polarity = [engine.polarity(a) for a in prep.a_norm.gather(reps).to_list()]
+        t = float(cfg["answer_threshold"])
+        ids = frame["id"]
+        flags: list[Flag] = []
+        n_clusters = 0
+        for members in candidates:
+            progress.check_cancelled()
+            ks = sorted({index[int(answer_of[m])] for m in members})
+            if vecs.dtype == np.uint32:
+                sim = (vecs[ks][:, None, :] == vecs[ks][None, :, :]).mean(axis=2)
+            else:
+                sim = vecs[ks] @ vecs[ks].T
+            # Similar wording is not agreement when the facts differ: other numbers, or yes vs no.
+            facts = [(numbers[k], polarity[k]) for k in ks]
+            compatible = np.array([[(not a[0] or not b[0] or a[0] == b[0]) and a[1] * b[1] >= 0
+                                    for b in facts] for a in facts])
+            ii, jj = np.nonzero((sim >= t) & compatible)
+            groups = connected_components(len(ks), ii, jj)
+            if len(np.unique(groups)) < 2:
+                continue
+            n_clusters += 1
+            cross = groups[:, None] != groups[None, :]
+            disagreement = 1.0 - float(sim[cross].max())
+            group_no = {g: k for k, g in enumerate(np.unique(groups))}
+            entries = []
+            for m in sorted(members, key=lambda p: (group_no[groups[ks.index(index[int(answer_of[p])])]],
+                                                    int(ids[int(p)]))):
+                k = ks.index(index[int(answer_of[m])])
+                entries.append({"example_id": int(ids[int(m)]), "output": prep.answers[int(m)],
+                                "group": group_no[groups[k]]})
+            shown = [next(e for e in entries if e["group"] == g) for g in range(len(group_no))]
+            n_ans = len(group_no)
+            text = (f"Same question, {n_ans} different answers across {len(members)} examples, e.g. "
+                    f"\u201c{_short(shown[0]['output'])}\u201d vs \u201c{_short(shown[1]['output'])}\u201d. "
+                    "The model would learn both; keep the right one.")
+            flags += cluster_flags(
+                frame, members, rank, check=self.name, kind="answer", severity="high",
+                score=np.full(frame.height, disagreement),
+                message=lambda e, k, m, text=text: f"{text} {keeper_note(e, k)}",
+                data={"question": prep.questions[int(members[0])], "answers": entries[:20],
+                      "answer_groups": n_ans})
+        return CheckResult(flags, {"clusters": n_clusters, "flagged": len({f.example_id for f in flags})})

@@ -1,0 +1,190 @@
+"""Tone consistency: outputs that do not sound like the rest of the data.
+
+Each final assistant output gets a style profile (`ftcurate.core.tone.profile`); the house voice is
+their robust centre, or the user's target (project setting "tone"); outputs far from it along one of
+the dimensions in `ftcurate.core.tone.voice` get a `tone` flag whose kind is the dimension and whose
+message says why in plain words, e.g. "much more casual than the rest: slang ('ur', 'wanna'), emoji,
+no greeting" or "curt or rude: rude words ('damn'), no polite words".
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+
+from ftcurate.core.checks.base import Check, CheckContext, CheckResult, Flag, register_check
+from ftcurate.core.errors import ConfigError
+from ftcurate.core.progress import Progress
+from ftcurate.core.tone.formality import FormalityScorer
+from ftcurate.core.tone.profile import IDX, cached_profiles
+from ftcurate.core.tone.surface import Hits, surface_features
+from ftcurate.core.tone.voice import DIMENSIONS, THRESHOLDS, HouseVoice, Judgement, judge, validate_target
+
+HEADLINES = {"casual": "casual than the rest", "loud": "louder than the rest",
+             "complex": "harder to read than the rest"}
+SEVERITY = {"casual": "low", "rude": "medium", "loud": "low", "complex": "low", "person": "info",
+            "target": "medium"}
+WORD_EXAMPLES = {"slang": "slang", "rude words": "rude", "negative words": "negative", "emoji": "emoji",
+                 "ALL CAPS": "caps"}
+
+
+def _quote(words: list[str], n: int = 3) -> str:
+    uniq = list(dict.fromkeys(w.lower() if len(w) > 1 else w for w in words))[:n]
+    return ", ".join("lower-case 'i'" if w in ("i", "i'm", "i've", "i'll", "i'd") else f"'{w}'" for w in uniq)
+
+
+def explain(dim: str, contributions: np.ndarray, text: str, voice: HouseVoice, profile: np.ndarray,
+            strong: bool) -> str:
+    """One line in plain words for a flagged output."""
+    if dim == "person":
+        return ("speaks as 'I' where the rest say 'we'" if voice.center[IDX["we"]] >= 0.7
+                else "speaks as 'we' where the rest say 'I'")
+    comps = DIMENSIONS[dim]
+    order = np.argsort(-contributions)
+    top = contributions[order[0]] if len(order) else 0.0
+    hits = Hits()
+    surface_features(text, hits)
+    reasons = []
+    for j in order:
+        c = contributions[j]
+        if c < 0.5 or c < 0.25 * top:
+            break
+        reason = comps[j][3]
+        field = WORD_EXAMPLES.get(reason)
+        words = getattr(hits, field) if field else []
+        if words:
+            reason = f"{reason} ({_quote(words)})"
+        elif reason == "long sentences":
+            reason = (f"long sentences ({profile[IDX['sent_len']]:.0f} words on average, "
+                      f"usually {voice.center[IDX['sent_len']]:.0f})")
+        elif reason == "hard words":
+            reason = f"reading grade {profile[IDX['grade']]:.0f} (usually {voice.center[IDX['grade']]:.0f})"
+        reasons.append(reason)
+    if dim == "rude":
+        return "curt or rude: " + ", ".join(reasons)
+    return f"{'much more' if strong else 'more'} {HEADLINES[dim]}: " + ", ".join(reasons)
+
+
+def _output_turn(messages_json: str | None) -> int | None:
+    if not messages_json:
+        return None
+    try:
+        msgs = json.loads(messages_json)
+    except ValueError:
+        return None
+    for i in range(len(msgs) - 1, -1, -1):
+        if msgs[i].get("role") == "assistant":
+            return i
+    return None
+
+
+@register_check
+class ToneCheck(Check):
+    name = "tone"
+    title = "Tone consistency"
+    description = "Answers that do not sound like the rest: casual, rude, loud, hard to read, I vs we."
+    defaults: dict[str, Any] = {
+        "target": None,  # None: project setting "tone"; {} or a target dict overrides it
+        "thresholds": {},  # per dimension, see ftcurate.core.tone.voice.THRESHOLDS
+        "dimensions": list(DIMENSIONS),
+        "min_reference": 30,  # approved outputs needed before they alone define the house voice
+        "min_outputs": 10,  # fewer outputs: a built-in neutral support voice is used
+        "formality_mode": "auto",  # auto | tagger | lexicon
+        "formality_sample": 1000,
+    }
+
+    def validate_config(self, config: dict[str, Any]) -> None:
+        validate_target(config.get("target"))
+        for dim in list(config.get("thresholds") or {}) + list(config.get("dimensions") or []):
+            if dim not in DIMENSIONS:
+                raise ConfigError(f"tone: unknown dimension {dim!r}; known: {', '.join(DIMENSIONS)}")
+        if config.get("formality_mode", "auto") not in ("auto", "tagger", "lexicon"):
+            raise ConfigError(f"tone: formality_mode must be auto, tagger or lexicon, "
+                              f"got {config.get('formality_mode')!r}")
+
+    def run(self, ctx: CheckContext, progress: Progress) -> CheckResult:
+        cfg = {**self.defaults, **ctx.config}
+        self.validate_config(cfg)
+        target = cfg.get("target")
+        if target is None and ctx.project is not None:
+            target = ctx.project.get_setting("tone")
+        target = validate_target(target)
+        frame = ctx.frame
+        outputs = frame["output"].fill_null("").to_list() if len(frame) else []
+        keep = np.array([bool(t.strip()) for t in outputs], dtype=bool)
+        rows = np.flatnonzero(keep)
+        texts = [outputs[i] for i in rows]
+        scorer = FormalityScorer(mode=cfg["formality_mode"], sample=int(cfg["formality_sample"]))
+        profiles = cached_profiles(ctx.project, texts, scorer, progress)
+        approved = None
+        if "status" in frame.columns and len(rows):
+            approved = (frame["status"].to_numpy()[rows] == "approved")
+        voice = HouseVoice.fit(profiles, approved, target, int(cfg["min_reference"]), int(cfg["min_outputs"]))
+        judgement = judge(voice, profiles)
+        flags = self._flags(ctx, cfg, rows, texts, profiles, voice, judgement)
+        counts: dict[str, int] = {}
+        for f in flags:
+            counts[f.kind or ""] = counts.get(f.kind or "", 0) + 1
+        summary = {"outputs": len(texts), "flagged": len({f.example_id for f in flags}), "by_kind": counts,
+                   "house_voice": voice.describe(), "formality_tagged": scorer.tagged,
+                   "thresholds": {**THRESHOLDS, **(cfg.get("thresholds") or {})}}
+        return CheckResult(flags, summary)
+
+    def _flags(self, ctx: CheckContext, cfg: dict[str, Any], rows: np.ndarray, texts: list[str],
+               profiles: np.ndarray, voice: HouseVoice, j: Judgement) -> list[Flag]:
+        thresholds = {**THRESHOLDS, **(cfg.get("thresholds") or {})}
+        ids = ctx.frame["id"].to_list()
+        msgs = ctx.frame["messages"].to_list() if "messages" in ctx.frame.columns else None
+        flags: list[Flag] = []
+        turn_cache: dict[int, int | None] = {}
+
+        def turn(r: int) -> int | None:
+            if msgs is None:
+                return None
+            if r not in turn_cache:
+                turn_cache[r] = _output_turn(msgs[r])
+            return turn_cache[r]
+
+        for dim in cfg.get("dimensions") or list(DIMENSIONS):
+            thr = float(thresholds[dim])
+            for k in np.flatnonzero(j.scores[dim] >= thr):
+                score = float(j.scores[dim][k])
+                strong = score >= 2 * thr
+                msg = explain(dim, j.contributions[dim][k], texts[k], voice, profiles[k], strong)
+                sev = SEVERITY[dim]
+                if dim == "rude" and profiles[k, IDX["rude"]] > 0:
+                    sev = "high"
+                elif dim == "casual" and strong:
+                    sev = "medium"
+                r = int(rows[k])
+                flags.append(Flag(example_id=int(ids[r]), check=self.name, severity=sev, message=msg, kind=dim,
+                                  turn=turn(r), score=round(score, 3), data={"threshold": thr}))
+        for k, broken in enumerate(j.violations):
+            if broken:
+                r = int(rows[k])
+                wanted = ", ".join(_target_words(voice.target))
+                flags.append(Flag(example_id=int(ids[r]), check=self.name, severity=SEVERITY["target"],
+                                  message=f"breaks the house style you set ({wanted}): " + ", ".join(broken),
+                                  kind="target", turn=turn(r), data={"broken": broken}))
+        return flags
+
+
+def _target_words(t: dict[str, Any]) -> list[str]:
+    words = []
+    if "formal" in t:
+        words.append("formal" if t["formal"] else "casual is fine")
+    for key, yes, no in (("emoji", "emoji allowed", "no emoji"), ("exclamation", "exclamation allowed",
+                         "no exclamation marks"), ("contractions", "contractions allowed", "no contractions"),
+                         ("slang", "slang allowed", "no slang"), ("greeting", "greeting", "no greeting"),
+                         ("signoff", "sign-off", "no sign-off")):
+        if key in t:
+            words.append(yes if t[key] else no)
+    if "person" in t:
+        words.append(f"speak as '{t['person']}'")
+    if "max_sentence_words" in t:
+        words.append(f"sentences up to {t['max_sentence_words']} words")
+    if "max_grade" in t:
+        words.append(f"reading grade up to {t['max_grade']}")
+    return words

@@ -1,0 +1,1 @@
+"""Building blocks of the hygiene check: text rules, language identification, token counting."""

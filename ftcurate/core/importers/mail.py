@@ -1,0 +1,215 @@
+"""Support email: `.mbox` mailboxes and single `.eml` messages.
+
+Messages are grouped into threads by `Message-ID` / `In-Reply-To` / `References` (and, for replies
+without those headers, by subject). The agent side is the support mailbox: the domain most thread
+starters wrote to (or `extra["agent_domains"]`, a list or comma-separated string, when given);
+everybody else is a customer. Automatic replies (Auto-Submitted, out-of-office) are dropped. Bodies
+lose quoted replies, signatures and disclaimers (`emailtext.clean_email_body`); HTML-only mail is
+rendered to text. A lone reply whose original is not in the file pairs with the text it quotes.
+
+Provenance: `line` (where the message starts in an mbox) and `conversation` (the thread's first
+message id). Bodies are kept per thread until the file is read (threads need every message).
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import email.utils
+import re
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ftcurate.core.errors import UserError
+from ftcurate.core.importers.base import Detection, Importer, ImportOptions, register_importer
+from ftcurate.core.importers.dialogue import check_context, conversation_examples
+from ftcurate.core.importers.emailtext import clean_email_body, quoted_text
+from ftcurate.core.importers.htmltext import html_to_text
+from ftcurate.core.importers.textio import sample_file
+from ftcurate.core.progress import Progress
+from ftcurate.core.records import Example
+
+_REPLY_PREFIX = re.compile(r"^(?:\s*(?:re|aw|sv|fw|fwd|wg|tr)\s*(?:\[\d+\])?\s*:\s*)+", re.I)
+_AUTO_SUBJECT = re.compile(r"^\s*(?:automatic reply|auto[- ]?reply|out of (?:the )?office|auto:)", re.I)
+
+
+def iter_mbox(path: Path, progress: Progress | None = None) -> Iterator[tuple[int, bytes]]:
+    """Yield `(line, raw message)` for each message of an mbox (mboxrd ">From " lines unescaped)."""
+    size = path.stat().st_size
+    if progress is not None:
+        progress.set_total(size)
+    start, lines, prev_blank, done = 0, [], True, 0
+    with open(path, "rb") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            done += len(line)
+            if line.startswith(b"From ") and prev_blank:
+                if lines:
+                    yield start, b"".join(lines)
+                start, lines = lineno, []
+            elif start:
+                lines.append(line[1:] if re.match(rb">+From ", line) else line)
+            elif line.strip():
+                raise UserError('not an mbox file: the first message must start with a "From " line',
+                                path=path, line=lineno)
+            prev_blank = not line.strip()
+            if progress is not None and lineno % 20000 == 0:
+                progress.set_progress(done)
+                progress.check_cancelled()
+    if lines:
+        yield start, b"".join(lines)
+
+
+def _addr(value: Any) -> str:
+    return email.utils.parseaddr(str(value or ""))[1].lower()
+
+
+def _domain(address: str) -> str:
+    return address.rsplit("@", 1)[-1] if "@" in address else address
+
+
+def _ids(value: Any) -> list[str]:
+    return re.findall(r"<([^<>\s]+)>", str(value or ""))
+
+
+def _body(msg: Any) -> str:
+    try:
+        part = msg.get_body(preferencelist=("plain", "html"))
+        if part is None:
+            return ""
+        content = part.get_content()
+        return html_to_text(content) if part.get_content_subtype() == "html" else content
+    except (LookupError, ValueError, AttributeError):
+        payload = msg.get_payload(decode=True) or b""
+        return payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else str(payload)
+
+
+def parse_message(raw: bytes, loc: dict[str, Any]) -> dict[str, Any]:
+    """The parts of one message the importer needs."""
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    try:
+        date = email.utils.parsedate_to_datetime(str(msg["Date"])) if msg["Date"] else None
+        stamp = date.timestamp() if date and date.tzinfo else None
+    except (TypeError, ValueError, IndexError):
+        stamp = None
+    subject = str(msg["Subject"] or "")
+    auto = (str(msg["Auto-Submitted"] or "no").lower() != "no" or msg["X-Autoreply"] is not None
+            or str(msg["Precedence"] or "").lower() in ("bulk", "junk", "auto_reply")
+            or bool(_AUTO_SUBJECT.match(subject)))
+    body = _body(msg)
+    ids = _ids(msg["Message-ID"])
+    return {"id": ids[0] if ids else f"{loc}", "in_reply_to": _ids(msg["In-Reply-To"]),
+            "references": _ids(msg["References"]), "from": _addr(msg["From"]),
+            "to": [a.lower() for _, a in email.utils.getaddresses([str(msg["To"] or "")]) if a],
+            "subject": subject, "date": stamp, "auto": auto, "raw_body": body,
+            "text": clean_email_body(body), "loc": loc}
+
+
+class _Threads:
+    """Union-find over message ids."""
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, x: str) -> str:
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[rb] = ra
+
+
+def _agent_domains(options: ImportOptions) -> set[str]:
+    raw = options.extra.get("agent_domains") or ()
+    if isinstance(raw, str):
+        raw = raw.split(",")
+    return {d.strip().lower().lstrip("@") for d in raw if d.strip()}
+
+
+@register_importer
+class EmailImporter(Importer):
+    """Support conversations from .mbox mailboxes and .eml messages."""
+
+    name = "email"
+    kind = "support"
+    extensions = (".eml", ".mbox")
+
+    def detect(self, path: Path, options: ImportOptions) -> Detection | None:
+        sample = sample_file(path)
+        if sample.fmt not in ("email", "mbox"):
+            return None
+        domains = _agent_domains(options)
+        who = (f"agents: {', '.join(sorted(domains))}" if domains else
+               "agents: the support mailbox's domain (the one customers write to)")
+        summary = (f"email ({'mailbox' if sample.fmt == 'mbox' else 'one message'}): threads by "
+                   f"Message-ID/References; {who}; quoted replies, signatures and disclaimers removed; "
+                   f"context={options.context}")
+        return Detection(self.name, self.kind, 0.95, summary, {}, None)
+
+    def read(self, path: Path, options: ImportOptions, detection: Detection,
+             progress: Progress) -> Iterator[Example]:
+        context = check_context(options.context)
+        sample = sample_file(path)
+        if sample.fmt == "mbox":
+            msgs = [parse_message(raw, {"line": line}) for line, raw in iter_mbox(path, progress)]
+        else:
+            msgs = [parse_message(path.read_bytes(), {})]
+        if not msgs:
+            raise UserError("no email messages found", path=path)
+        threads = _Threads()
+        by_subject: dict[str, str] = {}
+        for m in msgs:
+            threads.find(m["id"])
+            linked = m["references"] + m["in_reply_to"]
+            for ref in linked:
+                threads.union(ref, m["id"])
+            norm = _REPLY_PREFIX.sub("", m["subject"]).strip().lower()
+            if not linked and norm and _REPLY_PREFIX.match(m["subject"]) and norm in by_subject:
+                threads.union(by_subject[norm], m["id"])
+            if norm:
+                by_subject.setdefault(norm, m["id"])
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for m in msgs:
+            groups.setdefault(threads.find(m["id"]), []).append(m)
+        agents = _agent_domains(options) or self._support_domains(groups)
+        for thread in groups.values():
+            if all(m["date"] is not None for m in thread):
+                thread.sort(key=lambda m: m["date"])
+            yield from self._thread_examples(thread, agents, context, len(msgs) == 1)
+
+    @staticmethod
+    def _support_domains(groups: dict[str, list[dict[str, Any]]]) -> set[str]:
+        """The domain most thread starters wrote to: the support mailbox."""
+        to = Counter(_domain(a) for thread in groups.values() for a in thread[0]["to"][:1]
+                     if not thread[0]["in_reply_to"])
+        return {to.most_common(1)[0][0]} if to else set()
+
+    @staticmethod
+    def _thread_examples(thread: list[dict[str, Any]], agents: set[str], context: str,
+                         lone: bool) -> Iterator[Example]:
+        conv = thread[0]["id"]
+        turns = []
+        starter = thread[0]["from"]
+        for m in thread:
+            if m["auto"] or not m["text"]:
+                continue
+            if agents:
+                role = "assistant" if _domain(m["from"]) in agents else "user"
+            else:  # no support mailbox known: whoever started the thread is the customer
+                role = "user" if m["from"] == starter else "assistant"
+            turns.append((role, m["text"], {**m["loc"], "message_id": m["id"]}))
+        is_reply = bool(thread[0]["in_reply_to"] or _REPLY_PREFIX.match(thread[0]["subject"]))
+        if len(turns) == 1 and is_reply and (turns[0][0] == "assistant" or lone):
+            original = quoted_text(thread[0]["raw_body"])
+            if original:  # a reply whose original is not in the file: pair it with what it quotes
+                turns = [("user", original, thread[0]["loc"]), ("assistant", turns[0][1], turns[0][2])]
+        subject = _REPLY_PREFIX.sub("", thread[0]["subject"]).strip()
+        for ex in conversation_examples(conv, turns, context, None, {"subject": subject} if subject else None):
+            ex.metadata["message_id"] = ex.provenance.pop("message_id", None)
+            yield ex

@@ -1,0 +1,156 @@
+"""The PII analyzer: one presidio `AnalyzerEngine` over a NER-only spaCy pipeline, run in batches.
+
+`PiiAnalyzer(config)` builds the engine once (loading the model takes about a second); then
+`analyze_many(texts)` returns raw findings for every text: spaCy runs over batches with `nlp.pipe`, and
+on large inputs the texts are split across worker processes, each with its own engine (spawned, not
+forked, so it is safe from a GUI thread or next to torch). `finalize` (see `postprocess`) turns raw
+findings into what a person sees.
+
+Recognizers: spaCy NER for PERSON and LOCATION (GPE/LOC/FAC), cue patterns for names, stock presidio
+recognizers for e-mail, IP, URL and IBAN (behind cheap pre-checks), and this package's validated
+recognizers for phone numbers, cards, SSNs and street addresses, plus the project's custom regexes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from ftcurate.core.pii.config import BUILTIN_ENTITIES, PiiConfig
+from ftcurate.core.pii.postprocess import Finding, finalize
+
+if TYPE_CHECKING:
+    from ftcurate.core.progress import Progress
+
+# Below this many texts a second process costs more to start than it saves.
+PARALLEL_MIN_TEXTS = 2000
+BATCH_SIZE = 64
+RAW_FLOOR = 0.05  # raw results under this score are never kept (not even in the cache)
+
+
+class PiiAnalyzer:
+    """Analyzer for one configuration. Build once per run; not thread-safe (spaCy is not)."""
+
+    def __init__(self, config: PiiConfig | None = None) -> None:
+        from ftcurate.core.pii import _presidio
+
+        _presidio.load()
+        from presidio_analyzer import AnalyzerEngine, Pattern, PatternRecognizer, RecognizerRegistry
+        from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
+        from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+
+        from ftcurate.core.pii import recognizers as R
+        from ftcurate.core.pii import recognizers_text as RT
+        from ftcurate.core.pii.model import load_ner_pipeline
+        from ftcurate.core.pii.nlp import NerOnlySpacyNlpEngine
+
+        logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
+        self.config = config or PiiConfig()
+        self.nlp, self.model_id = load_ner_pipeline(self.config.model)
+        nlp_engine = NerOnlySpacyNlpEngine(self.nlp, self.model_id)
+        recognizers = [
+            SpacyRecognizer(supported_entities=["PERSON", "LOCATION"]),
+            RT.PersonCueRecognizer(), RT.StreetAddressRecognizer(),
+            R.FastEmailRecognizer(), R.FastIpRecognizer(), R.FastUrlRecognizer(), R.FastIbanRecognizer(),
+            R.IntlPhoneRecognizer(self.config.phone_regions), R.ValidatedCardRecognizer(),
+            R.ValidatedSsnRecognizer(),
+        ]
+        for spec in self.config.custom:
+            recognizers.append(PatternRecognizer(
+                supported_entity=spec.entity, name=f"custom:{spec.name}",
+                patterns=[Pattern(spec.name, spec.regex, spec.score)], context=list(spec.context) or None))
+        registry = RecognizerRegistry(recognizers=recognizers, supported_languages=["en"])
+        self.entities = list(dict.fromkeys([*BUILTIN_ENTITIES, *(c.entity for c in self.config.custom)]))
+        self.engine = AnalyzerEngine(
+            registry=registry, nlp_engine=nlp_engine, supported_languages=["en"],
+            context_aware_enhancer=LemmaContextAwareEnhancer(context_prefix_count=6, context_suffix_count=3))
+        self.cache_key = self.config.analysis_key(self.model_id)
+
+    # -- raw analysis -----------------------------------------------------------------------------
+    def analyze_raw(self, texts: Sequence[str], progress: Progress | None = None,
+                    batch_size: int = BATCH_SIZE) -> list[list[Finding]]:
+        """Raw findings for each text, in this process (spaCy batched with `nlp.pipe`)."""
+        out: list[list[Finding]] = []
+        docs = self.engine.nlp_engine.process_batch(list(texts), "en", batch_size=batch_size)
+        for i, (text, artifacts) in enumerate(docs):
+            results = self.engine.analyze(text=text, language="en", entities=self.entities,
+                                          nlp_artifacts=artifacts, score_threshold=RAW_FLOOR)
+            out.append(sorted(Finding(r.entity_type, r.start, r.end, round(float(r.score), 4))
+                              for r in results))
+            if progress is not None and i % batch_size == batch_size - 1:
+                progress.advance(batch_size)
+                progress.check_cancelled()
+        if progress is not None:
+            progress.advance(len(out) % batch_size)
+        return out
+
+    def analyze_many(self, texts: Sequence[str], progress: Progress | None = None,
+                     n_process: int | None = None) -> list[list[Finding]]:
+        """Raw findings for each text, using worker processes for large inputs.
+
+        n_process: workers; default `config.n_process`, else 2 (or the CPU count if lower) when there
+        are at least PARALLEL_MIN_TEXTS texts, else 1 (in this process).
+        """
+        n = n_process or self.config.n_process
+        if n is None:
+            n = min(2, os.cpu_count() or 1) if len(texts) >= PARALLEL_MIN_TEXTS else 1
+        if n <= 1 or len(texts) < 2 * BATCH_SIZE:
+            return self.analyze_raw(texts, progress)
+        return _analyze_in_workers(self.config, list(texts), n, progress)
+
+    # -- convenience ------------------------------------------------------------------------------
+    def finalize(self, text: str, raw: list[Finding]) -> list[Finding]:
+        return finalize(text, raw, self.config)
+
+    def analyze(self, text: str) -> list[Finding]:
+        """Final findings for one text (tests, previews)."""
+        return self.finalize(text, self.analyze_raw([text])[0])
+
+
+# -- worker processes --------------------------------------------------------------------------------
+_WORKER: PiiAnalyzer | None = None
+
+
+def _worker_init(config_dict: dict) -> None:
+    global _WORKER
+    _WORKER = PiiAnalyzer(PiiConfig.from_dict(config_dict))
+
+
+def _worker_run(texts: list[str]) -> list[list[tuple]]:
+    assert _WORKER is not None
+    return [[tuple(f) for f in fs] for fs in _WORKER.analyze_raw(texts)]
+
+
+def _analyze_in_workers(config: PiiConfig, texts: list[str], n: int,
+                        progress: Progress | None) -> list[list[Finding]]:
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunk = max(BATCH_SIZE, min(512, len(texts) // (n * 8) or BATCH_SIZE))
+    starts = list(range(0, len(texts), chunk))
+    results: list[list[Finding]] = [[] for _ in texts]
+    ex = ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("spawn"),
+                             initializer=_worker_init, initargs=(config.to_dict(),))
+    try:
+        futures = {ex.submit(_worker_run, texts[s:s + chunk]): s for s in starts}
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            for fut in done:
+                s = futures[fut]
+                part = fut.result()
+                for j, fs in enumerate(part):
+                    results[s + j] = [Finding(*f) for f in fs]
+                if progress is not None:
+                    progress.advance(len(part))
+            if progress is not None:
+                progress.check_cancelled()
+    except BaseException:
+        ex.shutdown(wait=False, cancel_futures=True)
+        raise
+    ex.shutdown(wait=True)
+    return results

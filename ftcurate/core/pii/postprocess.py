@@ -1,0 +1,117 @@
+"""Turn raw recognizer output into findings: threshold, entity filter, name clean-up, overlaps, allow-list.
+
+Raw results (what the analyzer returns, and what the cache stores) depend only on the text and the
+recognizers; everything here depends on settings a person changes often (threshold, entities,
+allow-list), so it runs after the cache and re-running with a new allow-list costs no re-analysis.
+Pure Python: no presidio or spaCy imports.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from ftcurate.core.pii.config import PiiConfig
+
+
+class Finding(NamedTuple):
+    """One PII span in one text: entity type, character offsets [start, end), score in 0..1."""
+
+    entity: str
+    start: int
+    end: int
+    score: float
+
+
+# Higher wins when two findings overlap: checksummed identifiers, then other structured ones, then
+# URLs (an e-mail's domain is not a separate URL), addresses, and finally NER names and places.
+PRIORITY = {"EMAIL_ADDRESS": 6, "IBAN_CODE": 6, "CREDIT_CARD": 6, "US_SSN": 5, "PHONE_NUMBER": 5,
+            "IP_ADDRESS": 5, "URL": 4, "STREET_ADDRESS": 3, "PERSON": 2, "LOCATION": 1}
+CUSTOM_PRIORITY = 5
+
+_GREETING = re.compile(r"^(?:(?:hi|hello|hey|dear|thanks|thank you|cheers|regards|ok|okay|yes|no|oh|"
+                       r"sorry|please|attn|attention|cc|to|from)\b[\s,:!.]*)+", re.IGNORECASE)
+_POSSESSIVE = re.compile(r"(?:'s|’s|')$")
+_NOT_A_NAME_CHARS = re.compile(r"[\d@#/\\_=+<>{}\[\]|~^*$%&]|://|\.\w{2,3}$")
+# Capitalised words spaCy's small model tags as PERSON in support text that are never names.
+_NOT_NAME_WORDS = {
+    "premium", "pro", "plus", "max", "mini", "ultra", "gold", "silver", "platinum", "prime", "basic",
+    "standard", "business", "family", "support", "team", "customer", "service", "admin", "agent", "bot",
+    "account", "billing", "refund", "order", "invoice", "ticket", "thanks", "hi", "hello", "hey",
+    "dear", "regards", "cheers", "sir", "madam", "mr", "mrs", "ms", "dr", "lol", "omg", "wtf", "idk",
+    "tbh", "btw", "asap", "faq", "wifi", "wi-fi", "bluetooth", "iphone", "ipad", "android", "windows",
+    "mac", "macbook", "airpods", "alexa", "siri", "google", "paypal", "venmo", "zelle", "netflix",
+    "spotify", "uber", "amazon", "ebay", "monday", "tuesday", "wednesday", "thursday", "friday",
+    "saturday", "sunday", "rt",
+}
+
+
+def clean_names(text: str, findings: list[Finding]) -> list[Finding]:
+    """Trim greetings/possessives off PERSON spans and drop spans that cannot be names or places."""
+    out = []
+    for f in findings:
+        if f.entity not in ("PERSON", "LOCATION"):
+            out.append(f)
+            continue
+        s, e = f.start, f.end
+        span = text[s:e]
+        if f.entity == "PERSON":
+            m = _GREETING.match(span)
+            if m and m.end() < len(span):
+                s += m.end()
+            span = text[s:e]
+            p = _POSSESSIVE.search(span)
+            if p:
+                e -= len(p.group())
+            span = text[s:e].strip(" ,.;:!?-\"'()")
+            if not span:
+                continue
+            s = text.find(span, s)
+            e = s + len(span)
+            words = span.lower().split()
+            if all(w.strip(".,") in _NOT_NAME_WORDS for w in words):
+                continue
+            if len(span) < 2 or (span.isupper() and len(span) <= 4):
+                continue
+        if _NOT_A_NAME_CHARS.search(text[s:e]):
+            continue
+        out.append(Finding(f.entity, s, e, f.score))
+    return out
+
+
+def resolve_overlaps(findings: list[Finding], custom_entities: frozenset[str] = frozenset()) -> list[Finding]:
+    """Keep at most one finding per character: higher PRIORITY, then score, then longer span wins.
+
+    Two overlapping findings of the same entity are merged into their union (an NER name and a cue
+    name that disagree on one word).
+    """
+    def rank(f: Finding) -> tuple:
+        pri = CUSTOM_PRIORITY if f.entity in custom_entities else PRIORITY.get(f.entity, 0)
+        return (-pri, -f.score, -(f.end - f.start), f.start)
+
+    kept: list[Finding] = []
+    for f in sorted(findings, key=rank):
+        clash = None
+        for i, k in enumerate(kept):
+            if f.start < k.end and k.start < f.end:
+                clash = i
+                break
+        if clash is None:
+            kept.append(f)
+        elif kept[clash].entity == f.entity:
+            k = kept[clash]
+            merged = Finding(k.entity, min(k.start, f.start), max(k.end, f.end), k.score)
+            if not any(merged.start < o.end and o.start < merged.end for j, o in enumerate(kept) if j != clash):
+                kept[clash] = merged
+    return sorted(kept, key=lambda f: (f.start, f.end))
+
+
+def finalize(text: str, raw: list[Finding], config: PiiConfig) -> list[Finding]:
+    """Raw analyzer findings for `text` -> the findings a person should see, in text order."""
+    wanted = set(config.entities)
+    found = [f for f in raw if f.score >= config.threshold and f.entity in wanted]
+    found = clean_names(text, found)
+    found = resolve_overlaps(found, frozenset(c.entity for c in config.custom))
+    if config.allow_list:
+        found = [f for f in found if not config.is_allowed(text[f.start:f.end], text, f.start, f.end)]
+    return found

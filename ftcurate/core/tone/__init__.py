@@ -1,0 +1,1 @@
+"""Style profiles of assistant outputs and the house voice they are compared with (see the tone check)."""

@@ -1,0 +1,272 @@
+"""One training run end to end, and evaluation of a saved adapter.
+
+`run_training` reads an export directory (train.jsonl, test.jsonl), tokenizes with the model's chat
+template, measures the base model on the test split, trains a LoRA adapter, measures the tuned model,
+writes the adapter and a report, and returns a result dict. Progress goes to a `Progress` (bar, GUI
+bridge) and to `on_event(dict)` callbacks (JSON lines, loss curve); every event is also appended to
+`<run>/log.jsonl`.
+
+Run folder (`<export>/runs/run-YYYYmmdd-HHMMSS/` unless `output_dir` names another root):
+    config.json, log.jsonl, base_eval.json, checkpoint/state.pt, adapter/ (adapter_model.safetensors,
+    adapter_config.json, ftcurate_run.json), merged/ (optional), samples.jsonl, metrics.json.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from ftcurate.core.errors import UserError
+from ftcurate.core.progress import Progress
+from ftcurate.core.trainer.config import TrainConfig, TrainOptions, resolve_config
+from ftcurate.core.trainer.data import data_hash, load_export
+
+Emit = Callable[[dict], None]
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _new_run_dir(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("run-%Y%m%d-%H%M%S")
+    path, k = root / stamp, 1
+    while path.exists():
+        k += 1
+        path = root / f"{stamp}-{k}"
+    path.mkdir()
+    return path
+
+
+def find_resumable(root: Path) -> Path | None:
+    """The newest run folder under `root` that has not finished (no metrics.json)."""
+    if not root.is_dir():
+        return None
+    runs = sorted((p for p in root.iterdir() if (p / "config.json").exists() and not (p / "metrics.json").exists()),
+                  key=lambda p: (p / "config.json").stat().st_mtime)
+    return runs[-1] if runs else None
+
+
+class _Logger:
+    def __init__(self, path: Path, on_event: Emit | None) -> None:
+        self.path = path
+        self.on_event = on_event
+
+    def __call__(self, event: dict) -> None:
+        event = {"time": round(time.time(), 3), **event}
+        with self.path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(event, ensure_ascii=False, default=str) + "\n")
+        if self.on_event is not None:
+            self.on_event(event)
+
+
+def _setup_run(export_dir: Path, options: TrainOptions, device: str) -> tuple[Path, TrainConfig, bool]:
+    root = Path(options.output_dir) if options.output_dir else export_dir / "runs"
+    dhash = data_hash(export_dir)
+    if options.resume:
+        run_dir = find_resumable(root)
+        if run_dir is None:
+            raise UserError("no unfinished run to resume", path=root)
+        saved = json.loads((run_dir / "config.json").read_text())
+        if saved["data_hash"] != dhash:
+            raise UserError("the exported data changed since this run started; start a new run", path=run_dir)
+        return run_dir, TrainConfig.from_dict(saved["config"]), True
+    cfg = resolve_config(options, device)
+    run_dir = _new_run_dir(root)
+    (run_dir / "config.json").write_text(json.dumps(
+        {"config": cfg.to_dict(), "data_hash": dhash, "export_dir": str(export_dir), "started_at": _now()},
+        indent=2))
+    return run_dir, cfg, False
+
+
+def run_training(export_dir: str | Path, options: TrainOptions | None = None, progress: Progress | None = None,
+                 on_event: Emit | None = None) -> dict[str, Any]:
+    """Train a LoRA adapter on an export and compare it with the base model.
+
+    Args:
+        export_dir: folder with train.jsonl (required) and test.jsonl (optional but needed for a verdict).
+        options: what to change from the preset/device defaults; `resume=True` continues the newest
+            unfinished run under the runs folder with its saved settings.
+        progress: receives steps; cancelling it stops between steps after saving a checkpoint.
+        on_event: called with each event dict ("start", "data", "eval", "step", "saved", "done", ...).
+
+    Returns:
+        The result (also in `<run>/metrics.json`): base/tuned test loss and perplexity, verdict,
+        chrF, tokens_per_s, device, adapter_dir, run_dir, skipped examples, loss_curve, samples.
+
+    Raises:
+        UserError / ConfigError: bad data, model or options. Cancelled: cancelled (checkpoint saved).
+    """
+    import torch
+
+    from ftcurate.core.trainer import device as devmod
+    from ftcurate.core.trainer import evaluate as ev
+    from ftcurate.core.trainer.encoding import encode_rows, stop_token_ids
+    from ftcurate.core.trainer.loop import train_loop
+    from ftcurate.core.trainer.metrics import verdict
+    from ftcurate.core.trainer.model import add_lora, context_length, count_params, load_model, load_tokenizer
+    from ftcurate.core.trainer.modelcache import model_label, resolve_model
+
+    t_start = time.perf_counter()
+    options = options or TrainOptions()
+    progress = progress or Progress()
+    export_dir = Path(export_dir)
+    train_rows, test_rows = load_export(export_dir)
+    device = devmod.pick_device(options.device)
+    run_dir, cfg, resuming = _setup_run(export_dir, options, device)
+    device = devmod.pick_device(cfg.device if resuming else options.device)
+    emit = _Logger(run_dir / "log.jsonl", on_event)
+    info = devmod.device_info(device)
+    emit({"event": "start", "run_dir": str(run_dir), "config": cfg.to_dict(), "device": info,
+          "resumed": resuming, "data_hash": data_hash(export_dir), "export_dir": str(export_dir)})
+    if device == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+
+    progress.set_status("loading the model")
+    model_dir = resolve_model(cfg.model)
+    tokenizer = load_tokenizer(model_dir)
+    model = load_model(model_dir, cfg, device)
+    cfg.max_len = context_length(model, cfg.max_len)
+    stops = stop_token_ids(tokenizer, model.generation_config)
+    progress.set_status("tokenizing")
+    train = encode_rows(tokenizer, train_rows, cfg.max_len, stops)
+    test = encode_rows(tokenizer, test_rows, cfg.max_len, stops)
+    if not train.items:
+        raise UserError(f"no usable training examples ({train.skipped_summary()})", path=export_dir / "train.jsonl")
+    skipped = {"train": train.skipped, "test": test.skipped}
+    emit({"event": "data", "train_examples": len(train.items), "test_examples": len(test.items),
+          "train_tokens": train.n_tokens, "skipped_train": len(train.skipped), "skipped_test": len(test.skipped),
+          "skipped_text": "; ".join(f"{k}: {s.skipped_summary()}" for k, s in (("train", train), ("test", test))
+                                    if s.skipped)})
+    n_params = count_params(model)[0]
+    torch.manual_seed(cfg.seed)  # LoRA initialisation is part of the seeded run
+    model = add_lora(model, cfg)
+    pad_id = tokenizer.pad_token_id
+    gen_items = test.items[: cfg.n_generate]
+
+    base_path = run_dir / "base_eval.json"
+    if resuming and base_path.exists():
+        base = json.loads(base_path.read_text())
+    else:
+        progress.set_status("measuring the base model")
+        with model.disable_adapter():
+            base = {"eval": ev.eval_loss(model, test, cfg, device, pad_id, progress),
+                    "answers": ev.generate_answers(model, tokenizer, gen_items, cfg, device, stops)}
+        base_path.write_text(json.dumps(base))
+    emit({"event": "eval", "which": "base", **(base["eval"] or {})})
+
+    state = train_loop(model, train, cfg, device, pad_id, run_dir / "checkpoint" / "state.pt", progress, emit,
+                       resume=resuming)
+
+    adapter_dir = run_dir / "adapter"
+    model.save_pretrained(str(adapter_dir))
+    (adapter_dir / "ftcurate_run.json").write_text(json.dumps(
+        {"model": cfg.model, "model_dir": str(model_dir), "run_dir": str(run_dir), "config": cfg.to_dict()}))
+    emit({"event": "saved", "adapter_dir": str(adapter_dir)})
+
+    progress.set_status("measuring the tuned model")
+    tuned_eval = ev.eval_loss(model, test, cfg, device, pad_id, progress)
+    tuned_answers = ev.generate_answers(model, tokenizer, gen_items, cfg, device, stops)
+    samples = ev.compare_samples(gen_items, base["answers"], tuned_answers)
+    emit({"event": "eval", "which": "tuned", **(tuned_eval or {})})
+    base_loss = base["eval"]["loss"] if base["eval"] else None
+    tuned_loss = tuned_eval["loss"] if tuned_eval else None
+    chrf_b, chrf_t = ev.mean_chrf(samples, "chrf_base"), ev.mean_chrf(samples, "chrf_tuned")
+    judged = verdict(base_loss, tuned_loss, chrf_b, chrf_t)
+
+    merged_dir = None
+    if cfg.merge:
+        progress.set_status("saving the merged model")
+        merged_dir = run_dir / "merged"
+        merged = model.merge_and_unload()
+        merged.save_pretrained(str(merged_dir))
+        tokenizer.save_pretrained(str(merged_dir))
+
+    with (run_dir / "samples.jsonl").open("w", encoding="utf-8") as fh:
+        for s in samples:
+            fh.write(json.dumps(s, ensure_ascii=False) + "\n")
+    steady = state.steady_tokens / state.steady_seconds if state.steady_seconds else None
+    result = {
+        "base_test_loss": base_loss, "tuned_test_loss": tuned_loss,
+        "base_perplexity": base["eval"]["perplexity"] if base["eval"] else None,
+        "tuned_perplexity": tuned_eval["perplexity"] if tuned_eval else None,
+        "verdict": judged["verdict"], "verdict_text": judged["text"], "loss_change_pct": judged["loss_change_pct"],
+        "chrf_base": chrf_b, "chrf_tuned": chrf_t,
+        "tokens_per_s": round(state.tokens / state.seconds, 1) if state.seconds else None,
+        "tokens_per_s_steady": round(steady, 1) if steady else None,
+        "train_tokens": state.tokens, "steps": state.step, "epochs": cfg.epochs,
+        "device": device, "device_name": info["name"], "model": model_label(cfg.model), "model_dir": str(model_dir),
+        "params": n_params, "adapter_dir": str(adapter_dir), "merged_dir": str(merged_dir) if merged_dir else None,
+        "run_dir": str(run_dir), "log": str(run_dir / "log.jsonl"),
+        "train_examples": len(train.items), "test_examples": len(test.items),
+        "skipped_train": len(train.skipped), "skipped_test": len(test.skipped), "skipped": skipped,
+        "train_seconds": round(state.seconds, 2), "seconds": round(time.perf_counter() - t_start, 2),
+        "data_hash": data_hash(export_dir), "config": cfg.to_dict(), "loss_curve": state.loss_curve,
+        "samples": samples,
+    }
+    (run_dir / "metrics.json").write_text(json.dumps(result, indent=1, ensure_ascii=False))
+    emit({"event": "done", "verdict": judged["verdict"], "verdict_text": judged["text"],
+          "base_test_loss": base_loss, "tuned_test_loss": tuned_loss})
+    progress.set_status("done")
+    progress.finish()
+    return result
+
+
+def run_evaluation(export_dir: str | Path, adapter_dir: str | Path, model: str | None = None,
+                   options: TrainOptions | None = None, progress: Progress | None = None,
+                   on_event: Emit | None = None) -> dict[str, Any]:
+    """Compare a saved adapter with its base model on the export's test split (loss, answers, verdict).
+
+    Args:
+        model: the base model; by default the one recorded with the adapter.
+    """
+    from ftcurate.core.trainer import device as devmod
+    from ftcurate.core.trainer import evaluate as ev
+    from ftcurate.core.trainer.encoding import encode_rows, stop_token_ids
+    from ftcurate.core.trainer.metrics import verdict
+    from ftcurate.core.trainer.model import adapter_base_model, context_length, load_adapter, load_model, load_tokenizer
+    from ftcurate.core.trainer.modelcache import resolve_model
+
+    options = options or TrainOptions()
+    progress = progress or Progress()
+    emit = on_event or (lambda e: None)
+    adapter_dir = Path(adapter_dir)
+    _, test_rows = load_export(export_dir)
+    if not test_rows:
+        raise UserError("the export has no test split to evaluate on", path=Path(export_dir) / "test.jsonl")
+    device = devmod.pick_device(options.device)
+    cfg = resolve_config(options, device)
+    model_dir = resolve_model(model or adapter_base_model(adapter_dir) or "default")
+    tokenizer = load_tokenizer(model_dir)
+    peft_model = load_adapter(load_model(model_dir, cfg, device), adapter_dir)
+    cfg.max_len = context_length(peft_model, cfg.max_len)
+    stops = stop_token_ids(tokenizer, peft_model.generation_config)
+    test = encode_rows(tokenizer, test_rows, cfg.max_len, stops)
+    gen_items = test.items[: cfg.n_generate]
+    pad_id = tokenizer.pad_token_id
+    progress.set_status("measuring the base model")
+    with peft_model.disable_adapter():
+        base_eval = ev.eval_loss(peft_model, test, cfg, device, pad_id, progress)
+        base_answers = ev.generate_answers(peft_model, tokenizer, gen_items, cfg, device, stops)
+    emit({"event": "eval", "which": "base", **(base_eval or {})})
+    progress.set_status("measuring the tuned model")
+    tuned_eval = ev.eval_loss(peft_model, test, cfg, device, pad_id, progress)
+    tuned_answers = ev.generate_answers(peft_model, tokenizer, gen_items, cfg, device, stops)
+    emit({"event": "eval", "which": "tuned", **(tuned_eval or {})})
+    samples = ev.compare_samples(gen_items, base_answers, tuned_answers)
+    chrf_b, chrf_t = ev.mean_chrf(samples, "chrf_base"), ev.mean_chrf(samples, "chrf_tuned")
+    judged = verdict(base_eval["loss"] if base_eval else None, tuned_eval["loss"] if tuned_eval else None,
+                     chrf_b, chrf_t)
+    progress.finish()
+    return {"base_test_loss": base_eval["loss"] if base_eval else None,
+            "tuned_test_loss": tuned_eval["loss"] if tuned_eval else None,
+            "base_perplexity": base_eval["perplexity"] if base_eval else None,
+            "tuned_perplexity": tuned_eval["perplexity"] if tuned_eval else None,
+            "verdict": judged["verdict"], "verdict_text": judged["text"], "loss_change_pct": judged["loss_change_pct"],
+            "chrf_base": chrf_b, "chrf_tuned": chrf_t, "device": device, "adapter_dir": str(adapter_dir),
+            "model_dir": str(model_dir), "test_examples": len(test.items), "skipped_test": len(test.skipped),
+            "samples": samples}

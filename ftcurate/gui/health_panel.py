@@ -1,0 +1,350 @@
+"""Health panel: the health report's charts and scores, live in the app.
+
+The numbers come from `ftcurate.core.report.health_data(project)` (the same data the HTML report
+draws), computed in a background task and recomputed when flags change. This module only arranges
+that data into chart widgets (`ftcurate.gui.charts`); `normalise` is the one place that knows the
+shape of the report data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ftcurate.gui.charts import ACCENT, UNDER, BarChartView, HistogramView, ScatterChartView
+
+
+def _pairs(value: Any) -> list[tuple[str, float]]:
+    """{name: n} or [{"label"/"check"/"name": .., "count"/"n": ..}] or [(name, n)] -> [(name, n)]."""
+    if isinstance(value, dict):
+        return [(str(k), float(v)) for k, v in value.items() if isinstance(v, int | float)]
+    out = []
+    for item in value or []:
+        if isinstance(item, dict):
+            name = next((item[k] for k in ("label", "check", "name", "key") if k in item), "")
+            n = next((item[k] for k in ("count", "n", "flags", "value") if k in item), 0)
+            out.append((str(name), float(n or 0)))
+        elif isinstance(item, list | tuple) and len(item) >= 2:
+            out.append((str(item[0]), float(item[1])))
+    return out
+
+
+def normalise(data: dict[str, Any]) -> dict[str, Any]:
+    """Turn `health_data` output into what the widgets draw (missing parts become empty)."""
+    out: dict[str, Any] = {"summary": data.get("summary") if isinstance(data.get("summary"), str) else ""}
+    labels = data.get("labels") or {}
+    imb = data.get("label_imbalance") or (labels if isinstance(labels, dict) else {}) or {}
+    counts = labels.get("counts", labels) if isinstance(labels, dict) else labels
+    pairs = sorted(((k, v) for k, v in _pairs(counts) if k not in ("ratio", "entropy", "median")),
+                   key=lambda kv: (-kv[1], kv[0]))
+    out["labels"] = {"bars": pairs, "under": list(imb.get("under") or []), "over": list(imb.get("over") or []),
+                     "median": imb.get("median"), "ratio": imb.get("ratio"), "entropy": imb.get("entropy"),
+                     "unlabelled": imb.get("unlabelled", imb.get("unlabeled"))}
+    tone = data.get("tone_map") or data.get("tone") or {}
+    points = tone.get("points", tone) if isinstance(tone, dict) else tone
+    pts = [p for p in points or [] if isinstance(p, dict) and "x" in p and "y" in p]
+    out["tone"] = {
+        "x": [float(p["x"]) for p in pts], "y": [float(p["y"]) for p in pts],
+        "ids": [int(p.get("example_id", p.get("id", -1))) for p in pts],
+        "groups": [("flagged" if p.get("flagged") else "in the house voice") if "flagged" in p
+                   else str(p.get("group", "")) for p in pts],
+        "tips": [p.get("tooltip") or p.get("text") or f"example {p.get('example_id', p.get('id'))}" for p in pts],
+        "x_label": tone.get("x_label", "") if isinstance(tone, dict) else "",
+        "y_label": tone.get("y_label", "") if isinstance(tone, dict) else "",
+    }
+    lengths = data.get("lengths") or {}
+    series = {k: v for k, v in lengths.items() if isinstance(v, list)} if isinstance(lengths, dict) else {}
+    out["lengths"] = {"series": series, "unit": lengths.get("unit", "words") if isinstance(lengths, dict) else "words",
+                      "edges": lengths.get("edges") if isinstance(lengths, dict) else None,
+                      "counts": lengths.get("counts") if isinstance(lengths, dict) else None}
+    out["flags"] = sorted(_pairs(data.get("flags") or data.get("flag_counts") or {}), key=lambda kv: -kv[1])
+    clusters = data.get("clusters") or data.get("duplicate_clusters") or []
+    out["clusters"] = [c for c in clusters if isinstance(c, dict)]
+    scores = data.get("scores") or {}
+    if isinstance(scores, dict):
+        scores = [{"name": k, **(v if isinstance(v, dict) else {"score": v})} for k, v in scores.items()]
+    out["scores"] = [(str(s.get("name", s.get("dimension", ""))),
+                      None if s.get("score") is None else float(s["score"]),
+                      str(s.get("how_to_raise") or s.get("raise") or s.get("hint") or ""),
+                      str(s.get("detail") or s.get("why") or "")) for s in scores if isinstance(s, dict)]
+    return out
+
+
+def score_color(score: float | None) -> QColor:
+    if score is None:
+        return QColor("#9aa0a6")
+    return QColor("#188038") if score >= 80 else QColor("#e37400") if score >= 50 else QColor("#c5221f")
+
+
+class ScoreBar(QWidget):
+    """A thin 0-100 bar."""
+
+    def __init__(self, score: float | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.score = score
+        self.setFixedHeight(6)
+
+    def sizeHint(self) -> QSize:
+        return QSize(120, 6)
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor("#e8eaed"))
+        r = QRectF(self.rect())
+        p.drawRoundedRect(r, 3, 3)
+        if self.score is None:
+            return
+        p.setBrush(score_color(self.score))
+        p.drawRoundedRect(QRectF(r.left(), r.top(), r.width() * max(0.0, min(self.score, 100)) / 100, r.height()),
+                          3, 3)
+
+
+class ScoreCard(QFrame):
+    """One quality dimension: name, score out of 100, and what would raise it."""
+
+    def __init__(self, name: str, score: float | None, hint: str, detail: str = "") -> None:
+        super().__init__()
+        self.setObjectName("ScoreCard")
+        self.setStyleSheet("#ScoreCard { background: #ffffff; border: 1px solid #e3e5e8; border-radius: 8px; }")
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(10, 8, 10, 8)
+        lay.setSpacing(4)
+        top = QHBoxLayout()
+        title = QLabel(f"<b>{name.capitalize()}</b>")
+        shown = "–" if score is None else f"{score:.0f}"
+        value = QLabel(f"<span style='font-size:15pt;font-weight:600;color:{score_color(score).name()}'>"
+                       f"{shown}</span><span style='color:#80868b'>/100</span>")
+        top.addWidget(title)
+        top.addStretch(1)
+        top.addWidget(value)
+        lay.addLayout(top)
+        lay.addWidget(ScoreBar(score))
+        hint = hint or "nothing to improve here"
+        text = QLabel(hint[0].upper() + hint[1:])
+        text.setWordWrap(True)
+        text.setStyleSheet("color:#5f6368")
+        if detail:
+            self.setToolTip(detail)
+        lay.addWidget(text)
+
+
+def _card(title: str, body: QWidget, note: QLabel | None = None) -> QFrame:
+    frame = QFrame()
+    frame.setObjectName("ChartCard")
+    frame.setStyleSheet("#ChartCard { background: #ffffff; border: 1px solid #e3e5e8; border-radius: 8px; }")
+    lay = QVBoxLayout(frame)
+    lay.setContentsMargins(10, 8, 10, 8)
+    head = QLabel(f"<b>{title}</b>")
+    lay.addWidget(head)
+    if note is not None:
+        note.setWordWrap(True)
+        note.setStyleSheet("color:#5f6368")
+        lay.addWidget(note)
+    lay.addWidget(body, 1)
+    return frame
+
+
+class HealthPanel(QWidget):
+    """Scores per quality dimension and the report's charts; click a tone point to open the example."""
+
+    def __init__(self, controller, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.data: dict[str, Any] | None = None
+        self.task = None
+        self._dirty = True
+        self._timer = QTimer(self, singleShot=True, interval=600)
+        self._timer.timeout.connect(self.refresh)
+        self.status = QLabel("")
+        self.status.setStyleSheet("color:#5f6368")
+        refresh = QPushButton("Refresh")
+        refresh.clicked.connect(self.refresh)
+        head = QHBoxLayout()
+        title = QLabel("<span style='font-size:14pt;font-weight:600'>Data health</span>")
+        head.addWidget(title)
+        head.addSpacing(12)
+        head.addWidget(self.status, 1)
+        head.addWidget(refresh)
+        self.scores_host = QWidget()
+        self.scores_grid = QGridLayout(self.scores_host)
+        self.scores_grid.setContentsMargins(0, 0, 0, 0)
+        self.labels_chart = BarChartView()
+        self.labels_note = QLabel()
+        label_scroll = QScrollArea()
+        label_scroll.setWidgetResizable(True)
+        label_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        label_scroll.setWidget(self.labels_chart)
+        label_scroll.setMinimumHeight(300)
+        self.tone_chart = ScatterChartView()
+        self.tone_chart.setMinimumHeight(300)
+        self.tone_chart.pointClicked.connect(controller.openExampleRequested)
+        self.tone_note = QLabel("Each dot is an answer; dots far from the crowd do not sound like the rest. "
+                                "Click a dot to open it.")
+        self.length_chart = HistogramView()
+        self.length_chart.setMinimumHeight(240)
+        self.flags_chart = BarChartView()
+        self.flags_chart.barClicked.connect(lambda check: controller.statusMessage.emit(
+            f"Filter the examples by check '{check}' to review these flags"))
+        self.clusters = QTableWidget(0, 3)
+        self.clusters.setHorizontalHeaderLabels(["Size", "Kind", "Example"])
+        self.clusters.verticalHeader().hide()
+        self.clusters.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.clusters.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.clusters.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.clusters.cellDoubleClicked.connect(self._open_cluster)
+        self.clusters.setMinimumHeight(240)
+        grid = QGridLayout()
+        grid.setSpacing(10)
+        grid.addWidget(_card("Labels", label_scroll, self.labels_note), 0, 0)
+        grid.addWidget(_card("Tone map", self.tone_chart, self.tone_note), 0, 1)
+        grid.addWidget(_card("Lengths", self.length_chart), 1, 0)
+        grid.addWidget(_card("Flags per check", self.flags_chart), 1, 1)
+        grid.addWidget(_card("Largest duplicate clusters", self.clusters,
+                             QLabel("Double-click a cluster to open its first example.")), 2, 0, 1, 2)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        body = QWidget()
+        bl = QVBoxLayout(body)
+        bl.setContentsMargins(8, 8, 8, 8)
+        bl.addLayout(head)
+        bl.addWidget(self.scores_host)
+        bl.addLayout(grid)
+        bl.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        body.setObjectName("HealthBody")
+        body.setStyleSheet("#HealthBody { background: #f6f7f9; }")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(scroll)
+        controller.flagsChanged.connect(self._changed)
+        controller.projectChanged.connect(self._changed)
+        # edits of single examples do not move the charts much; imports and reloads ([]) do
+        controller.examplesChanged.connect(lambda ids: None if ids else self._changed())
+
+    # -- computing ------------------------------------------------------------------------------
+    def _changed(self, *_) -> None:
+        self._dirty = True
+        if self.isVisible():
+            self._timer.start()
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        if self._dirty:
+            self._timer.start(0)
+        super().showEvent(event)
+
+    def refresh(self) -> None:
+        """Recompute the health data in the background; the charts update when it is ready."""
+        self._timer.stop()
+        self._dirty = False
+        project = self.controller.project
+        if project is None:
+            self.set_data({})
+            self.status.setText("Open a project to see its health.")
+            return
+        if self.task is not None and self.task.is_running():
+            self.task.cancel()
+        self.status.setText("Computing…")
+
+        path = project.path
+
+        def work(progress):
+            from ftcurate.core.report import health_data
+            from ftcurate.core.store import Project
+
+            progress.set_status("Computing data health")
+            with Project.open(path, read_only=True) as ro:  # never blocks the window's connection
+                return health_data(ro)
+
+        def failed(exc: BaseException) -> None:
+            self.status.setText(f"Could not compute the health data: {exc}")
+
+        self.task = self.controller.run_task("Data health", work, self.set_data, failed, quiet=True)
+
+    # -- drawing --------------------------------------------------------------------------------
+    def set_data(self, data: dict[str, Any]) -> None:
+        """Show `health_data` output."""
+        self.data = data
+        n = normalise(data or {})
+        self.status.setText(n["summary"])
+        self._show_scores(n["scores"])
+        lab = n["labels"]
+        self.labels_chart.set_data(lab["bars"], {**{k: "under" for k in lab["under"]},
+                                                 **{k: "over" for k in lab["over"]}}, lab["median"])
+        facts = []
+        if lab["ratio"] is not None:
+            facts.append(f"largest / smallest label: {lab['ratio']:.1f}×")
+        if lab["entropy"] is not None:
+            facts.append(f"balance (entropy): {lab['entropy']:.2f} of 1")
+        if lab["unlabelled"]:
+            facts.append(f"{lab['unlabelled']} examples without a label")
+        if lab["under"]:
+            facts.append(f"under-represented: {', '.join(map(str, lab['under'][:6]))}"
+                         + ("…" if len(lab["under"]) > 6 else ""))
+        self.labels_note.setText("; ".join(facts) or "No labels yet.")
+        t = n["tone"]
+        self.tone_chart.set_points(t["x"], t["y"], t["ids"], t["groups"], t["tips"], t["x_label"], t["y_label"],
+                                   colors={"flagged": UNDER, "in the house voice": ACCENT})
+        ln = n["lengths"]
+        if ln["edges"] and ln["counts"]:
+            self.length_chart.set_bins(ln["edges"], ln["counts"], ln["unit"])
+        else:
+            values = [v for vs in ln["series"].values() for v in vs if v and v > 0]
+            skewed = bool(values) and max(values) > 20 * max(1.0, min(values))
+            self.length_chart.set_values(ln["series"], bins=30, x_label=ln["unit"], log=skewed)
+        self.flags_chart.set_data(n["flags"], value_name="flags")
+        self._show_clusters(n["clusters"])
+
+    def _show_scores(self, scores: list[tuple[str, float, str, str]]) -> None:
+        while self.scores_grid.count():
+            w = self.scores_grid.takeAt(0).widget()
+            if w is not None:
+                w.setParent(None)
+        cols = 4 if len(scores) > 4 else max(1, len(scores))
+        for i, (name, score, hint, detail) in enumerate(scores):
+            self.scores_grid.addWidget(ScoreCard(name, score, hint, detail), i // cols, i % cols)
+        self.scores_host.setVisible(bool(scores))
+
+    def _show_clusters(self, clusters: list[dict[str, Any]]) -> None:
+        self.clusters.setRowCount(len(clusters))
+        for r, c in enumerate(clusters):
+            ids = c.get("example_ids") or c.get("members") or []
+            size = c.get("size", len(ids))
+            text = str(c.get("preview") or c.get("text") or "")
+            for col, value in enumerate((str(size), str(c.get("check", c.get("kind", ""))),
+                                         text.replace("\n", " ")[:300])):
+                item = QTableWidgetItem(value)
+                item.setData(Qt.ItemDataRole.UserRole, int(ids[0]) if ids else None)
+                if col == 2:
+                    item.setToolTip(text[:1000])
+                self.clusters.setItem(r, col, item)
+        self.clusters.resizeColumnToContents(0)
+        self.clusters.resizeColumnToContents(1)
+
+    def _open_cluster(self, row: int, _col: int) -> None:
+        item = self.clusters.item(row, 0)
+        ex = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        if ex is not None:
+            self.controller.openExampleRequested.emit(int(ex))

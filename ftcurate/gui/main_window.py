@@ -1,0 +1,520 @@
+"""The main window: welcome page, the Review workbench (filters, table, detail), and the other screens.
+
+Holds no domain logic: edits go through `ProjectController.apply` (core commands), long work through
+`ProjectController.run_task`. QSettings keeps only window geometry and the recent-projects list; app
+settings live in `ftcurate.core.settings`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QItemSelectionModel, QSettings, Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ftcurate.gui.bulk import BulkActions
+from ftcurate.gui.controller import ProjectController
+from ftcurate.gui.detail_panel import DetailPanel
+from ftcurate.gui.examples_model import (
+    FLAGS_COL,
+    ID_COL,
+    INPUT_COL,
+    LABEL_COL,
+    OUTPUT_COL,
+    STATUS_COL,
+    ExamplesModel,
+    FlagBadgeDelegate,
+)
+from ftcurate.gui.filter_bar import FilterBar
+from ftcurate.gui.menus import build_actions
+from ftcurate.gui.panels import PANELS, LazyPanel
+from ftcurate.gui.style import icon
+from ftcurate.gui.widgets import ShortcutSheetDialog, TaskRow, WelcomePage
+
+MAX_RECENT = 8
+ROW_HEIGHT = 28
+FILE_FILTER = "ftcurate projects (*.ftcurate);;All files (*)"
+
+
+class MainWindow(QMainWindow):
+    """The application window over one `ProjectController`."""
+
+    def __init__(self, controller: ProjectController | None = None) -> None:
+        super().__init__()
+        self.controller = controller or ProjectController(self)
+        self.controller.parent_widget = self
+        self.settings = QSettings("ftcurate", "ftcurate")
+        self.actions_by_key: dict = {}
+        self.panel_specs = PANELS
+        self.panels: dict[str, LazyPanel] = {}
+        self._select_after: int | None = None
+        self._restore_row: int | None = None
+        self.setWindowIcon(icon("app"))
+        self.resize(1440, 900)
+
+        self.model = ExamplesModel(self)
+        self.filter_bar = FilterBar(self.controller, self)
+        self.table = self._build_table()
+        self.detail = DetailPanel(self.controller, self)
+        self.bulk = BulkActions(self.controller, self.selected_ids, self)
+        self.welcome = WelcomePage(self)
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("mainTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self._build_review(), "Review")
+        for spec in PANELS:
+            panel = LazyPanel(spec, self.controller, self.tabs)
+            self.panels[spec.key] = panel
+            i = self.tabs.addTab(panel, spec.title)
+            self.tabs.setTabToolTip(i, spec.tip)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.welcome)
+        self.stack.addWidget(self.tabs)
+        self.setCentralWidget(self.stack)
+        build_actions(self)
+        self._build_status_bar()
+
+        self.welcome.newRequested.connect(self.new_project)
+        self.welcome.openRequested.connect(self.open_project)
+        self.welcome.recentRequested.connect(self.open_path)
+        c = self.controller
+        c.projectChanged.connect(self._project_changed)
+        c.examplesChanged.connect(self._examples_changed)
+        c.flagsChanged.connect(self._flags_changed)
+        c.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        c.openExampleRequested.connect(self.open_example)
+        c.taskStarted.connect(self._task_started)
+        c.savingChanged.connect(lambda _: self._update_title())
+        self.filter_bar.resultReady.connect(self._filter_result)
+        self.filter_bar.filterFailed.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
+        self.model.sortRequested.connect(self.filter_bar.set_sort)
+        self.detail.navigateFlagged.connect(self.move_flagged)
+        self._facets_timer = QTimer(self, singleShot=True, interval=800)
+        self._facets_timer.timeout.connect(self._refresh_facets)
+        self._refresh_recent()
+        self._project_changed()
+        geometry = self.settings.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+
+    # -- building ---------------------------------------------------------------------------------
+    def _build_table(self) -> QTableView:
+        t = QTableView(self)
+        t.setObjectName("examplesTable")
+        t.setModel(self.model)
+        t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        t.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        t.setAlternatingRowColors(True)
+        t.setShowGrid(False)
+        t.setWordWrap(False)
+        t.setTextElideMode(Qt.TextElideMode.ElideRight)
+        t.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        vh = t.verticalHeader()
+        vh.setVisible(False)
+        vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # never ResizeToContents (asks every row)
+        vh.setDefaultSectionSize(ROW_HEIGHT)
+        hh = t.horizontalHeader()
+        hh.setHighlightSections(False)
+        hh.setSortIndicatorShown(True)
+        hh.setSectionsClickable(True)
+        hh.setStretchLastSection(False)
+        for col, width in ((ID_COL, 64), (STATUS_COL, 118), (LABEL_COL, 150), (INPUT_COL, 330),
+                           (OUTPUT_COL, 330), (FLAGS_COL, 190)):
+            t.setColumnWidth(col, width)
+        hh.setSectionResizeMode(INPUT_COL, QHeaderView.ResizeMode.Stretch)
+        hh.setSectionResizeMode(OUTPUT_COL, QHeaderView.ResizeMode.Stretch)
+        hh.sortIndicatorChanged.connect(lambda col, order: self.model.sort(col, order))
+        hh.setSortIndicator(ID_COL, Qt.SortOrder.AscendingOrder)
+        t.setItemDelegateForColumn(FLAGS_COL, FlagBadgeDelegate(t))
+        t.selectionModel().currentRowChanged.connect(self._current_changed)
+        t.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        t.customContextMenuRequested.connect(
+            lambda pos: self.bulk.menu(self).popup(t.viewport().mapToGlobal(pos)))
+        return t
+
+    def _build_review(self) -> QWidget:
+        left = QWidget(self)
+        lay = QVBoxLayout(left)
+        lay.setContentsMargins(10, 8, 4, 8)
+        lay.setSpacing(6)
+        lay.addWidget(self.filter_bar)
+        lay.addWidget(self.table, 1)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("reviewSplitter")
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([860, 560])
+        return self.splitter
+
+    def _build_status_bar(self) -> None:
+        sb = self.statusBar()
+        self.counts_label = QLabel(self)
+        self.counts_label.setObjectName("statusCounts")
+        self.saved_label = QLabel(self)
+        self.saved_label.setObjectName("savedState")
+        sb.addPermanentWidget(self.counts_label)
+        sb.addPermanentWidget(self.saved_label)
+
+    # -- project ----------------------------------------------------------------------------------
+    def new_project(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "New project", str(Path.home() / "project.ftcurate"),
+                                              FILE_FILTER)
+        if path:
+            try:
+                self.controller.new_project(path)
+            except Exception as exc:  # noqa: BLE001 - shown to the person
+                self.controller.show_error("Could not create the project", exc)
+
+    def open_project(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", str(Path.home()), FILE_FILTER)
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path: str | Path) -> bool:
+        """Open a project file; errors (missing, corrupt, newer version) are shown, not raised."""
+        try:
+            self.controller.open_project(path)
+        except Exception as exc:  # noqa: BLE001 - shown to the person
+            self.controller.show_error("Could not open the project", exc)
+            self._refresh_recent()
+            return False
+        return True
+
+    def close_project(self) -> None:
+        self.controller.close_project()
+
+    def _project_changed(self) -> None:
+        project = self.controller.project
+        for a in self.actions_by_key.values():
+            if a.property("needs_project"):
+                a.setEnabled(project is not None)
+        if project is None:
+            self.stack.setCurrentWidget(self.welcome)
+            self.model.set_view(self.controller.frame())
+            self._refresh_recent()
+        else:
+            self._add_recent(str(project.path))
+            self.stack.setCurrentWidget(self.tabs)
+            self.tabs.setCurrentIndex(0)
+            self.filter_bar.populate()
+            self.filter_bar.clear()
+            self.table.setFocus()
+        self._update_title()
+        self._update_counts()
+
+    def _update_title(self) -> None:
+        project = self.controller.project
+        if project is None:
+            self.setWindowTitle("ftcurate")
+            self.saved_label.setText("")
+            return
+        state = "saving…" if self.controller.is_saving() else "saved"
+        self.setWindowTitle(f"{project.path.name} — {state} — ftcurate")
+        self.saved_label.setText("Saving…" if state != "saved" else "✓ All changes saved")
+
+    # -- recent projects (QSettings) --------------------------------------------------------------
+    def recent_projects(self) -> list[str]:
+        value = self.settings.value("recent", [])
+        if isinstance(value, str):
+            value = [value]
+        return [p for p in (value or []) if Path(p).exists()]
+
+    def _add_recent(self, path: str) -> None:
+        paths = [path] + [p for p in self.recent_projects() if p != path]
+        self.settings.setValue("recent", paths[:MAX_RECENT])
+        self._refresh_recent()
+
+    def _refresh_recent(self) -> None:
+        paths = self.recent_projects()
+        self.welcome.set_recent(paths)
+        menu = getattr(self, "recent_menu", None)
+        if menu is None:
+            return
+        menu.clear()
+        for p in paths:
+            menu.addAction(Path(p).name, lambda p=p: self.open_path(p)).setToolTip(p)
+        menu.setEnabled(bool(paths))
+
+    # -- table and filters ------------------------------------------------------------------------
+    def _filter_result(self, result, frame) -> None:
+        keep = self._select_after if self._select_after is not None else self.detail.current_id()
+        row_before = self.table.currentIndex().row()
+        self.model.set_view(frame, result.positions, self.controller.flag_summary())
+        self._select_after = None
+        row = self.model.row_of(keep) if keep is not None else None
+        if row is None and keep is not None and row_before >= 0 and self.model.rowCount():
+            row = min(row_before, self.model.rowCount() - 1)  # the example left the filter: stay in place
+        if row is None and keep is None and self.model.rowCount():
+            row = 0  # a freshly opened project: start with the first example
+        if row is not None:
+            self.select_row(row)
+        elif self.model.rowCount() == 0:
+            self.detail.show_example(keep)
+        self._update_counts()
+
+    def select_row(self, row: int) -> None:
+        if not 0 <= row < self.model.rowCount():
+            return
+        index = self.model.index(row, ID_COL)
+        self.table.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        self.table.scrollTo(index)
+        self.detail.show_example(self.model.example_id(row))
+
+    def _current_changed(self, current, _previous) -> None:
+        if current.isValid():
+            eid = self.model.example_id(current.row())
+            if eid != self.detail.current_id():
+                self.detail.show_example(eid)
+
+    def selected_ids(self) -> list[int]:
+        """Example ids of the selected rows (or the example in the detail pane when none are)."""
+        sel = self.table.selectionModel().selection()
+        rows: list[np.ndarray] = [np.arange(r.top(), r.bottom() + 1) for r in sel]
+        if rows:
+            positions = self.model.positions()[np.unique(np.concatenate(rows))]
+            return [int(i) for i in self.model._ids[positions]]
+        current = self.detail.current_id()
+        return [current] if current is not None else []
+
+    def current_row(self) -> int:
+        return self.table.currentIndex().row()
+
+    def move(self, step: int) -> None:
+        """Select the next (+1) or previous (-1) example in the table."""
+        row = self.current_row()
+        self.select_row(0 if row < 0 else max(0, min(self.model.rowCount() - 1, row + step)))
+
+    def move_flagged(self, step: int) -> None:
+        row = self.model.next_flagged_row(self.current_row(), step)
+        if row is None:
+            self.statusBar().showMessage("No more flagged examples in this direction", 4000)
+        else:
+            self.select_row(row)
+
+    def open_example(self, example_id: int) -> None:
+        """Show an example in the Review screen, clearing filters that hide it."""
+        self.show_panel("review")
+        row = self.model.row_of(int(example_id))
+        if row is not None:
+            self.select_row(row)
+            return
+        self._select_after = int(example_id)
+        self.detail.show_example(int(example_id))
+        self.filter_bar.clear()
+
+    def find(self) -> None:
+        self.show_panel("review")
+        self.filter_bar.focus_search()
+
+    def filter_bar_clear(self) -> None:
+        self.filter_bar.clear()
+
+    def _examples_changed(self, ids: list) -> None:
+        if ids:
+            self.model.refresh_rows(self.controller.frame(), ids)
+        else:
+            self.filter_bar.populate()
+        self.filter_bar.refresh()
+        self._facets_timer.start()
+
+    def _flags_changed(self) -> None:
+        self.model.set_summary(self.controller.flag_summary())
+        self._facets_timer.start()
+        self.filter_bar.refresh()
+
+    def _refresh_facets(self) -> None:
+        if self.controller.project is not None:
+            self.filter_bar.populate()
+        self._update_counts()
+
+    def _update_counts(self) -> None:
+        if self.controller.project is None:
+            self.counts_label.setText("")
+            return
+        frame = self.controller.frame()
+        status = dict(frame.get_column("status").value_counts().iter_rows()) if frame.height else {}
+        flagged = self.controller.flag_summary().height
+        self.counts_label.setText(
+            f"{frame.height:,} examples · {status.get('approved', 0):,} approved · "
+            f"{status.get('rejected', 0):,} rejected · {flagged:,} with open flags")
+
+    # -- review actions ---------------------------------------------------------------------------
+    def _review(self, status: str) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            return
+        row = self.current_row()
+        if self.bulk.set_status(status, ids) and len(ids) == 1 and 0 <= row < self.model.rowCount() - 1:
+            self.select_row(row + 1)  # move on to the next example, as reviewers expect
+
+    def approve(self) -> None:
+        self._review("approved")
+
+    def reject(self) -> None:
+        self._review("rejected")
+
+    def unreview(self) -> None:
+        self._review("unreviewed")
+
+    def bulk_label(self) -> None:
+        self.bulk.ask_label()
+
+    def resolve_clusters(self) -> None:
+        self.bulk.resolve_clusters()
+
+    def fill_bulk_menu(self) -> None:
+        host = self.bulk_menu_host
+        host.clear()
+        for a in self.bulk.menu(host).actions():
+            a.setParent(host)
+            host.addAction(a)
+
+    # -- screens ----------------------------------------------------------------------------------
+    def show_panel(self, key: str):
+        """Switch to a screen ("review", "health", "duplicates", ...); returns its widget."""
+        if key == "review":
+            self.tabs.setCurrentIndex(0)
+            return self.splitter
+        host = self.panels[key]
+        self.tabs.setCurrentWidget(host)
+        return host.ensure() or host
+
+    def toggle_detail(self) -> None:
+        self.detail.setVisible(self.actions_by_key["toggle_detail"].isChecked())
+
+    # -- work -------------------------------------------------------------------------------------
+    def _task_started(self, handle) -> None:
+        self.statusBar().addPermanentWidget(TaskRow(handle, self), 0)
+
+    def run_checks(self, names: list[str] | None = None):
+        """Run checks (all, or `names`) in a worker on its own connection; returns the TaskHandle."""
+        project = self.controller.project
+        if project is None:
+            return None
+        path = project.path
+
+        def work(progress):
+            from ftcurate.core.checks.runner import run_checks
+            from ftcurate.core.store import Project
+
+            with Project.open(path) as p:
+                return run_checks(p, names, progress=progress)
+
+        def done(outcomes) -> None:
+            failed = [o for o in outcomes if not o.ok]
+            total = sum(o.flags for o in outcomes if o.ok)
+            self.statusBar().showMessage(f"Checks finished: {total:,} flags from {len(outcomes)} check(s)", 8000)
+            if failed:
+                box = QMessageBox(QMessageBox.Icon.Warning, "Some checks failed",
+                                  "\n".join(f"{o.name}: {o.error}" for o in failed), parent=self)
+                box.setInformativeText("The other checks ran and their flags are saved.")
+                box.open()
+
+        title = "Run checks" if not names else f"Check: {', '.join(names)}"
+        return self.controller.run_task(title, work, done, writes=True)
+
+    def fill_checks_menu(self) -> None:
+        from ftcurate.core.checks.registry import load_checks
+
+        self.checks_menu.clear()
+        try:
+            checks = load_checks()
+        except Exception as exc:  # noqa: BLE001
+            self.controller.show_error("Could not load the checks", exc)
+            return
+        for name, cls in checks.items():
+            a = self.checks_menu.addAction(cls.title or name, lambda n=name: self.run_checks([n]))
+            a.setToolTip(cls.description or name)
+            a.setEnabled(self.controller.project is not None)
+
+    def import_files(self) -> None:
+        try:
+            from ftcurate.gui.import_dialog import ImportDialog
+        except ImportError as exc:
+            self.controller.show_error("Import is not available", exc)
+            return
+        dlg = ImportDialog(self.controller, self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.open()
+
+    def open_settings(self) -> None:
+        try:
+            from ftcurate.gui.settings_dialog import SettingsDialog
+        except ImportError as exc:
+            self.controller.show_error("Settings are not available", exc)
+            return
+        dlg = SettingsDialog(self.controller, self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.open()
+
+    def export(self) -> None:
+        if self.controller.project is None:
+            return
+        try:
+            from ftcurate.gui.export_dialog import ExportDialog
+        except ImportError as exc:
+            self.controller.show_error("Export is not available", exc)
+            return
+        dlg = ExportDialog(self.controller, self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.accepted.connect(lambda: self.start_export(dlg.export_kwargs(), dlg.report_text))
+        dlg.open()
+
+    def start_export(self, kwargs: dict, report_text=None):
+        """Run `export_project` in a worker on its own connection; returns the TaskHandle."""
+        path = self.controller.project.path
+        kwargs = dict(kwargs)
+        outdir = kwargs.pop("outdir")
+
+        def work(progress):
+            from ftcurate.core.export import export_project
+            from ftcurate.core.store import Project
+
+            with Project.open(path) as p:
+                return export_project(p, outdir, progress=progress, **kwargs)
+
+        def done(report) -> None:
+            text = report_text(report) if report_text else f"Exported to {outdir}"
+            box = QMessageBox(QMessageBox.Icon.Information, "Export finished", text, parent=self)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
+            self.statusBar().showMessage(text.splitlines()[0], 10000)
+
+        return self.controller.run_task("Export", work, done)
+
+    def show_shortcuts(self) -> ShortcutSheetDialog:
+        dlg = ShortcutSheetDialog(self.shortcut_groups, self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.open()
+        return dlg
+
+    def about(self) -> None:
+        from ftcurate import __version__
+
+        QMessageBox.about(self, "About ftcurate",
+                          f"<b>ftcurate {__version__}</b><p>Curate support logs, FAQs and catalogs into "
+                          "fine-tuning data, review it, export it and fine-tune locally.</p>")
+
+    # -- closing ----------------------------------------------------------------------------------
+    def closeEvent(self, e) -> None:  # noqa: N802
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.filter_bar.pool.waitForDone(5000)
+        self.controller.close_project()
+        super().closeEvent(e)

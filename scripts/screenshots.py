@@ -1,0 +1,205 @@
+"""Save a PNG of each main screen of the app into docs/screenshots/ (for the README).
+
+The app runs on the demo project: the raw files in resources/demo/ are imported into a temporary
+project and all checks are run, exactly as a person would with `ftcurate import` and `ftcurate check`.
+It needs a display: without $DISPLAY the script starts Xvfb itself (Debian/Ubuntu:
+`apt-get install xvfb libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxkbcommon-x11-0`), or pass
+`--offscreen` to use Qt's offscreen platform instead.
+
+    python scripts/screenshots.py [--out docs/screenshots] [--offscreen] [--keep PROJECT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "resources" / "demo"
+DEMO_FILES = ("support_log.csv", "faq.html", "catalog.csv")
+SIZE = (1440, 900)
+
+
+def start_display(offscreen: bool) -> None:
+    """Use $DISPLAY, or start Xvfb on a free display (stopped at exit), or Qt offscreen."""
+    if offscreen:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        return
+    if os.environ.get("DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+        return
+    xvfb = shutil.which("Xvfb")
+    if xvfb is None:
+        sys.exit("Xvfb is not installed (apt-get install xvfb), or run with --offscreen")
+    for n in range(90, 120):
+        if not Path(f"/tmp/.X{n}-lock").exists():
+            break
+    proc = subprocess.Popen([xvfb, f":{n}", "-screen", "0", "1920x1200x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    atexit.register(proc.terminate)
+    for _ in range(50):
+        if Path(f"/tmp/.X11-unix/X{n}").exists():
+            break
+        time.sleep(0.1)
+    os.environ["DISPLAY"] = f":{n}"
+    os.environ["QT_QPA_PLATFORM"] = "xcb"
+
+
+def build_demo(path: Path) -> Path:
+    """Import the demo files into a new project at `path` and run every check."""
+    from ftcurate.core.checks.runner import run_checks
+    from ftcurate.core.errors import UserError
+    from ftcurate.core.importing import import_file
+    from ftcurate.core.progress import BarProgress
+    from ftcurate.core.store import Project
+
+    with Project.create(path) as project:
+        for name in DEMO_FILES:
+            try:
+                report = import_file(project, DEMO / name)
+                print(f"imported {report.examples:4d} examples from {name} ({report.summary})")
+            except (UserError, OSError) as exc:
+                print(f"skipped {name}: {exc}")
+        if project.count_examples() == 0:
+            print("no demo files could be imported; using a small built-in project")
+            project.add_examples(_fallback_examples())
+        for outcome in run_checks(project, progress=BarProgress()):
+            state = f"{outcome.flags} flags" if outcome.ok else f"FAILED: {outcome.error}"
+            print(f"check {outcome.name:16s} {outcome.seconds:6.1f}s  {state}")
+    return path
+
+
+def _fallback_examples():
+    from ftcurate.core.records import Example, pair_to_messages
+
+    rows = [("Where is my order 1042?", "Your order left our warehouse today and arrives in 2 days.", "shipping"),
+            ("Where is my order 1043?", "Your order left our warehouse today and arrives in 2 days.", "shipping"),
+            ("Can I return boots?", "Yes, unused items can be returned within 30 days.", "returns"),
+            ("Can I return boots?", "Returns are accepted within 14 days.", "returns"),
+            ("Hi, I'm Tom Okafor, call me on +44 20 7946 0149", "Thanks Tom, we'll call you today.", "account"),
+            ("Is the tent waterproof?", "lol yeah totally!!! 😎", "product_info")]
+    return [Example(pair_to_messages(q, a), label=lab) for q, a, lab in rows]
+
+
+def wait(app, window, seconds: float = 60.0) -> None:
+    """Let background work finish (loading, filtering, health data) and repaint."""
+    from ftcurate.gui.app import settle
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        settle(window, 5.0)
+        if not any(t.is_running() for t in window.controller.tasks):
+            break
+    for _ in range(5):
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def save(widget, out: Path, name: str) -> None:
+    path = out / f"{name}.png"
+    if not widget.grab().save(str(path), "PNG"):
+        raise SystemExit(f"could not write {path}")
+    print(f"saved {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+
+def first_flagged(controller, check: str) -> int | None:
+    flags = controller.flags()
+    sel = flags.filter(flags["check"] == check)
+    return int(sel["example_id"][0]) if sel.height else None
+
+
+def shoot(project_path: Path, out: Path) -> None:
+    from ftcurate.gui.app import make_app
+    from ftcurate.gui.main_window import MainWindow
+
+    app = make_app()
+    window = MainWindow()
+    window.resize(*SIZE)
+    window.controller.open_project(project_path)
+    window.show()
+    wait(app, window)
+    controller = window.controller
+
+    window.select_row(0)
+    wait(app, window)
+    save(window, out, "review")
+
+    pii = first_flagged(controller, "pii")
+    if pii is not None:
+        window.open_example(pii)
+        wait(app, window)
+        save(window, out, "detail_pii")
+    else:
+        print("no PII flag in the demo project: detail_pii.png not taken")
+
+    for key in ("duplicates", "conflicts", "health", "train"):
+        if key not in window.panels:
+            print(f"the window has no {key} screen")
+            continue
+        window.show_panel(key)
+        wait(app, window, 120 if key == "health" else 30)
+        save(window, out, key)
+    window.show_panel("review")
+
+    from ftcurate.gui.import_dialog import ImportDialog
+
+    dlg = ImportDialog(controller, window, paths=[DEMO / "support_log.csv"])
+    dlg.show()
+    deadline = time.monotonic() + 30
+    while dlg.is_busy() and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.02)
+    wait(app, window, 5)
+    save(dlg, out, "import_dialog")
+    dlg.reject()
+
+    from ftcurate.gui.settings_dialog import SettingsDialog
+
+    dlg = SettingsDialog(controller, window)
+    dlg.show()
+    dlg.tabs.setCurrentIndex(2)
+    wait(app, window, 5)
+    save(dlg, out, "settings_dialog")
+    dlg.reject()
+
+    try:
+        from ftcurate.gui.export_dialog import ExportDialog
+    except ImportError as exc:
+        print(f"no export dialog: {exc}")
+    else:
+        dlg = ExportDialog(controller, window)
+        dlg.show()
+        wait(app, window, 10)
+        save(dlg, out, "export_dialog")
+        dlg.reject()
+    controller.close_project()
+    window.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--offscreen", action="store_true", help="Qt offscreen platform instead of Xvfb")
+    parser.add_argument("--keep", type=Path, metavar="PROJECT", help="also save the demo project here")
+    args = parser.parse_args(argv)
+    start_display(args.offscreen)
+    os.environ.setdefault("FTCURATE_CONFIG_DIR", tempfile.mkdtemp(prefix="ftcurate-shots-config-"))
+    sys.path.insert(0, str(ROOT))
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="ftcurate-shots-") as tmp:
+        project = build_demo(Path(tmp) / "demo.ftcurate")
+        if args.keep:
+            shutil.copyfile(project, args.keep)
+        shoot(project, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

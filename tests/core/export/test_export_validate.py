@@ -1,0 +1,155 @@
+"""The validator passes every export and catches broken files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from ftcurate.core.errors import UserError
+from ftcurate.core.export import FORMATS, export_project, validate_path
+
+
+def _issues(report, tool=None, severity="error"):
+    return [i for i in report.issues if (tool is None or i.tool == tool) and i.severity == severity]
+
+
+class _Exports(dict):
+    """Exports made on first use: exported["openai"] -> folder."""
+
+    def __init__(self, project, base):
+        super().__init__()
+        self.project, self.base = project, base
+
+    def __missing__(self, fmt):
+        export_project(self.project, self.base / fmt, format=fmt, test_fraction=0.2, val_fraction=0.1, seed=1)
+        self[fmt] = self.base / fmt
+        return self[fmt]
+
+
+@pytest.fixture
+def exported(planted_project, tmp_path_factory):
+    return _Exports(planted_project[0], tmp_path_factory.mktemp("exports"))
+
+
+def test_every_format_validates_clean(exported):
+    for fmt in FORMATS:
+        out = exported[fmt]
+        report = validate_path(out)
+        assert report.ok and report.errors() == 0 and report.warnings() == 0, (fmt, [str(i) for i in report.issues])
+        assert set(report.files) == {f"{s}.{FORMATS[fmt].ext}" for s in ("train", "validation", "test")}
+        if fmt == "openai":
+            assert "OpenAI: ok" in report.summary() and "LLaMA-Factory: ok" in report.summary()
+
+
+def _rewrite_line(path, lineno, fn):
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[lineno - 1] = fn(lines[lineno - 1])
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _edit_record(path, lineno, fn):
+    def edit(line):
+        rec = json.loads(line)
+        fn(rec)
+        return json.dumps(rec)
+    _rewrite_line(path, lineno, edit)
+
+
+def test_openai_rules(exported, tmp_path):
+    out = tmp_path / "o"
+    shutil.copytree(exported["openai"], out)
+    train = out / "train.jsonl"
+    _rewrite_line(train, 1, lambda s: s[:-5])  # truncated JSON
+    _edit_record(train, 2, lambda r: r["messages"].append({"role": "user", "content": "And?"}))
+    _edit_record(train, 3, lambda r: r["messages"][-1].update(content="  "))  # empty answer
+    _edit_record(train, 4, lambda r: r["messages"][0].update(role="customer"))  # unknown role
+    _edit_record(train, 5, lambda r: r["messages"][0].update(text="x"))  # unknown key
+    _edit_record(train, 6, lambda r: r.update(messages=[]))
+    _edit_record(train, 7, lambda r: r["messages"].pop())  # no assistant turn at all
+    report = validate_path(out)
+    assert not report.ok
+    by_line = {}
+    for i in _issues(report):
+        by_line.setdefault(i.line, []).append(f"{i.tool}: {i.message}")
+    assert any("not valid JSON" in m for m in by_line[1])
+    assert any(m.startswith("openai") and "last message is 'user'" in m for m in by_line[2])
+    assert any(m.startswith("llamafactory") and "odd number" in m for m in by_line[2])
+    assert any(m.startswith("openai") and "empty content" in m for m in by_line[3])
+    assert any(m.startswith("openai") and "unknown role 'customer'" in m for m in by_line[4])
+    assert any(m.startswith("axolotl") and "'customer'" in m for m in by_line[4])
+    assert any(m.startswith("openai") and "unrecognised key(s) text" in m for m in by_line[5])
+    assert any("non-empty list" in m for m in by_line[6])
+    assert any(m.startswith("openai") and "no assistant message" in m for m in by_line[7])
+    assert all(i.file == "train.jsonl" for i in _issues(report))
+
+
+def test_llamafactory_role_order(exported, tmp_path):
+    out = tmp_path / "o"
+    shutil.copytree(exported["sharegpt"], out)
+    _edit_record(out / "test.jsonl", 1, lambda r: r["conversations"].insert(
+        0 if r["conversations"][0]["from"] != "system" else 1, {"from": "gpt", "value": "Hello!"}))
+    report = validate_path(out)
+    errs = _issues(report, "llamafactory")
+    assert errs and errs[0].file == "test.jsonl" and errs[0].line == 1 and "alternate" in errs[0].message
+    assert "LLaMA-Factory: " in report.summary() and not report.ok
+
+
+def test_alpaca_rules(exported, tmp_path):
+    out = tmp_path / "o"
+    shutil.copytree(exported["alpaca"], out)
+    _edit_record(out / "train.jsonl", 1, lambda r: r.pop("output"))
+    _edit_record(out / "train.jsonl", 2, lambda r: r.update(history=[["only one"]]))
+    report = validate_path(out)
+    msgs = [(i.line, i.tool, i.message) for i in _issues(report)]
+    assert (1, "json", "not a record of a known format (messages, conversations, instruction/output, "
+            "prompt/completion)") in msgs
+    assert any(line == 2 and tool == "llamafactory" and "history" in m for line, tool, m in msgs)
+
+
+def test_configs_must_match_the_files(exported, tmp_path):
+    out = tmp_path / "o"
+    shutil.copytree(exported["openai"], out)
+    info = json.loads((out / "dataset_info.json").read_text())
+    key = next(k for k in info if k.endswith("_test"))
+    info[key]["file_name"] = "missing.jsonl"
+    info[next(k for k in info if k.endswith("_train"))]["columns"]["messages"] = "conversations"
+    (out / "dataset_info.json").write_text(json.dumps(info))
+    axo = (out / "axolotl.yaml").read_text().replace("field_messages: messages", "field_messages: chats", 1)
+    (out / "axolotl.yaml").write_text(axo)
+    report = validate_path(out)
+    msgs = [f"{i.file}: {i.message}" for i in _issues(report)]
+    assert any("dataset_info.json" in m and "missing.jsonl does not exist" in m for m in msgs)
+    assert any("dataset_info.json" in m and "'conversations'" in m for m in msgs)
+    assert any("axolotl.yaml" in m and "'chats'" in m for m in msgs)
+
+
+def test_leak_between_train_and_test_is_an_error(exported, tmp_path):
+    out = tmp_path / "o"
+    shutil.copytree(exported["openai"], out)
+    first_train = (out / "train.jsonl").read_text().splitlines()[0]
+    with open(out / "test.jsonl", "a", encoding="utf-8") as fh:
+        fh.write(first_train + "\n")
+    report = validate_path(out)
+    leaks = _issues(report, "ftcurate")
+    assert len(leaks) == 1 and "exact copy of train.jsonl line 1" in leaks[0].message
+
+
+def test_hf_folder_checked(exported, tmp_path):
+    out = tmp_path / "o"
+    shutil.copytree(exported["hf"], out)
+    (out / "hf_dataset" / "test" / "data-00000-of-00001.arrow").write_bytes(b"broken")
+    report = validate_path(out)
+    assert any("hf_dataset/" == i.file and "'test'" in i.message for i in _issues(report))
+
+
+def test_single_file_and_missing_paths(exported, tmp_path):
+    assert validate_path(exported["parquet"] / "train.parquet").ok
+    (tmp_path / "junk.parquet").write_bytes(b"PAR1 not really")
+    assert not validate_path(tmp_path / "junk.parquet").ok
+    with pytest.raises(UserError, match="no such file"):
+        validate_path(tmp_path / "nope")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(UserError, match="no train/validation/test"):
+        validate_path(tmp_path / "empty")
