@@ -213,7 +213,8 @@ def open_and_render_seconds(path: Path) -> tuple[float, str]:
         "print(f'inner {t1 - t0:.3f} rows {w.model.rowCount()}')"
     )
     t = time.perf_counter()
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    env = {**os.environ, "XDG_CONFIG_HOME": str(path.parent / "config")}  # keep the user's recent list clean
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     wall = time.perf_counter() - t
     if res.returncode != 0:
         raise RuntimeError(res.stderr)

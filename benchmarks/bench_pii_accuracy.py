@@ -68,7 +68,7 @@ def run_stock(engine, texts: list[str]) -> list[list[tuple]]:
 
 def run_ours(analyzer, texts: list[str]) -> list[list[tuple]]:
     raw = analyzer.analyze_many(texts, n_process=1)
-    return [[(f.start, f.end, f.entity, f.score) for f in analyzer.finalize(t, r)] for t, r in zip(texts, raw)]
+    return [[(f.start, f.end, f.entity, f.score) for f in analyzer.finalize(t, r)] for t, r in zip(texts, raw, strict=True)]
 
 
 def table(title: str, rows: dict[str, dict], types: list[str]) -> None:
@@ -160,7 +160,7 @@ def show_errors(data, preds, types, k: int) -> None:
     from ftcurate.core.pii.evaluation import match
 
     shown: dict[str, int] = {}
-    for (text, gold), pred in zip(data, preds):
+    for (text, gold), pred in zip(data, preds, strict=True):
         spans = [(s, e, t) for s, e, t, _ in pred]
         c = match(gold, spans, types)
         for t, cnt in c.items():

@@ -57,7 +57,7 @@ def build_demo(path: Path) -> Path:
     from ftcurate.core.checks.runner import run_checks
     from ftcurate.core.errors import UserError
     from ftcurate.core.importing import import_file
-    from ftcurate.core.progress import BarProgress
+    from ftcurate.core.progress import Progress
     from ftcurate.core.store import Project
 
     with Project.create(path) as project:
@@ -70,7 +70,7 @@ def build_demo(path: Path) -> Path:
         if project.count_examples() == 0:
             print("no demo files could be imported; using a small built-in project")
             project.add_examples(_fallback_examples())
-        for outcome in run_checks(project, progress=BarProgress()):
+        for outcome in run_checks(project, progress=Progress()):
             state = f"{outcome.flags} flags" if outcome.ok else f"FAILED: {outcome.error}"
             print(f"check {outcome.name:16s} {outcome.seconds:6.1f}s  {state}")
     return path
@@ -143,9 +143,12 @@ def shoot(project_path: Path, out: Path) -> None:
         if key not in window.panels:
             print(f"the window has no {key} screen")
             continue
+        if key == "health":
+            window.resize(SIZE[0], 1500)  # the whole report, not only its first screen
         window.show_panel(key)
         wait(app, window, 120 if key == "health" else 30)
         save(window, out, key)
+        window.resize(*SIZE)
     window.show_panel("review")
 
     from ftcurate.gui.import_dialog import ImportDialog

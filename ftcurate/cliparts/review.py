@@ -28,7 +28,7 @@ def cmd_clusters(args, out: Output) -> int:
 
 
 def cmd_resolve(args, out: Output) -> int:
-    from ftcurate.core.dedup.resolve import list_clusters, resolve_clusters_command
+    from ftcurate.core.dedup.resolve import list_clusters, rejected_by, resolve_clusters_command
     from ftcurate.core.store import Project
 
     with Project.open(args.project) as project:
@@ -45,8 +45,7 @@ def cmd_resolve(args, out: Output) -> int:
             raise UserError("name the clusters to resolve (see `ftcurate clusters`), or pass --all")
         command = resolve_clusters_command(project, ids, args.keep)
         history_id = project.apply(command)
-        rejected = sorted({i for c in command.commands for sub in c.commands
-                           if sub.type == "set_status" for i in sub.ids})
+        rejected = sorted(rejected_by(command))
     out.emit({"resolved": len(ids), "rejected": len(rejected), "rejected_ids": rejected,
               "history_id": history_id},
              f"Resolved {len(ids)} cluster(s): rejected {len(rejected)} example(s). "

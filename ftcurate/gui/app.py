@@ -33,13 +33,16 @@ def settle(window, seconds: float = 10.0) -> None:
     from PySide6.QtWidgets import QApplication
 
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    idle = 0
+    while time.monotonic() < deadline and idle < 3:  # idle three rounds running: timers had their turn
         QApplication.processEvents()
         window.filter_bar.pool.waitForDone(20)
-        busy = any(t.is_running() for t in window.controller.tasks) or window.filter_bar._debounce.isActive()
+        for t in list(window.controller.tasks):
+            t.wait(20)
         QApplication.processEvents()
-        if not busy and window.filter_bar.pool.activeThreadCount() == 0:
-            break
+        busy = (any(t.is_running() for t in window.controller.tasks) or window.filter_bar._debounce.isActive()
+                or window.filter_bar.pool.activeThreadCount() > 0)
+        idle = 0 if busy else idle + 1
         time.sleep(0.01)
     window.controller.flush()
     QApplication.processEvents()
@@ -60,7 +63,7 @@ def run_app(project_path: str | Path | None = None, screenshot: str | Path | Non
     app = make_app()
     from ftcurate.gui.main_window import MainWindow
 
-    window = MainWindow()
+    window = MainWindow(persist_settings=screenshot is None)
     if project_path is not None:
         path = Path(project_path)
         if screenshot is not None:

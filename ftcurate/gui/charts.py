@@ -254,12 +254,14 @@ class ScatterChartView(ChartView):
         painter.drawRect(plot)
         painter.setPen(TEXT)
         painter.drawText(QRectF(plot.left(), plot.bottom() + fm.height() + 6, plot.width(), fm.height()),
-                         Qt.AlignmentFlag.AlignCenter, self._axis[0])
+                         Qt.AlignmentFlag.AlignCenter,
+                         fm.elidedText(self._axis[0], Qt.TextElideMode.ElideMiddle, int(plot.width())))
         painter.save()
         painter.translate(rect.left() + fm.height() / 2 - 2, plot.center().y())
         painter.rotate(-90)
         painter.drawText(QRectF(-plot.height() / 2, -fm.height() / 2, plot.height(), fm.height()),
-                         Qt.AlignmentFlag.AlignCenter, self._axis[1])
+                         Qt.AlignmentFlag.AlignCenter,
+                         fm.elidedText(self._axis[1], Qt.TextElideMode.ElideMiddle, int(plot.height())))
         painter.restore()
         sx = (self._xy[:, 0] - x0) / (x1 - x0) * plot.width() + plot.left()
         sy = plot.bottom() - (self._xy[:, 1] - y0) / (y1 - y0) * plot.height()
@@ -369,13 +371,23 @@ class HistogramView(ChartView):
         painter.drawLine(QPointF(plot.left(), plot.bottom()), QPointF(plot.right(), plot.bottom()))
         painter.setPen(TEXT)
         painter.setFont(small)
-        for i in sorted({0, n // 2, n}):
-            s = format_number(round(float(self._edges[i]), 1))
-            x = plot.left() + i * bw
-            x = min(max(x - fm.horizontalAdvance(s) / 2, plot.left()), plot.right() - fm.horizontalAdvance(s))
+        right = -1e9
+        for i in range(n + 1):  # every edge label that fits without overlapping its neighbour
+            s = self._edge_text(i)
+            w = fm.horizontalAdvance(s)
+            x = min(max(plot.left() + i * bw - w / 2, plot.left()), plot.right() - w)
+            if x < right + 8:
+                continue
             painter.drawText(QPointF(x, plot.bottom() + fm.ascent() + 4), s)
+            right = x + w
         painter.drawText(QRectF(plot.left(), plot.bottom() + fm.height() + 6, plot.width(), fm.height()),
                          Qt.AlignmentFlag.AlignCenter, self._x_label)
+
+    def _edge_text(self, i: int) -> str:
+        v = float(self._edges[i])
+        if i == len(self._edges) - 1 and len(self._edges) > 2 and v > 100 * float(self._edges[i - 1]):
+            return "more"  # an open-ended last bin (e.g. "5000 words or more")
+        return format_number(round(v, 1))
 
     def mouseMoveEvent(self, event) -> None:  # noqa: N802
         i = next((k for k, r in enumerate(self._bins) if r.contains(event.position())), None)
@@ -383,7 +395,8 @@ class HistogramView(ChartView):
         if i is None:
             QToolTip.hideText()
             return
-        lo, hi = self._edges[i], self._edges[i + 1]
-        lines = [f"{format_number(round(float(lo), 1))} – {format_number(round(float(hi), 1))} {self._x_label}"]
+        hi = self._edge_text(i + 1)
+        rng = f"{self._edge_text(i)} or more" if hi == "more" else f"{self._edge_text(i)} – {hi}"
+        lines = [f"{rng} {self._x_label}"]
         lines += [f"{k or 'count'}: {int(c[i])}" for k, c in self._series]
         self._tip(event, "<br>".join(lines))

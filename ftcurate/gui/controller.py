@@ -2,7 +2,7 @@
 
 Every view talks to a `ProjectController` instead of the `Project` directly:
 
-* `frame()` / `flags()` / `flag_summary()` are cached polars views; after an edit the changed rows are
+* `frame()` / `flags()` / `flag_summary()` are cached polars views (`frame()` holds `GUI_COLUMNS`); after an edit the changed rows are
   patched into the cached frame (milliseconds even at 1M rows) and `examplesChanged(ids)` is emitted;
   imports trigger a full rebuild off the GUI thread, then `examplesChanged([])`.
 * `apply(command)` commits a core command to the project at once (one transaction) and pushes a
@@ -36,6 +36,11 @@ from ftcurate.gui.tasks import TaskHandle, show_error
 __all__ = ["EditUndoCommand", "ProjectController", "TaskHandle"]
 
 MERGE_SECONDS = 3.0
+# What the GUI views read from the cached frame. The JSON columns (messages, metadata) would double
+# the load time and memory; views that need whole examples call `project.get_examples(ids)`.
+GUI_COLUMNS = ["id", "source_id", "source", "label", "status", "input", "output"]
+# Larger projects load their view on a worker after opening, so the window never freezes.
+BACKGROUND_LOAD_ABOVE = 150_000
 
 
 class EditUndoCommand(QUndoCommand):
@@ -150,25 +155,32 @@ class ProjectController(QObject):
         self._pending_ids.clear()
         self.undo_stack.clear()
         project.add_listener(lambda event, payload: self._projectEvent.emit(event, payload))
+        if project.count_examples() > BACKGROUND_LOAD_ABOVE:
+            from ftcurate.core.view import COLUMNS, FLAG_COLUMNS
+
+            self._frame = pl.DataFrame(schema={c: COLUMNS[c] for c in GUI_COLUMNS})
+            self._flags = pl.DataFrame(schema=FLAG_COLUMNS)
+            self.reload(quiet=False)
         self.projectChanged.emit()
         self.statusMessage.emit(f"Opened {project.path.name}")
 
     # -- cached views -----------------------------------------------------------------------------
     def frame(self) -> pl.DataFrame:
-        """The columnar view of all examples (`ftcurate.core.view.COLUMNS`), ordered by id."""
+        """The columnar view of all examples with `GUI_COLUMNS` (see `ftcurate.core.view.COLUMNS`),
+        ordered by id. Patched in place after edits; rebuilt in the background after imports."""
         if self.project is None:
             from ftcurate.core.view import COLUMNS
 
-            return pl.DataFrame(schema=COLUMNS)
+            return pl.DataFrame(schema={c: COLUMNS[c] for c in GUI_COLUMNS})
         if self._frame is None:
-            self._frame = self.project.examples_frame()
+            self._frame = self.project.examples_frame(GUI_COLUMNS)
             self._pending_ids.clear()
-        elif self._pending_ids:
+        elif self._pending_ids and not self.is_loading():
             from ftcurate.core.frame_update import patch_frame
 
             ids, self._pending_ids = sorted(self._pending_ids), set()
             patched = patch_frame(self.project, self._frame, ids)
-            self._frame = patched if patched is not None else self.project.examples_frame()
+            self._frame = patched if patched is not None else self.project.examples_frame(GUI_COLUMNS)
         return self._frame
 
     def flags(self) -> pl.DataFrame:
@@ -193,7 +205,7 @@ class ProjectController(QObject):
         """All flags (any state) of one example."""
         return self.flags().filter(pl.col("example_id") == example_id)
 
-    def reload(self) -> None:
+    def reload(self, quiet: bool = True) -> None:
         """Rebuild every cached view from the project, in the background; emits when ready."""
         if self.project is None:
             return
@@ -202,7 +214,9 @@ class ProjectController(QObject):
         def work(progress: Progress):
             progress.set_status("Loading examples")
             with Project.open(path, read_only=True) as ro:
-                return ro.examples_frame(), ro.flags_frame()
+                result = ro.examples_frame(GUI_COLUMNS), ro.flags_frame()
+            progress.check_cancelled()  # a newer reload superseded this one
+            return result
 
         def done(result) -> None:
             if gen != self._generation:
@@ -215,7 +229,11 @@ class ProjectController(QObject):
 
         if self._reload is not None and self._reload.is_running():
             self._reload.cancel()
-        self._reload = self.run_task("Loading examples", work, done, quiet=True)
+        self._reload = self.run_task("Loading examples", work, done, quiet=quiet)
+
+    def is_loading(self) -> bool:
+        """True while the views are being rebuilt in the background (they may be stale or empty)."""
+        return self._reload is not None and self._reload.is_running()
 
     # -- edits ------------------------------------------------------------------------------------
     def apply(self, command: Command, merge: bool = True) -> None:

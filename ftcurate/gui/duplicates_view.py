@@ -180,6 +180,7 @@ class MemberCard(QFrame):
         head = QLabel(f'<b>#{example.id}</b> &nbsp; {label} &nbsp; '
                       f'<span style="color:{color}">{example.status}</span>{header_extra}')
         head.setTextFormat(Qt.TextFormat.RichText)
+        head.setWordWrap(True)
         lay.addWidget(head)
         self.text = QTextBrowser()
         self.text.setOpenLinks(False)
@@ -373,13 +374,14 @@ class ClusterPanel(QWidget):
 
 
 def keep_one_command(project, cluster: Cluster, keep_id: int):
-    """The edit for "keep this one": reject the other members, resolve the cluster's flags."""
+    """The edit for "keep this one": reject the other members, resolve the cluster's flags (and those of
+    clusters the edit leaves with one example, when `ftcurate.core.dedup.resolve` is installed)."""
     try:
-        from ftcurate.core.dedup import resolve_cluster_command
+        from ftcurate.core.dedup.resolve import resolve_cluster_command
     except ImportError:
         resolve_cluster_command = None
     if resolve_cluster_command is not None:
-        return resolve_cluster_command(project, cluster.example_ids, keep_id)
+        return resolve_cluster_command(project, cluster.cluster, keep_id)
     others = [i for i in cluster.example_ids if i != keep_id]
     cmds = []
     if others:
@@ -388,26 +390,47 @@ def keep_one_command(project, cluster: Cluster, keep_id: int):
     return CompositeCommand(cmds, text=f"Keep example {keep_id}, reject {len(others)} duplicate(s)")
 
 
+def identical_groups(members: list[Example], keeper: int | None = None) -> list[list[Example]]:
+    """Members with the same messages folded together; the keeper (else the first) leads its group
+    and its group comes first."""
+    groups: dict[str, list[Example]] = {}
+    for ex in members:
+        groups.setdefault(ex.content_hash(), []).append(ex)
+    out = []
+    for g in groups.values():
+        lead = next((e for e in g if e.id == keeper), g[0])
+        out.append([lead] + [e for e in g if e is not lead])
+    out.sort(key=lambda g: g[0].id != keeper)
+    return out
+
+
 class DuplicatesPanel(ClusterPanel):
     """Exact, near-duplicate and paraphrase clusters; keep one member, reject the rest."""
 
     KINDS = DUPLICATE_CHECKS
     EMPTY_TEXT = "No duplicate clusters. Run the checks to find exact and near duplicates."
 
+    def _member_ids(self, cluster: Cluster) -> list[int]:
+        return cluster.example_ids[:2000]  # all of them, to fold identical copies into one card
+
     def _show_members(self, cluster: Cluster, members: list[Example]) -> None:
         kind = self.KINDS.get(cluster.check, cluster.check)
-        more = len(cluster.example_ids) - len(members)
-        score = f" · similarity {cluster.score:.2f}" if cluster.score is not None else ""
-        extra = f" · showing {len(members)}, {more} more not shown" if more > 0 else ""
-        self.title.setText(f"<b>{kind} duplicates</b> · {len(cluster.example_ids)} examples{score}{extra}"
-                           f" — highlighted words differ from the first example."
-                           f" <span style='color:#5f6368'>Keeping one rejects the others.</span>")
-        ref = members[0] if members else None
-        alt = members[1] if len(members) > 1 else None
-        for ex in members:
-            other = alt if ex is ref else ref
-            body = self._body_html(ex, other)
+        copies = identical_groups(members, cluster.keeper)
+        shown = copies[:MAX_CARDS]
+        score = f" · similarity {cluster.score:.2f}" if cluster.score is not None and cluster.score < 1 else ""
+        distinct = f" · {len(copies)} different texts" if len(copies) > 1 else " · all identical"
+        more = f" (showing {len(shown)})" if len(copies) > len(shown) else ""
+        self.title.setText(f"<b>{kind} duplicates</b> · {len(cluster.example_ids)} examples{distinct}{more}{score}"
+                           " — highlighted words differ from the first card."
+                           " <span style='color:#5f6368'>Keeping one rejects all the others.</span>")
+        ref = shown[0][0] if shown else None
+        alt = shown[1][0] if len(shown) > 1 else None
+        for group in shown:
+            ex = group[0]
+            body = self._body_html(ex, alt if ex is ref else ref)
             tag = " &nbsp;<span style='color:#1a73e8'>suggested</span>" if ex.id == cluster.keeper else ""
+            if len(group) > 1:
+                tag += f" &nbsp;<span style='color:#5f6368'>+ {len(group) - 1} identical</span>"
             card = MemberCard(ex, body, tag, [("Keep this one", self._keep(ex.id))], self._open(ex.id))
             self._add_card(card)
 

@@ -1,13 +1,14 @@
 """Health panel: the health report's charts and scores, live in the app.
 
 The numbers come from `ftcurate.core.report.health_data(project)` (the same data the HTML report
-draws), computed in a background task and recomputed when flags change. This module only arranges
+draws), computed in a background task on its own connection and recomputed when flags change. This module only arranges
 that data into chart widgets (`ftcurate.gui.charts`); `normalise` is the one place that knows the
 shape of the report data.
 """
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer
@@ -65,15 +66,16 @@ def normalise(data: dict[str, Any]) -> dict[str, Any]:
         "ids": [int(p.get("example_id", p.get("id", -1))) for p in pts],
         "groups": [("flagged" if p.get("flagged") else "in the house voice") if "flagged" in p
                    else str(p.get("group", "")) for p in pts],
-        "tips": [p.get("tooltip") or p.get("text") or f"example {p.get('example_id', p.get('id'))}" for p in pts],
+        "tips": [html.escape(str(p.get("tooltip") or p.get("text") or f"example {p.get('example_id', p.get('id'))}"))
+                 .replace("\n", "<br>") for p in pts],
         "x_label": tone.get("x_label", "") if isinstance(tone, dict) else "",
         "y_label": tone.get("y_label", "") if isinstance(tone, dict) else "",
     }
-    lengths = data.get("lengths") or {}
-    series = {k: v for k, v in lengths.items() if isinstance(v, list)} if isinstance(lengths, dict) else {}
-    out["lengths"] = {"series": series, "unit": lengths.get("unit", "words") if isinstance(lengths, dict) else "words",
-                      "edges": lengths.get("edges") if isinstance(lengths, dict) else None,
-                      "counts": lengths.get("counts") if isinstance(lengths, dict) else None}
+    lengths = data.get("lengths") if isinstance(data.get("lengths"), dict) else {}
+    series = {k.replace(" words", ""): v for k, v in lengths.items() if isinstance(v, list)}
+    bins = lengths.get("bins") if isinstance(lengths.get("bins"), dict) else {}
+    out["lengths"] = {"series": series, "unit": lengths.get("unit", "words"), "edges": bins.get("edges"),
+                      "counts": {k: v for k, v in bins.items() if k != "edges" and isinstance(v, list)}}
     out["flags"] = sorted(_pairs(data.get("flags") or data.get("flag_counts") or {}), key=lambda kv: -kv[1])
     clusters = data.get("clusters") or data.get("duplicate_clusters") or []
     out["clusters"] = [c for c in clusters if isinstance(c, dict)]
@@ -130,7 +132,7 @@ class ScoreCard(QFrame):
         lay.setContentsMargins(10, 8, 10, 8)
         lay.setSpacing(4)
         top = QHBoxLayout()
-        title = QLabel(f"<b>{name.capitalize()}</b>")
+        title = QLabel(f"<b>{name.replace('_', '-').capitalize()}</b>")
         shown = "–" if score is None else f"{score:.0f}"
         value = QLabel(f"<span style='font-size:15pt;font-weight:600;color:{score_color(score).name()}'>"
                        f"{shown}</span><span style='color:#80868b'>/100</span>")
@@ -275,8 +277,9 @@ class HealthPanel(QWidget):
             from ftcurate.core.store import Project
 
             progress.set_status("Computing data health")
-            with Project.open(path, read_only=True) as ro:  # never blocks the window's connection
-                return health_data(ro)
+            # its own connection, so the window's reads never wait; it only writes the tone cache
+            with Project.open(path) as own:
+                return health_data(own, progress)
 
         def failed(exc: BaseException) -> None:
             self.status.setText(f"Could not compute the health data: {exc}")

@@ -91,9 +91,10 @@ class HistoryPanel(QWidget):
         self.tree.setUniformRowHeights(True)
         hdr = self.tree.header()
         hdr.setStretchLastSection(False)
-        for c, w in ((0, 150), (1, 300), (2, 220), (3, 220), (4, 60), (5, 70)):
+        for c, w in ((0, 150), (1, 340), (2, 220), (3, 220), (4, 60), (5, 70)):
             self.tree.setColumnWidth(c, w)
-        hdr.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        hdr.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        hdr.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.tree.itemSelectionChanged.connect(self._selection)
         self.tree.itemDoubleClicked.connect(self._open_example)
         self.revert_button = QPushButton("Revert this change", self)
@@ -131,14 +132,16 @@ class HistoryPanel(QWidget):
         if project is None:
             return
         items = []
-        for h in project.history(limit=LIMIT):
+        for group in group_typing(project.history(limit=LIMIT)):
+            h, first = group[0], group[-1]  # newest, oldest
             when = dt.datetime.fromtimestamp(h["at"]).strftime("%Y-%m-%d %H:%M:%S")
-            before, after = describe_change(h["forward"], h["inverse"])
+            before, after = describe_change(h["forward"], first["inverse"])
             state = {"done": "", "undone": "undone", "dropped": "dropped", "audit": h["kind"]}.get(h["state"],
                                                                                               h["state"])
-            it = QTreeWidgetItem([when, h["text"], before, after, h["actor"], state])
+            text = h["text"] if len(group) == 1 else f"{h['text']} ({len(group)} keystrokes)"
+            it = QTreeWidgetItem([when, text, before, after, h["actor"], state])
             it.setData(0, Qt.ItemDataRole.UserRole, h["id"])
-            it.setData(1, Qt.ItemDataRole.UserRole, h)
+            it.setData(1, Qt.ItemDataRole.UserRole, group)
             it.setToolTip(2, before)
             it.setToolTip(3, after)
             if h["state"] in ("undone", "dropped", "audit"):
@@ -148,28 +151,53 @@ class HistoryPanel(QWidget):
         self.tree.addTopLevelItems(items)
 
     def _selection(self) -> None:
-        h = self._selected()
-        self.revert_button.setEnabled(h is not None and h["kind"] == "edit" and h["state"] == "done")
+        group = self._selected()
+        self.revert_button.setEnabled(bool(group) and all(h["kind"] == "edit" and h["state"] == "done"
+                                                          for h in group))
 
-    def _selected(self) -> dict | None:
+    def _selected(self) -> list[dict] | None:
         items = self.tree.selectedItems()
         return items[0].data(1, Qt.ItemDataRole.UserRole) if items else None
 
     def revert_selected(self) -> None:
-        h = self._selected()
-        if h is None:
+        group = self._selected()
+        if not group:
             return
         try:
-            self.controller.revert(int(h["id"]))
+            if len(group) == 1:
+                self.controller.revert(int(group[0]["id"]))
+            else:  # a typing burst: back to the text before its first keystroke, as one edit
+                from ftcurate.core.commands import SetMessagesCommand
+
+                first = group[-1]
+                self.controller.apply(SetMessagesCommand(first["forward"]["example_id"],
+                                                         first["inverse"]["messages"],
+                                                         text=f"Revert: {group[0]['text']}"), merge=False)
         except Exception as exc:  # noqa: BLE001 - shown to the person
             self.controller.show_error("Could not revert", exc)
         self.refresh()
 
     def _open_example(self, item: QTreeWidgetItem) -> None:
-        h = item.data(1, Qt.ItemDataRole.UserRole)
-        ids = _example_ids(h["forward"])
+        group = item.data(1, Qt.ItemDataRole.UserRole)
+        ids = _example_ids(group[0]["forward"])
         if ids:
             self.controller.openExampleRequested.emit(ids[0])
+
+
+def group_typing(history: list[dict], gap: float = 3.0) -> list[list[dict]]:
+    """Group consecutive message edits of one example made within `gap` seconds of each other
+    (a typing burst, one entry per keystroke in the file) into one list, newest first."""
+    groups: list[list[dict]] = []
+    for h in history:
+        prev = groups[-1][-1] if groups else None
+        if (prev is not None and h["kind"] == "edit" and prev["kind"] == "edit" and h["state"] == prev["state"]
+                and h["forward"].get("type") == "set_messages" == prev["forward"].get("type")
+                and h["forward"].get("example_id") == prev["forward"].get("example_id")
+                and prev["at"] - h["at"] <= gap):
+            groups[-1].append(h)
+        else:
+            groups.append([h])
+    return groups
 
 
 def _example_ids(forward: dict) -> list[int]:

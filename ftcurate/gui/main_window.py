@@ -53,8 +53,9 @@ FILE_FILTER = "ftcurate projects (*.ftcurate);;All files (*)"
 class MainWindow(QMainWindow):
     """The application window over one `ProjectController`."""
 
-    def __init__(self, controller: ProjectController | None = None) -> None:
+    def __init__(self, controller: ProjectController | None = None, persist_settings: bool = True) -> None:
         super().__init__()
+        self.persist_settings = persist_settings  # False: leave geometry and recent list alone
         self.controller = controller or ProjectController(self)
         self.controller.parent_widget = self
         self.settings = QSettings("ftcurate", "ftcurate")
@@ -107,7 +108,7 @@ class MainWindow(QMainWindow):
         self._facets_timer.timeout.connect(self._refresh_facets)
         self._refresh_recent()
         self._project_changed()
-        geometry = self.settings.value("geometry")
+        geometry = self.settings.value("geometry") if persist_settings else None
         if geometry is not None:
             self.restoreGeometry(geometry)
 
@@ -236,6 +237,8 @@ class MainWindow(QMainWindow):
         return [p for p in (value or []) if Path(p).exists()]
 
     def _add_recent(self, path: str) -> None:
+        if not self.persist_settings:
+            return
         paths = [path] + [p for p in self.recent_projects() if p != path]
         self.settings.setValue("recent", paths[:MAX_RECENT])
         self._refresh_recent()
@@ -514,7 +517,8 @@ class MainWindow(QMainWindow):
 
     # -- closing ----------------------------------------------------------------------------------
     def closeEvent(self, e) -> None:  # noqa: N802
-        self.settings.setValue("geometry", self.saveGeometry())
+        if self.persist_settings:
+            self.settings.setValue("geometry", self.saveGeometry())
         self.filter_bar.pool.waitForDone(5000)
         self.controller.close_project()
         super().closeEvent(e)

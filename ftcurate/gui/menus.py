@@ -54,17 +54,16 @@ def build_actions(w: MainWindow) -> None:
              False),
         _act(w, "quit", "&Quit", w.close, S.Quit, needs_project=False),
     ]
-    undo = c.undo_stack.createUndoAction(w, "&Undo")
-    undo.setShortcut(QKeySequence("Ctrl+Z"))
-    undo.setIcon(icon("undo"))
-    redo = c.undo_stack.createRedoAction(w, "&Redo")
-    redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-    redo.setIcon(icon("redo"))
-    for key, a in (("undo", undo), ("redo", redo)):
-        a.setObjectName(f"action_{key}")
-        a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        w.actions_by_key[key] = a
-        w.addAction(a)
+    undo = _act(w, "undo", "&Undo", c.undo_stack.undo, "Ctrl+Z", "undo", "Undo the last edit")
+    redo = _act(w, "redo", "&Redo", c.undo_stack.redo, ["Ctrl+Shift+Z", "Ctrl+Y"], "redo", "Redo")
+    for a, can, changed, verb in ((undo, c.undo_stack.canUndo, c.undo_stack.undoTextChanged, "Undo"),
+                                  (redo, c.undo_stack.canRedo, c.undo_stack.redoTextChanged, "Redo")):
+        a.setProperty("needs_project", False)
+        a.setEnabled(can())
+        # fixed text keeps the toolbar steady; what would be undone goes in the tooltip
+        changed.connect(lambda text, a=a, verb=verb: a.setToolTip(f"{verb}: {text}" if text else verb))
+    c.undo_stack.canUndoChanged.connect(undo.setEnabled)
+    c.undo_stack.canRedoChanged.connect(redo.setEnabled)
     edit = [undo, redo,
             _act(w, "find", "&Find…", w.find, "Ctrl+F", None, "Search examples"),
             _act(w, "clear_filters", "Clear Filters", w.filter_bar_clear, "Ctrl+Shift+F")]

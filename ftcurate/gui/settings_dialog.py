@@ -150,7 +150,7 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.controller = controller
         self.setWindowTitle("Settings")
-        self.resize(760, 620)
+        self.resize(860, 640)
         try:
             self.settings = load_settings()
             self.load_error: str | None = None
@@ -302,7 +302,15 @@ class SettingsDialog(QDialog):
 
     def _voice_tab(self) -> QWidget:
         w = QWidget()
-        lay = QHBoxLayout(w)
+        outer = QVBoxLayout(w)
+        intro = QLabel("The tone check compares every answer with the house voice. Rules you set here are "
+                       "enforced; anything left as \u201cLearn from the data\u201d is taken from how most "
+                       "answers (the approved ones, once there are enough) are written.")
+        intro.setWordWrap(True)
+        intro.setStyleSheet("color:#5f6368")
+        outer.addWidget(intro)
+        lay = QHBoxLayout()
+        outer.addLayout(lay, 1)
         app = QGroupBox("Default for all projects")
         al = QVBoxLayout(app)
         self.app_voice = HouseVoiceEditor()
@@ -322,9 +330,14 @@ class SettingsDialog(QDialog):
             hv = HouseVoice()
         self.project_voice.set_voice(hv)
         self.own_voice.setChecked(bool(tone))
-        self.project_voice.setEnabled(bool(tone))
-        self.own_voice.toggled.connect(self.project_voice.setEnabled)
+        self.project_voice.setVisible(bool(tone))
+        same = QLabel("This project uses the default voice.")
+        same.setStyleSheet("color:#5f6368")
+        same.setVisible(not tone)
+        self.own_voice.toggled.connect(self.project_voice.setVisible)
+        self.own_voice.toggled.connect(lambda on: same.setVisible(not on))
         pl_.addWidget(self.own_voice)
+        pl_.addWidget(same)
         pl_.addWidget(self.project_voice)
         pl_.addStretch(1)
         proj.setEnabled(self.project is not None)

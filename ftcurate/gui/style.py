@@ -42,6 +42,7 @@ QTableView {{ background: #ffffff; alternate-background-color: #fafbfc; gridline
 QHeaderView::section {{ background: #f6f7f9; color: #5f6368; padding: 5px 6px; border: 0;
                        border-bottom: 1px solid #e3e5e8; border-right: 1px solid #eef0f2; font-weight: 600; }}
 QTreeWidget {{ background: #ffffff; alternate-background-color: #fafbfc; border: 1px solid #e3e5e8; }}
+QTreeWidget::item {{ padding: 3px 2px; }}
 QLineEdit, QComboBox, QPlainTextEdit {{ border: 1px solid #d5d8dc; border-radius: 6px; padding: 4px 6px;
                                         background: #ffffff; }}
 QLineEdit:focus, QComboBox:focus {{ border: 1px solid {ACCENT}; }}

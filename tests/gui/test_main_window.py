@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -115,6 +116,26 @@ def test_startup_does_not_import_heavy_libraries(tmp_path, gui_project):
         "'sentence_transformers','peft') if m in sys.modules)))"
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                         env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen",
+                              "XDG_CONFIG_HOME": str(tmp_path / "config")})
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout.strip().splitlines()[-1]) == []
+
+
+def test_large_projects_load_their_view_in_the_background(qtbot, gui_project, monkeypatch):
+    from ftcurate.gui import controller as ctl_mod
+
+    monkeypatch.setattr(ctl_mod, "BACKGROUND_LOAD_ABOVE", 10)
+    make_app()
+    w = MainWindow()
+    qtbot.addWidget(w)
+    started = []
+    w.controller.taskStarted.connect(lambda h: started.append(h.title))
+    assert w.open_path(gui_project)
+    assert w.controller.is_loading() and w.controller.frame().height == 0  # the window is usable at once
+    assert started == ["Loading examples"]
+    settle(w)
+    assert not w.controller.is_loading()
+    assert w.model.rowCount() == 24 and w.detail.current_id() == 1
+    assert w.controller.flag_summary().height == 7  # 3, 11 (pii); 5, 6, 13, 14; 7
+    w.controller.close_project()

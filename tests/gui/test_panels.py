@@ -31,16 +31,16 @@ PAIRS = [
 
 @pytest.fixture
 def ctl(qtbot, tmp_path):
-    """A controller on a project with one near-duplicate cluster (1,2,3), a second exact cluster
-    (1,3) and one conflict cluster (4,5)."""
+    """A controller on a project with one near-duplicate cluster (1,2,3), an exact cluster (1,3)
+    inside it and one conflict cluster (4,5)."""
     path = tmp_path / "panels.ftcurate"
     with Project.create(path) as p:
         p.add_examples([Example(pair_to_messages(q, a), label=lab) for q, a, lab in PAIRS])
         store_flags(p, "near_duplicate", [
-            Flag(i, "near_duplicate", "medium", "near-duplicate", cluster=7, score=0.86,
+            Flag(i, "near_duplicate", "medium", "near-duplicate", cluster=100, score=0.86,
                  data={"keeper": 1, "members": [1, 2, 3]} if i == 1 else None) for i in (1, 2, 3)])
         store_flags(p, "exact_duplicate", [
-            Flag(i, "exact_duplicate", "high", "same text", cluster=7, score=1.0) for i in (1, 3)])
+            Flag(i, "exact_duplicate", "high", "same text", cluster=200, score=1.0) for i in (1, 3)])
         store_flags(p, "conflict", [
             Flag(i, "conflict", "high", "answered differently", cluster=1,
                  data={"answers": [{"example_id": 4, "output": PAIRS[3][1]},
@@ -138,22 +138,22 @@ def test_duplicates_keep_one_is_one_undoable_edit(qtbot, ctl):
     panel.show()
     clusters = panel.clusters()
     assert [(c.check, len(c.example_ids)) for c in clusters] == [("near_duplicate", 3), ("exact_duplicate", 2)]
-    assert panel.current.key == ("near_duplicate", 7)
+    assert panel.current.key == ("near_duplicate", 100)
     assert len(panel.cards) == 3
-    # keep the second member: the others are rejected, the cluster's flags resolved
+    # keep the second member: the others are rejected and the cluster's flags resolved; the exact
+    # cluster (1, 3) inside it is left without two live members, so it is settled in the same edit
     qtbot.mouseClick(panel.cards[1].buttons["Keep this one"], Qt.MouseButton.LeftButton)
     assert _statuses(ctl, [1, 2, 3]) == ["rejected", "unreviewed", "rejected"]
     assert _flag_states(ctl, "near_duplicate") == ["resolved"] * 3
-    assert _flag_states(ctl, "exact_duplicate") == ["open", "open"]
-    # the list moved on to the next open cluster
-    assert [c.check for c in panel.clusters()] == ["exact_duplicate"]
-    assert panel.current.key == ("exact_duplicate", 7)
+    assert _flag_states(ctl, "exact_duplicate") == ["resolved", "resolved"]
+    assert panel.clusters() == [] and panel.current is None
     # one undo step restores everything
     assert ctl.undo_stack.count() == 1
     ctl.undo_stack.undo()
     ctl.flush()
     assert _statuses(ctl, [1, 2, 3]) == ["unreviewed"] * 3
     assert _flag_states(ctl, "near_duplicate") == ["open"] * 3
+    assert _flag_states(ctl, "exact_duplicate") == ["open", "open"]
     assert len(panel.clusters()) == 2
 
 
@@ -162,7 +162,7 @@ def test_duplicates_show_all_and_open_example(qtbot, ctl):
     qtbot.addWidget(panel)
     panel.show()
     panel.filter.setCurrentIndex(1)  # All
-    assert panel.select_cluster(("exact_duplicate", 7))
+    assert panel.select_cluster(("exact_duplicate", 200))
     assert [c.example.id for c in panel.cards] == [1, 3]
     with qtbot.waitSignal(ctl.openExampleRequested) as sig:
         panel.cards[1].buttons["Open"].click()
@@ -248,15 +248,35 @@ def test_health_panel_shows_data_and_opens_examples(qtbot, ctl):
     with qtbot.waitSignal(ctl.openExampleRequested) as sig:
         panel.clusters.cellDoubleClicked.emit(0, 2)
     assert sig.args == [1]
+    panel._dirty = False  # showing must not start a real computation here (see the next test)
     panel.show()
     qtbot.waitExposed(panel)
-    panel.set_data(HEALTH)  # the refresh started by showing may have replaced it
     panel.tone_chart.grab()
     with qtbot.waitSignal(ctl.openExampleRequested) as sig:
         qtbot.mouseClick(panel.tone_chart, Qt.MouseButton.LeftButton,
                          pos=panel.tone_chart.point_position(5).toPoint())
     assert sig.args == [6]
-    ctl.wait_idle()
+    assert not ctl.tasks
+
+
+@pytest.mark.slow
+def test_health_panel_computes_from_project(qtbot, ctl):
+    """The real `health_data` in a worker (the tone map profiles the answers with spaCy)."""
+    pytest.importorskip("ftcurate.core.report")
+    from ftcurate.core.report.health import LENGTH_EDGES
+    from ftcurate.gui.health_panel import HealthPanel
+
+    panel = HealthPanel(ctl)
+    qtbot.addWidget(panel)
+    panel.refresh()
+    qtbot.waitUntil(lambda: panel.task is not None and not panel.task.is_running(), timeout=120_000)
+    assert panel.task.state == "done", panel.status.text()
+    assert dict(panel.labels_chart.bars()) == {"account": 3.0, "refund": 2.0, "shipping": 1.0}
+    assert dict(panel.flags_chart.bars()) == {"near_duplicate": 3.0, "exact_duplicate": 2.0, "conflict": 2.0}
+    assert panel.tone_chart.point_count() == 6
+    assert list(panel.length_chart._edges) == LENGTH_EDGES[:len(panel.length_chart._edges)]
+    assert panel.clusters.rowCount() == 3
+    assert "6 examples" in panel.status.text()
 
 
 def test_conflicts_group_members_by_answer(qtbot, tmp_path):
@@ -287,3 +307,15 @@ def test_conflicts_group_members_by_answer(qtbot, tmp_path):
         assert _flag_states(c, "conflict") == ["resolved"] * 3
     finally:
         c.close_project()
+
+
+def test_identical_copies_fold_into_one_card():
+    from ftcurate.gui.duplicates_view import identical_groups
+
+    same = pair_to_messages("Do you ship abroad?", "Yes, we ship to 30 countries.")
+    members = [Example(same, id=4), Example(same, id=9),
+               Example(pair_to_messages("Do you ship abroad?", "Yes, to 30 countries."), id=2),
+               Example(same, id=7)]
+    groups = identical_groups(members, keeper=9)
+    assert [[e.id for e in g] for g in groups] == [[9, 4, 7], [2]]
+    assert [[e.id for e in g] for g in identical_groups(members)] == [[4, 9, 7], [2]]

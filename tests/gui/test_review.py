@@ -286,3 +286,19 @@ def test_cancelled_import_leaves_project_unchanged(window, tmp_path, gui_project
         assert [s["name"] for s in ro.sources()] == ["log.csv", "faq.html"]
     settle(window)
     assert window.model.rowCount() == 24
+
+
+def test_history_groups_a_typing_burst_and_reverts_it_whole(window, qtbot, gui_project):
+    window.select_row(window.model.row_of(4))
+    editor = window.detail.editors[0]
+    editor.moveCursor(editor.textCursor().MoveOperation.End)
+    qtbot.keyClicks(editor, " Really?")
+    panel = window.show_panel("history")
+    panel.refresh()
+    assert panel.tree.topLevelItemCount() == 1
+    top = panel.tree.topLevelItem(0)
+    assert top.text(1) == "Edit example 4 (8 keystrokes)"
+    assert top.text(3).endswith("tent? Really?")
+    panel.tree.setCurrentItem(top)
+    panel.revert_button.click()
+    assert db_messages(gui_project, 4)[0]["content"] == "How heavy is the Ridgeline 2 tent?"

@@ -92,7 +92,7 @@ class ToneCheck(Check):
         "min_reference": 30,  # approved outputs needed before they alone define the house voice
         "min_outputs": 10,  # fewer outputs: a built-in neutral support voice is used
         "formality_mode": "auto",  # auto | tagger | lexicon
-        "formality_sample": 1000,
+        "formality_sample": 600,
     }
 
     def validate_config(self, config: dict[str, Any]) -> None:

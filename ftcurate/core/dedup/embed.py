@@ -57,6 +57,9 @@ def load_model():
             os.environ["HF_HUB_OFFLINE"] = "1"
             os.environ["TRANSFORMERS_OFFLINE"] = "1"
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # no "Loading weights" bar in the CLI's output
 
             _model = SentenceTransformer(str(folder), device=None, local_files_only=True)
         return _model

@@ -47,7 +47,7 @@ class MinHashConfig:
     """
 
     shingle: str = "char"
-    ngram: int = 5
+    ngram: int = 4
     num_perm: int = 128
     seed: int = 1
 

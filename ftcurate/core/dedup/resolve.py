@@ -82,7 +82,8 @@ def resolve_cluster_command(project, cluster: int | Sequence[int] | pl.DataFrame
     if int(keep_id) not in members:
         raise UserError(f"example {keep_id} is not in this cluster; its members are "
                         f"{', '.join(map(str, members))}")
-    return _command(project, flags, members, int(keep_id))
+    command = _command(project, flags, members, int(keep_id))
+    return _with_settled(project, command, {int(c) for c in flags["cluster"].unique().to_list()})
 
 
 def _flags_for(project, cluster) -> pl.DataFrame:
@@ -159,5 +160,32 @@ def resolve_clusters_command(project, cluster_ids: Sequence[int], keep_id: int |
         rejected.update(m for m in members if m != keep)
         commands.append(_command(project, flags, members, keep))
     n_rej = len(rejected - set(kept))
-    return CompositeCommand(commands, text=f"Resolve {len(commands)} duplicate cluster(s): reject "
-                                           f"{n_rej} example(s)")
+    command = CompositeCommand(commands, text=f"Resolve {len(commands)} duplicate cluster(s): reject "
+                                              f"{n_rej} example(s)")
+    return _with_settled(project, command, {int(c) for c in cluster_ids})
+
+
+def rejected_by(command) -> set[int]:
+    """Example ids a resolve command rejects."""
+    if isinstance(command, SetStatusCommand):
+        return {int(i) for i in command.ids} if command.value == "rejected" else set()
+    if isinstance(command, CompositeCommand):
+        return set().union(*(rejected_by(c) for c in command.commands)) if command.commands else set()
+    return set()
+
+
+def _with_settled(project, command: CompositeCommand, done: set[int]) -> CompositeCommand:
+    """Also resolve the open flags of other duplicate clusters that this edit leaves with one example
+    (e.g. resolving a near-duplicate cluster settles the exact-copy cluster inside it)."""
+    flags = _cluster_flags(project)
+    gone = rejected_by(command) | {int(i) for i in project.examples_frame(["id", "status"]).filter(
+        pl.col("status") == "rejected")["id"].to_list()}
+    alive = (flags.filter(~pl.col("example_id").is_in(list(gone)))
+             .group_by("cluster").agg(pl.col("example_id").n_unique().alias("k")))
+    many = set(alive.filter(pl.col("k") >= 2)["cluster"].to_list())
+    settled = flags.filter(~pl.col("cluster").is_in(list(many | done)) & (pl.col("state") == "open"))
+    if settled.is_empty():
+        return command
+    extra = SetFlagStateCommand([int(i) for i in settled["id"].to_list()], "resolved",
+                                text=f"Resolve {settled['cluster'].n_unique()} cluster(s) left with one example")
+    return CompositeCommand([*command.commands, extra], text=command.text)

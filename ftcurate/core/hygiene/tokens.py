@@ -126,7 +126,10 @@ def token_counter(model: str | None = None) -> TokenCounter:
     Never raises for a missing built-in model: it returns an estimating counter whose `reason` says
     why, so the check still runs. A `model` path that does not exist raises UserError.
     """
-    key = (model or "default").strip()
+    import os
+
+    # the default model's file can be redirected by $FTCURATE_DEFAULT_GGUF: part of the cache key
+    key = f"{(model or 'default').strip()}|{os.environ.get('FTCURATE_DEFAULT_GGUF', '')}"
     with _LOCK:
         if key in _CACHE:
             return _CACHE[key]

@@ -20,6 +20,7 @@ _SIGN_OFF = re.compile(r"\n[ \t]*(?:(?:[-\u2013\u2014~][ \t]*)?[A-Z][\w'.-]*(?: 
                        r"(?:,| -| \u2013| from| at| @)[ \t]+(?:the )?[\w&'. -]{0,40}?"
                        r"\b(?i:support|team|care|service|helpdesk|help desk)\b\.?"
                        r"|[-\u2013\u2014~][ \t]*[A-Z][a-z]+)[ \t]*$")
+_MD_FENCE = re.compile(r"^[ \t]*(?:```|~~~)[^\n]*\n(.*?)^[ \t]*(?:```|~~~)[ \t]*$", re.M | re.S)
 _MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _MD_REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
@@ -73,15 +74,22 @@ def clean_social(text: str) -> str:
 
 def markdown_to_text(text: str) -> str:
     """Readable text from Markdown: link and image text kept, emphasis markers and heading hashes
-    removed, bullets as "- ". Lists and paragraphs keep their lines."""
+    removed, bullets as "- ". Lists and paragraphs keep their lines; fenced code is kept verbatim
+    (without the fence lines)."""
+    parts = _MD_FENCE.split(text)
+    if len(parts) > 1:
+        return normalize_text("".join(p if i % 2 else _markdown_inline(p) for i, p in enumerate(parts)))
+    return normalize_text(_markdown_inline(text))
+
+
+def _markdown_inline(text: str) -> str:
     text = _MD_IMAGE.sub(r"\1", text)
     text = _MD_LINK.sub(r"\1", text)
     text = _MD_REF_LINK.sub(r"\1", text)
     text = _MD_BOLD.sub(r"\2", text)
     text = _MD_ITALIC.sub(r"\1", text)
     text = _MD_HEADING.sub("", text)
-    text = _MD_BULLET.sub(r"\1- ", text)
-    return normalize_text(text)
+    return _MD_BULLET.sub(r"\1- ", text)
 
 
 def clean_text(text: str | None, html: bool | None = None) -> str:

@@ -122,7 +122,12 @@ class FinetuneImporter(Importer):
             return None
         fmts = [record_format(r) for r in head.rows[:50]]
         if fmts[0] is None or any(f is None for f in fmts):
-            return None
+            if options.kind != "pairs":
+                return None
+            # the user says it is a fine-tuning file: reading will name the first bad record
+            return Detection(self.name, self.kind, 0.5, "fine-tuning file with unrecognised records "
+                             "(expected messages, conversations, instruction/output, prompt/completion or "
+                             "input/output)", {}, options.label_column)
         label = options.label_column or ("label" if "label" in head.columns else None)
         kinds = sorted(set(fmts), key=fmts.index)
         summary = (f"fine-tuning file ({head.sample.fmt}): {', '.join(FORMAT_TITLES[f] for f in kinds)}"

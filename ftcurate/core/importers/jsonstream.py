@@ -217,9 +217,10 @@ def _stream_object(reader: _Reader) -> Iterator[tuple[dict[str, Any], Any]]:
 
 def head_records(sample: FileSample, limit: int = 200) -> list[tuple[dict[str, Any], Any]]:
     """Up to `limit` records from the sampled head of a JSON/JSONL file (cheap, for detection).
+    Records after a malformed one are not sampled (reading the file reports its line).
 
     Raises:
-        UserError: the head is malformed JSON.
+        UserError: the very first record is malformed.
     """
     out: list[tuple[dict[str, Any], Any]] = []
     if sample.fmt == "jsonl":
@@ -232,6 +233,8 @@ def head_records(sample: FileSample, limit: int = 200) -> list[tuple[dict[str, A
             try:
                 out.append(({"line": lineno}, json.loads(line)))
             except json.JSONDecodeError as exc:
+                if out:  # detect from the good records; reading reports this line
+                    break
                 raise UserError(f"not valid JSON: {exc.msg} (column {exc.colno})", path=sample.path,
                                 line=lineno) from None
             if len(out) >= limit:
@@ -241,10 +244,14 @@ def head_records(sample: FileSample, limit: int = 200) -> list[tuple[dict[str, A
         it = _iter_json(sample, None)
     else:
         it = _iter_head_array(sample)
-    for item in it:
-        out.append(item)
-        if len(out) >= limit:
-            break
+    try:
+        for item in it:
+            out.append(item)
+            if len(out) >= limit:
+                break
+    except UserError:
+        if not out:
+            raise
     return out
 
 

@@ -11,4 +11,5 @@ IMPORTER_MODULES = (
     "ftcurate.core.importers.mail",
     "ftcurate.core.importers.faq",
     "ftcurate.core.importers.faq_docs",
+    "ftcurate.core.importers.catalog",
 )

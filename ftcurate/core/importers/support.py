@@ -134,7 +134,7 @@ class SupportMessagesImporter(Importer):
         values = {r.get(cols["role"]) for r in head.rows} - {None}
         known = [v for v in values if read_role(v) != UNKNOWN]
         score = 0.9 if repeats and len(known) >= max(1, len(values) / 2) else 0.75 if repeats else 0.5
-        if options.kind == "support" or options.mapping:
+        if options.kind == "support" or {"conversation", "role", "text"} & options.mapping.keys():
             score = max(score, 0.8)
         roles = ", ".join(f"{v}->{_role_word(read_role(v))}" for v in sorted(map(str, values))[:8])
         fields = ", ".join(f"{k}={v}" for k, v in cols.items() if v and k != "label")

@@ -108,7 +108,7 @@ def _batches(sample: FileSample, lf: Any, spec: RowSpec, context: str, agents: s
             ended = batch.filter(pl.col("last"))["conv"]
             done = pl.col("conv").is_in(ended.implode())
             carry = batch.filter(~done)
-            yield from _frame_examples(batch.filter(done), spec, context, agents)
+            yield from _frame_examples(batch.filter(done), spec, context, agents)  # a list
             base += n
             progress.set_progress(int(sample.size * base / max(total, 1)))
             progress.check_cancelled()
@@ -123,12 +123,12 @@ def _batches(sample: FileSample, lf: Any, spec: RowSpec, context: str, agents: s
                         "while importing?", path=sample.path)
 
 
-def _frame_examples(df: Any, spec: RowSpec, context: str, agents: set[Any]) -> Iterator[Example]:
+def _frame_examples(df: Any, spec: RowSpec, context: str, agents: set[Any]) -> list[Example]:
     """Examples of complete conversations (rows in file order), in order of their last row."""
     import polars as pl
 
     if df.height == 0:
-        return
+        return []
     df = df.with_columns(pl.col("label").drop_nulls().first().over("conv").alias("clabel"),
                          pl.col("i").max().over("conv").alias("end")).filter(
         pl.col("role").is_not_null() & pl.col("text").is_not_null())
@@ -143,8 +143,7 @@ def _frame_examples(df: Any, spec: RowSpec, context: str, agents: set[Any]) -> I
     if len(unknown):
         odd = df.filter(pl.col("conv").is_in(unknown.implode()))
         df = df.filter(~pl.col("conv").is_in(unknown.implode()))
-    out = _without_gc(_build, df, odd, context, agents)
-    yield from out
+    return _without_gc(_build, df, odd, context, agents)
 
 
 def _without_gc(fn: Any, *args: Any) -> Any:
@@ -160,15 +159,13 @@ def _without_gc(fn: Any, *args: Any) -> Any:
 
 
 def _build(df: Any, odd: Any, context: str, agents: set[Any]) -> list[Example]:
+    if odd is None and context == "last":
+        return [t[2] for t in _last_pairs(df)]
     out: list[tuple[int, int, Example]] = []
     if odd is not None:
         out.extend(_python_examples(odd, context, agents))
-    if context == "full":
-        out.extend(_python_examples(df, context, agents))
-    else:
-        out.extend(_last_pairs(df))
-    if odd is not None:
-        out.sort(key=lambda t: (t[0], t[1]))
+    out.extend(_python_examples(df, context, agents) if context == "full" else _last_pairs(df))
+    out.sort(key=lambda t: (t[0], t[1]))
     return [t[2] for t in out]
 
 

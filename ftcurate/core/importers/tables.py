@@ -195,6 +195,16 @@ def _xlsx_rows(ws) -> Iterator[tuple[int, tuple[Any, ...]]]:
             yield row_no, values
 
 
+def _xlsx_header_row(it: Iterator[tuple[int, tuple[Any, ...]]]) -> tuple[int, tuple[Any, ...]] | None:
+    """The header: the first row with two or more filled cells (title rows above it are skipped)."""
+    first = None
+    for n, (row_no, values) in enumerate(it):
+        first = first or (row_no, values)
+        if sum(1 for v in values if v is not None and v != "") >= 2 or n >= 9:
+            return row_no, values
+    return first
+
+
 def _xlsx_header(values: tuple[Any, ...]) -> list[str]:
     names = [str(v).strip() if v is not None else "" for v in values]
     while names and not names[-1]:
@@ -210,7 +220,7 @@ def _xlsx_head(sample: FileSample) -> tuple[list[str], list[dict[str, Any]]]:
     wb, ws = _open_sheet(sample)
     try:
         it = _xlsx_rows(ws)
-        first = next(it, None)
+        first = _xlsx_header_row(it)
         if first is None:
             raise UserError("the workbook has no data", path=sample.path)
         columns = _xlsx_header(first[1])
@@ -230,7 +240,7 @@ def _iter_xlsx(sample: FileSample, progress: Progress | None) -> Iterator[tuple[
         if progress is not None:
             progress.set_total(ws.max_row or None)
         it = _xlsx_rows(ws)
-        first = next(it, None)
+        first = _xlsx_header_row(it)
         if first is None:
             return
         columns = _xlsx_header(first[1])

@@ -1,33 +1,48 @@
 """Import presidio-analyzer without dragging in transformers.
 
-`presidio_analyzer` imports its optional Hugging Face NER pipe at import time, which imports
-`transformers` (and torch) when installed: 3-5 s on a 2-core machine, in the app and in every worker
-process, for a component ftcurate never uses. When transformers is not imported yet, `load()` registers
-a stand-in for that one presidio module (`is_available()` -> False) before importing presidio. Nothing
-else is touched: `import transformers` elsewhere still works as usual.
+`presidio_analyzer` imports its optional Hugging Face components at import time (an NER recognizer
+and a spaCy pipe), which import `transformers` when it is installed: 3-10 s on a busy 2-core machine,
+in the app and in every worker process, for components ftcurate never uses. `load()` imports presidio
+with a temporary import hook that refuses `transformers` *only to presidio's own modules* (it looks
+at the importing frame), so presidio sees it as not installed; imports from anywhere else, including
+other threads at the same moment, are untouched, and the hook is removed right after.
 """
 
 from __future__ import annotations
 
+import importlib.abc
 import sys
-import types
 
-_PIPE_MODULE = "presidio_analyzer.nlp_engine.huggingface_token_pipe"
+_BLOCKED = ("transformers",)
 
 
-def _unavailable(*args, **kwargs):
-    raise RuntimeError("presidio's Hugging Face NER pipe is disabled in ftcurate")
+class _HideFromPresidio(importlib.abc.MetaPathFinder):
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.split(".")[0] not in _BLOCKED:
+            return None
+        frame = sys._getframe(1)
+        while frame is not None:
+            mod = frame.f_globals.get("__name__", "")
+            if not mod.startswith(("importlib", "_frozen_importlib")):
+                if mod.startswith("presidio_analyzer") or mod.startswith("presidio_anonymizer"):
+                    raise ModuleNotFoundError(f"{fullname} is not used by ftcurate's PII analyzer",
+                                              name=fullname)
+                return None
+            frame = frame.f_back
+        return None
 
 
 def load() -> None:
-    """Import presidio_analyzer (idempotent)."""
+    """Import presidio_analyzer (idempotent). Does nothing special if transformers is already loaded."""
     if "presidio_analyzer" in sys.modules:
         return
-    if "transformers" not in sys.modules and _PIPE_MODULE not in sys.modules:
-        stub = types.ModuleType(_PIPE_MODULE)
-        stub.FACTORY_NAME = "presidio_hf_token_pipe"
-        stub.is_available = lambda: False
-        stub.create_huggingface_token_pipe = _unavailable  # named by presidio's spaCy entry point
-        stub.__doc__ = "ftcurate stand-in: presidio's Hugging Face pipe is not used (see ftcurate.core.pii)."
-        sys.modules[_PIPE_MODULE] = stub
-    import presidio_analyzer  # noqa: F401
+    if any(b in sys.modules for b in _BLOCKED):
+        import presidio_analyzer  # noqa: F401
+        return
+    hook = _HideFromPresidio()
+    sys.meta_path.insert(0, hook)
+    try:
+        import presidio_analyzer  # noqa: F401
+        import presidio_analyzer.predefined_recognizers  # noqa: F401
+    finally:
+        sys.meta_path.remove(hook)

@@ -2,8 +2,8 @@
 
 `PiiAnalyzer(config)` builds the engine once (loading the model takes about a second); then
 `analyze_many(texts)` returns raw findings for every text: spaCy runs over batches with `nlp.pipe`, and
-on large inputs the texts are split across worker processes, each with its own engine (spawned, not
-forked, so it is safe from a GUI thread or next to torch). `finalize` (see `postprocess`) turns raw
+on large inputs the texts are split across worker processes: forked from a single-threaded process
+(the CLI: workers share the loaded engine), spawned otherwise (the GUI: each builds its own). `finalize` (see `postprocess`) turns raw
 findings into what a person sees.
 
 Recognizers: spaCy NER for PERSON and LOCATION (GPE/LOC/FAC), cue patterns for names, stock presidio
@@ -87,18 +87,19 @@ class PiiAnalyzer:
         return out
 
     def analyze_many(self, texts: Sequence[str], progress: Progress | None = None,
-                     n_process: int | None = None) -> list[list[Finding]]:
+                     n_process: int | None = None, start_method: str | None = None) -> list[list[Finding]]:
         """Raw findings for each text, using worker processes for large inputs.
 
         n_process: workers; default `config.n_process`, else 2 (or the CPU count if lower) when there
         are at least PARALLEL_MIN_TEXTS texts, else 1 (in this process).
+        start_method: "fork" or "spawn" to force one (benchmarks); default: fork when safe.
         """
         n = n_process or self.config.n_process
         if n is None:
             n = min(2, os.cpu_count() or 1) if len(texts) >= PARALLEL_MIN_TEXTS else 1
         if n <= 1 or len(texts) < 2 * BATCH_SIZE:
             return self.analyze_raw(texts, progress)
-        return _analyze_in_workers(self.config, list(texts), n, progress)
+        return _analyze_in_workers(self, list(texts), n, progress, start_method)
 
     # -- convenience ------------------------------------------------------------------------------
     def finalize(self, text: str, raw: list[Finding]) -> list[Finding]:
@@ -114,7 +115,12 @@ _WORKER: PiiAnalyzer | None = None
 
 
 def _worker_init(config_dict: dict) -> None:
+    """Spawned worker: build its own analyzer. torch is hidden first: spaCy's thinc imports it when
+    installed (seconds of start-up) but never uses it for these CPU pipelines."""
     global _WORKER
+    import sys
+
+    sys.modules.setdefault("torch", None)  # type: ignore[arg-type]
     _WORKER = PiiAnalyzer(PiiConfig.from_dict(config_dict))
 
 
@@ -123,20 +129,34 @@ def _worker_run(texts: list[str]) -> list[list[tuple]]:
     return [[tuple(f) for f in fs] for fs in _WORKER.analyze_raw(texts)]
 
 
-def _analyze_in_workers(config: PiiConfig, texts: list[str], n: int,
-                        progress: Progress | None) -> list[list[Finding]]:
+def _start_method() -> str:
+    """"fork" shares the loaded analyzer instantly, but only a single-threaded process may fork safely
+    (the GUI runs checks on a worker thread); otherwise "spawn"."""
     import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
+    import threading
 
+    if "fork" in mp.get_all_start_methods() and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
+
+
+def _analyze_in_workers(analyzer: PiiAnalyzer, texts: list[str], n: int, progress: Progress | None,
+                        start_method: str | None = None) -> list[list[Finding]]:
+    import multiprocessing as mp
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    global _WORKER
+    method = start_method or _start_method()
     chunk = max(BATCH_SIZE, min(512, len(texts) // (n * 8) or BATCH_SIZE))
-    starts = list(range(0, len(texts), chunk))
     results: list[list[Finding]] = [[] for _ in texts]
-    ex = ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("spawn"),
-                             initializer=_worker_init, initargs=(config.to_dict(),))
+    if method == "fork":
+        _WORKER = analyzer  # inherited by the forked workers
+        ex = ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("fork"))
+    else:
+        ex = ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("spawn"),
+                                 initializer=_worker_init, initargs=(analyzer.config.to_dict(),))
     try:
-        futures = {ex.submit(_worker_run, texts[s:s + chunk]): s for s in starts}
-        from concurrent.futures import FIRST_COMPLETED, wait
-
+        futures = {ex.submit(_worker_run, texts[s:s + chunk]): s for s in range(0, len(texts), chunk)}
         pending = set(futures)
         while pending:
             done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
@@ -152,5 +172,8 @@ def _analyze_in_workers(config: PiiConfig, texts: list[str], n: int,
     except BaseException:
         ex.shutdown(wait=False, cancel_futures=True)
         raise
+    finally:
+        if method == "fork":
+            _WORKER = None
     ex.shutdown(wait=True)
     return results

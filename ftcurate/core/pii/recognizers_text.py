@@ -114,7 +114,7 @@ NOT_NAMES = {
     "Hey", "Team", "Support", "Customer", "Service", "Urgent", "Premium", "Pro", "Plus", "Gold", "Free",
     "Basic", "Business", "Family", "Standard", "English", "American", "British", "Canadian", "German",
     "French", "Indian", "Australian", "Irish", "Spanish", "Italian", "Chinese", "Japanese", "A", "An",
-    "All", "Everyone", "Everybody", "Again", "Now", "Today", "Tomorrow", "Yesterday", "Done", "Back",
+    "All", "Everyone", "Everybody", "Now", "Today", "Tomorrow", "Yesterday", "Done", "Back",
 }
 
 

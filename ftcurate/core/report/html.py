@@ -201,6 +201,9 @@ def write_report(project: Project, out_path: str | os.PathLike, progress: Progre
         fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".html", dir=out.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(page)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a report is an ordinary file
         os.replace(tmp, out)
     except OSError as exc:
         raise UserError(f"cannot write the report: {exc.strerror or exc}", path=out) from exc

@@ -87,7 +87,7 @@ class FormalityScorer:
         model: spaCy package name; default from `model_name()`.
     """
 
-    def __init__(self, mode: str = "auto", sample: int = 1000, batch_size: int = 256, n_process: int = 1,
+    def __init__(self, mode: str = "auto", sample: int = 600, batch_size: int = 256, n_process: int = 1,
                  model: str | None = None) -> None:
         if mode not in ("auto", "tagger", "lexicon"):
             raise ValueError(f"unknown formality mode {mode!r}")

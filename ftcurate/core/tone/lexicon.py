@@ -60,8 +60,11 @@ GREETING_RE = re.compile(
     r"|thanks? (?:you )?(?:so much |very much )?for (?:reaching out|contacting|getting in touch|your"
     r" (?:message|patience|question|email|inquiry|enquiry)|writing))\b")
 SIGNOFF_RE = re.compile(
-    r"\b(?:(?:best|kind|warm|warmest)? ?regards|sincerely|cheers|take care|have an? (?:great|nice|good|"
-    r"wonderful|lovely) (?:day|week|weekend|evening|one)|thanks?(?: you)?(?: again)?(?: for [^.!?]{0,60})?"
+    # a closing formula, optionally followed by a name ("Kind regards, the Acme team.")
+    r"\b(?:(?:best|kind|warm|warmest)? ?regards|sincerely|cheers|best wishes|take care)\b[^\n]{0,50}"
+    r"(?:\n[^\n]{0,50})?$"
+    r"|\b(?:have an? (?:great|nice|good|wonderful|lovely) (?:day|week|weekend|evening|one)"
+    r"|thanks?(?: you)?(?: again)?(?: for [^.!?]{0,60})?"
     r"|let (?:me|us) know if[^.!?]{0,120}|(?:don't|do not) hesitate[^.!?]{0,120}|feel free[^.!?]{0,120}"
     r"|happy to help[^.!?]{0,40}|here to help[^.!?]{0,40})\W*$")
 

@@ -1,0 +1,128 @@
+"""The "pii" check: personal data in any turn of any example, one flag per finding.
+
+Settings: the project's "pii" setting (custom recognizers, allow-list, entities; see
+`ftcurate.core.pii.config`), overridden by this check's config. Every turn of every example is scanned;
+identical turn texts (system prompts, sign-offs) are analysed once, and raw results are cached per
+turn text hash under a namespace that includes the model and recognizer configuration, so a re-run
+only analyses turns that changed. The spaCy model is not even loaded when everything is cached.
+
+Flags: kind = entity type, turn/start/end = the span in `messages[turn]["content"]`, score = the
+recognizer's confidence, severity per `ftcurate.core.pii.config.SEVERITY` (custom recognizers: their
+own), data = {"role", "turn_hash" (to detect stale spans before redacting), "preview" (masked)}.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from ftcurate.core.checks.base import Check, CheckContext, CheckResult, Flag, register_check
+from ftcurate.core.errors import ConfigError
+from ftcurate.core.pii.config import PiiConfig
+from ftcurate.core.pii.postprocess import Finding, finalize
+from ftcurate.core.progress import Progress
+from ftcurate.core.records import text_hash
+
+LABELS = {"PERSON": "Person name", "EMAIL_ADDRESS": "E-mail address", "PHONE_NUMBER": "Phone number",
+          "CREDIT_CARD": "Card number", "IBAN_CODE": "IBAN", "IP_ADDRESS": "IP address",
+          "US_SSN": "US social security number", "STREET_ADDRESS": "Street address", "LOCATION": "Place name",
+          "URL": "URL"}
+
+_ANALYZER: dict[str, Any] = {}  # analysis key -> PiiAnalyzer, kept for the process (model load ~1 s)
+
+
+def get_analyzer(config: PiiConfig):
+    """A `PiiAnalyzer` for this configuration's recognizers, built once per process."""
+    from ftcurate.core.pii.engine import PiiAnalyzer
+    from ftcurate.core.pii.model import resolve_model
+
+    key = config.analysis_key(resolve_model(config.model)[0])
+    if key not in _ANALYZER:
+        _ANALYZER.clear()
+        _ANALYZER[key] = PiiAnalyzer(config)
+    return _ANALYZER[key]
+
+
+def pii_config(ctx_config: dict[str, Any], project=None) -> PiiConfig:
+    """Project "pii" setting overridden by the check config, validated."""
+    settings = dict(project.get_setting("pii") or {}) if project is not None else {}
+    if not isinstance(settings, dict):
+        raise ConfigError(f"project setting 'pii' must be an object, got {settings!r}")
+    settings.update(ctx_config or {})
+    return PiiConfig.from_dict(settings, where="pii settings")
+
+
+def masked_preview(value: str) -> str:
+    """'jo************' style preview: enough to recognise a finding without repeating it."""
+    keep = 2 if len(value) > 5 else 1 if len(value) > 2 else 0
+    return value[:keep] + "*" * (len(value) - keep)
+
+
+@register_check
+class PiiCheck(Check):
+    name = "pii"
+    title = "Personal data (PII)"
+    description = ("Names, e-mail addresses, phone numbers, card numbers, IBANs, SSNs, IP addresses, street "
+                   "addresses, places, URLs and project-specific identifiers in any turn.")
+    defaults: dict[str, Any] = {}
+
+    def validate_config(self, config: dict[str, Any]) -> None:
+        PiiConfig.from_dict(config, where="check 'pii' config")
+
+    def run(self, ctx: CheckContext, progress: Progress) -> CheckResult:
+        cfg = pii_config(ctx.config, ctx.project)
+        frame = ctx.frame
+        ids = frame["id"].to_list() if len(frame) else []
+        msgs = frame["messages"].to_list() if len(frame) else []
+        # (example_id, turn, role, hash) for every non-empty turn; texts by hash, analysed once.
+        turns: list[tuple[int, int, str, str]] = []
+        texts: dict[str, str] = {}
+        for ex_id, raw in zip(ids, msgs, strict=True):
+            for t, m in enumerate(json.loads(raw) if raw else []):
+                content = m.get("content") or ""
+                if not content.strip():
+                    continue
+                h = text_hash(content)
+                texts.setdefault(h, content)
+                turns.append((ex_id, t, m.get("role", ""), h))
+        from ftcurate.core.pii.model import resolve_model
+
+        model_id = resolve_model(cfg.model)[0]
+        namespace = f"pii:{cfg.analysis_key(model_id)}"
+        raw_by_hash: dict[str, list[Finding]] = {}
+        if ctx.project is not None and texts:
+            for h, blob in ctx.project.cache_get(namespace, list(texts)).items():
+                raw_by_hash[h] = [Finding(*f) for f in json.loads(blob)]
+        todo = [h for h in texts if h not in raw_by_hash]
+        if todo:
+            progress.set_status(f"PII: analysing {len(todo)} texts")
+            progress.set_total(len(todo))
+            analyzer = get_analyzer(cfg)
+            results = analyzer.analyze_many([texts[h] for h in todo], progress)
+            fresh = dict(zip(todo, results, strict=True))
+            raw_by_hash.update(fresh)
+            if ctx.project is not None:
+                ctx.project.cache_put(namespace, {h: json.dumps([list(f) for f in fs]).encode()
+                                                  for h, fs in fresh.items()})
+        progress.check_cancelled()
+        final: dict[str, list[Finding]] = {}
+        flags: list[Flag] = []
+        for ex_id, t, role, h in turns:
+            if h not in final:
+                final[h] = finalize(texts[h], raw_by_hash[h], cfg)
+            for f in final[h]:
+                value = texts[h][f.start:f.end]
+                flags.append(Flag(
+                    example_id=int(ex_id), check=self.name, severity=cfg.severity_of(f.entity),
+                    message=f"{LABELS.get(f.entity, f.entity)} in the {role or 'unknown'} message (turn {t + 1})",
+                    kind=f.entity, turn=t, start=f.start, end=f.end, score=round(float(f.score), 3),
+                    data={"role": role, "turn_hash": h, "preview": masked_preview(value)}))
+        by_kind = Counter(f.kind for f in flags)
+        summary = {
+            "examples": len(ids), "turns": len(turns), "unique_texts": len(texts), "analysed": len(todo),
+            "from_cache": len(texts) - len(todo), "findings": len(flags),
+            "examples_with_pii": len({f.example_id for f in flags}), "by_kind": dict(by_kind.most_common()),
+            "model": model_id, "threshold": cfg.threshold,
+        }
+        return CheckResult(flags=flags, summary=summary)
