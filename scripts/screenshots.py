@@ -109,10 +109,14 @@ def save(widget, out: Path, name: str) -> None:
     print(f"saved {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
 
-def first_flagged(controller, check: str) -> int | None:
+def most_flagged(controller, check: str, skip: int | None = None) -> int | None:
+    """The example with the most `check` flags (not `skip`), to show many highlights at once."""
     flags = controller.flags()
-    sel = flags.filter(flags["check"] == check)
-    return int(sel["example_id"][0]) if sel.height else None
+    sel = flags.filter((flags["check"] == check) & (flags["example_id"] != (skip if skip is not None else -1)))
+    if not sel.height:
+        return None
+    counts = sel.group_by("example_id").len().sort(["len", "example_id"], descending=[True, False])
+    return int(counts["example_id"][0])
 
 
 def shoot(project_path: Path, out: Path) -> None:
@@ -131,7 +135,7 @@ def shoot(project_path: Path, out: Path) -> None:
     wait(app, window)
     save(window, out, "review")
 
-    pii = first_flagged(controller, "pii")
+    pii = most_flagged(controller, "pii", skip=int(controller.frame()["id"][0]))
     if pii is not None:
         window.open_example(pii)
         wait(app, window)
@@ -145,8 +149,14 @@ def shoot(project_path: Path, out: Path) -> None:
             continue
         if key == "health":
             window.resize(SIZE[0], 1500)  # the whole report, not only its first screen
-        window.show_panel(key)
+        panel = window.show_panel(key)
         wait(app, window, 120 if key == "health" else 30)
+        if key == "duplicates" and hasattr(panel, "clusters"):
+            # a near-duplicate cluster shows the word-level differences; exact copies fold into one card
+            near = next((c for c in panel.clusters() if c.check == "near_duplicate"), None)
+            if near is not None:
+                panel.select_cluster(near.key)
+                wait(app, window, 5)
         save(window, out, key)
         window.resize(*SIZE)
     window.show_panel("review")

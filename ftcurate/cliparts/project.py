@@ -36,14 +36,25 @@ def _parse_map(items: list[str]) -> dict[str, str]:
 def _read_templates(path: str | None) -> list[str] | None:
     if not path:
         return None
-    p = Path(path)
-    if not p.is_file():
-        raise UserError("no such template file", path=p)
-    lines = [ln.strip() for ln in p.read_text(encoding="utf-8-sig").splitlines()]
-    templates = [ln for ln in lines if ln and not ln.startswith("#")]
-    if not templates:
-        raise UserError("the template file has no templates (one per line)", path=p)
-    return templates
+    if not Path(path).is_file():
+        raise UserError("no such template file", path=path)
+    from ftcurate.core.importers.templates import load_templates
+
+    return load_templates(path)
+
+
+def _parse_options(items: list[str]) -> dict:
+    """`--option KEY=VALUE`: VALUE is read as JSON when it parses (numbers, true, lists), else text."""
+    extra = {}
+    for item in items or []:
+        if "=" not in item:
+            raise UserError(f"--option expects KEY=VALUE, got {item!r}")
+        k, v = item.split("=", 1)
+        try:
+            extra[k.strip()] = json.loads(v)
+        except json.JSONDecodeError:
+            extra[k.strip()] = v.strip()
+    return extra
 
 
 def cmd_import(args, out: Output) -> int:
@@ -51,7 +62,8 @@ def cmd_import(args, out: Output) -> int:
     from ftcurate.core.importing import detect_file, import_file
 
     opts = ImportOptions(kind=args.kind, mapping=_parse_map(args.map), label_column=args.label_column,
-                         templates=_read_templates(args.template), context=args.context)
+                         templates=_read_templates(args.template), context=args.context,
+                         extra=_parse_options(args.option))
     for f in args.files:
         if not Path(f).exists():
             raise UserError("no such file", path=f)
@@ -176,6 +188,8 @@ def register(sub) -> None:
                    help="support logs: only the last customer message, or the whole conversation so far")
     p.add_argument("--on-duplicate", default="skip", choices=["skip", "replace"],
                    help="when the same file content was imported before")
+    p.add_argument("--option", action="append", metavar="KEY=VALUE",
+                   help="importer option, e.g. label_level=2, agent_domains=[\"shop.example\"], exact=true")
     p.add_argument("--dry-run", action="store_true", help="only say what would be picked")
     add_common(p)
     p.set_defaults(func=cmd_import)

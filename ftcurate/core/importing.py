@@ -53,7 +53,7 @@ def detect_file(path: str | Path, options: ImportOptions | None = None) -> tuple
     if options.kind not in KINDS:
         raise UserError(f"unknown kind {options.kind!r}; expected one of {', '.join(KINDS)}")
     best: tuple[float, Importer, Detection] | None = None
-    reasons: list[str] = []
+    errors: list[UserError] = []
     for cls in load_importers().values():
         if options.kind != "auto" and cls.kind != options.kind:
             continue
@@ -61,14 +61,13 @@ def detect_file(path: str | Path, options: ImportOptions | None = None) -> tuple
         try:
             det = imp.detect(path, options)
         except UserError as exc:
-            reasons.append(str(exc))
+            errors.append(exc)
             continue
         if det is not None and (best is None or det.score > best[0]):
             best = (det.score, imp, det)
     if best is None:
-        if reasons:
-            raise UserError(reasons[0].split(": ", 1)[-1] if str(path) in reasons[0] else reasons[0],
-                            path=path)
+        if errors:  # the importer's own error names the line or row; keep it as it is
+            raise errors[0]
         what = "" if options.kind == "auto" else f" as {options.kind}"
         raise UserError(f"cannot read this file{what}: no importer recognises its format or columns "
                         f"(try --kind and --map FIELD=COLUMN)", path=path)

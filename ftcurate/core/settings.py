@@ -287,7 +287,8 @@ def check_overrides(settings: AppSettings, check_defaults: dict[str, dict[str, A
     A value is included only when the check declares that key in its defaults, the value differs from
     that default, and the project does not set the key itself, so the layering is:
     check defaults < app settings < project settings. The app's house voice becomes the tone check's
-    `target` unless the project has its own ("tone" setting).
+    `target` unless the project has its own ("tone" setting); a chosen spaCy pipeline becomes the pii
+    check's `model`.
 
     Args:
         settings: the app settings.
@@ -307,6 +308,9 @@ def check_overrides(settings: AppSettings, check_defaults: dict[str, dict[str, A
     for attr, targets in THRESHOLD_KEYS.items():
         for check, key in targets:
             put(check, key, getattr(settings.checks, attr))
+    if settings.spacy_model != SPACY_AUTO and "pii" in check_defaults \
+            and "model" not in project_checks.get("pii", {}):
+        out.setdefault("pii", {})["model"] = settings.spacy_model  # PiiConfig.model: the spaCy pipeline
     if "tone" in check_defaults:
         factor = settings.checks.tone_sensitivity
         if factor != 1.0:

@@ -55,6 +55,8 @@ class DetailPanel(QWidget):
         self.example: Example | None = None
         self.editors: list[TurnEdit] = []
         self._loading = False
+        self._labels: list[str] = []
+        self._labels_for = None
 
         self.stack = QStackedWidget(self)
         empty = QLabel("Select an example to review it here.", alignment=Qt.AlignmentFlag.AlignCenter)
@@ -211,7 +213,11 @@ class DetailPanel(QWidget):
 
     def _fill_labels(self, label: str | None) -> None:
         frame = self.controller.frame()
-        labels = sorted(x for x in frame.get_column("label").unique().to_list() if x) if frame.height else []
+        if self._labels_for != id(frame):  # a new frame object whenever a row changes
+            self._labels = (sorted(x for x in frame.get_column("label").unique().to_list() if x)
+                            if frame.height else [])
+            self._labels_for = id(frame)
+        labels = self._labels
         self.label_box.blockSignals(True)
         self.label_box.clear()
         self.label_box.addItems(labels)

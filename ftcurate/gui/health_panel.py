@@ -89,6 +89,21 @@ def normalise(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+_TITLES: dict[str, str] = {}
+
+
+def check_title(name: str) -> str:
+    """A check's human title ("Near duplicates") from the registry, else its name."""
+    if not _TITLES:
+        try:
+            from ftcurate.core.checks.registry import load_checks
+
+            _TITLES.update({n: c.title or n for n, c in load_checks().items()})
+        except Exception:  # noqa: BLE001 - a broken check module must not break the panel
+            _TITLES["_"] = "_"
+    return _TITLES.get(name, name)
+
+
 def score_color(score: float | None) -> QColor:
     if score is None:
         return QColor("#9aa0a6")
@@ -317,7 +332,7 @@ class HealthPanel(QWidget):
             values = [v for vs in ln["series"].values() for v in vs if v and v > 0]
             skewed = bool(values) and max(values) > 20 * max(1.0, min(values))
             self.length_chart.set_values(ln["series"], bins=30, x_label=ln["unit"], log=skewed)
-        self.flags_chart.set_data(n["flags"], value_name="flags")
+        self.flags_chart.set_data([(check_title(c), v) for c, v in n["flags"]], value_name="open flags")
         self._show_clusters(n["clusters"])
 
     def _show_scores(self, scores: list[tuple[str, float, str, str]]) -> None:
@@ -336,8 +351,8 @@ class HealthPanel(QWidget):
             ids = c.get("example_ids") or c.get("members") or []
             size = c.get("size", len(ids))
             text = str(c.get("preview") or c.get("text") or "")
-            for col, value in enumerate((str(size), str(c.get("check", c.get("kind", ""))),
-                                         text.replace("\n", " ")[:300])):
+            kind = check_title(str(c.get("check", c.get("kind", ""))))
+            for col, value in enumerate((str(size), kind, text.replace("\n", " ")[:300])):
                 item = QTableWidgetItem(value)
                 item.setData(Qt.ItemDataRole.UserRole, int(ids[0]) if ids else None)
                 if col == 2:

@@ -55,6 +55,15 @@ FILE_FILTER = ("Supported files (*.csv *.tsv *.txt *.json *.jsonl *.ndjson *.xls
 AUTO = "(detected)"
 
 
+def default_templates() -> list[str]:
+    """The catalog importer's built-in question templates (empty if it is not installed)."""
+    try:
+        from ftcurate.core.importers.templates import DEFAULT_TEMPLATES
+    except ImportError:
+        return []
+    return list(DEFAULT_TEMPLATES)
+
+
 @dataclass
 class FileState:
     """What the dialog knows about one chosen file."""
@@ -169,11 +178,13 @@ class ImportDialog(QDialog):
         cl.addWidget(self.context_full)
         cl.addStretch(1)
         self.templates = QPlainTextEdit()
-        self.templates.setPlaceholderText("One question per line, e.g. What is {name}?  How much is {name}?\n"
-                                          "Leave empty to use the built-in questions.")
-        self.templates.setPlainText("\n".join(self.controller.project.get_setting("templates") or [])
-                                    if self.controller.project is not None else "")
-        self.templates.setMaximumHeight(90)
+        self.templates.setPlaceholderText("One per line: QUESTION => ANSWER, e.g.\n"
+                                          "How much is {name}? => {name} costs {price}.")
+        saved = self.controller.project.get_setting("templates") if self.controller.project is not None else None
+        self.templates.setPlainText("\n".join(saved or default_templates()))
+        self.templates.setToolTip("Each product becomes one pair per template whose {fields} it has; "
+                                  "a template with a missing field is skipped for that product.")
+        self.templates.setMaximumHeight(110)
         self.templates.textChanged.connect(self._options_changed)
         opts = QGroupBox("How to read it")
         form = QFormLayout(opts)
@@ -334,10 +345,15 @@ class ImportDialog(QDialog):
         state = self.current()
         extra = dict(state.options.extra) if state else {}
         mapping = {k: c.currentData() for k, c in self.mapping_combos.items() if c.currentData()}
-        lines = [t.strip() for t in self.templates.toPlainText().splitlines() if t.strip()]
+        lines = self.template_lines()
         return ImportOptions(kind=self.kind.currentData() or "auto", mapping=mapping,
-                             label_column=self.label_column.currentData(), templates=lines or None,
+                             label_column=self.label_column.currentData(), templates=lines,
                              context="full" if self.context_full.isChecked() else "last", extra=extra)
+
+    def template_lines(self) -> list[str] | None:
+        """The catalog templates typed in, or None when they are the importer's defaults (or empty)."""
+        lines = [t.strip() for t in self.templates.toPlainText().splitlines() if t.strip()]
+        return None if not lines or lines == default_templates() else lines
 
     def _kind_changed(self) -> None:
         if self._filling:
@@ -435,9 +451,9 @@ class ImportDialog(QDialog):
         project = self.controller.project
         jobs = [(s.path, s.options) for s in self.files.values()]
         on_duplicate = "replace" if self.on_replace.isChecked() else "skip"
-        templates = [t.strip() for t in self.templates.toPlainText().splitlines() if t.strip()]
-        if templates and templates != (project.get_setting("templates") or []):
-            project.set_setting("templates", templates)
+        templates = self.template_lines()
+        if templates != project.get_setting("templates"):
+            project.set_setting("templates", templates)  # remembered for the next catalog import
 
         project_path = project.path
 

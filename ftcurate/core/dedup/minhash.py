@@ -191,10 +191,15 @@ class MinHasher:
             i = j
         return sig
 
-    def signatures(self, texts: list[str], batch: int = 20_000) -> np.ndarray:
-        """MinHash signatures of normalised texts: (len(texts) x num_perm) uint32."""
+    def signatures(self, texts: list[str], batch: int = 20_000, progress=None) -> np.ndarray:
+        """MinHash signatures of normalised texts: (len(texts) x num_perm) uint32.
+
+        `progress` (optional) is checked for cancellation between batches.
+        """
         out = np.empty((len(texts), self.config.num_perm), dtype=np.uint32)
         for s in range(0, len(texts), batch):
+            if progress is not None:
+                progress.check_cancelled()
             chunk = texts[s:s + batch]
             out[s:s + len(chunk)] = self.signatures_from_hashes(*self.shingle_hashes(chunk))
         return out

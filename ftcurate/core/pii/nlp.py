@@ -44,6 +44,38 @@ class NerOnlySpacyNlpEngine(SpacyNlpEngine):
     def _doc_to_nlp_artifact(self, doc, language: str) -> NlpArtifacts:
         ents = [Span(doc, e.start, e.end, label=self.label_map[e.label_])
                 for e in doc.ents if e.label_ in self.label_map]
-        return NlpArtifacts(entities=ents, tokens=doc, tokens_indices=[t.idx for t in doc],
-                            lemmas=[t.lower_ for t in doc], nlp_engine=self, language=language,
-                            scores=[NER_SCORE] * len(ents))
+        return LazyNlpArtifacts(doc, ents, self, language)
+
+
+class LazyNlpArtifacts(NlpArtifacts):
+    """NlpArtifacts whose token lists are built on first use.
+
+    presidio's context enhancer reads lemmas/keywords/token offsets only for texts where a recognizer
+    with context words found something; building them for every text cost more than the recognizers.
+    """
+
+    def __init__(self, doc, entities, nlp_engine, language: str) -> None:  # noqa: D107 - no super: lazy
+        self.tokens = doc
+        self.entities = entities
+        self.scores = [NER_SCORE] * len(entities)
+        self.nlp_engine = nlp_engine
+        self.language = language
+        self._lemmas = self._indices = self._keywords = None
+
+    @property
+    def lemmas(self) -> list[str]:
+        if self._lemmas is None:
+            self._lemmas = [t.lower_ for t in self.tokens]
+        return self._lemmas
+
+    @property
+    def tokens_indices(self) -> list[int]:
+        if self._indices is None:
+            self._indices = [t.idx for t in self.tokens]
+        return self._indices
+
+    @property
+    def keywords(self) -> list[str]:
+        if self._keywords is None:
+            self._keywords = NlpArtifacts.set_keywords(self.nlp_engine, self.lemmas, self.language)
+        return self._keywords

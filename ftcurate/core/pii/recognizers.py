@@ -112,8 +112,10 @@ class IntlPhoneRecognizer(LocalRecognizer):
         if _DATE_LIKE.match(stripped) or _NOT_PHONE_LAYOUT.match(stripped):
             return []
         ndig = sum(c.isdigit() for c in stripped)
-        if ndig < 7 or ndig > 15:
-            return self._submatches(cand, offset) if ndig > 15 else []
+        if ndig < 7:
+            return []
+        if ndig > 15:
+            return [] if ndig <= 19 and luhn_ok(re.sub(r"\D", "", stripped)) else self._submatches(cand, offset)
         intl = stripped.startswith(("+", "00", "(+"))
         regions = (None,) if stripped.startswith("+") else self.regions
         for region in regions:
@@ -130,6 +132,10 @@ class IntlPhoneRecognizer(LocalRecognizer):
                     return [(offset, offset + len(stripped), 0.55)]
             except phonenumbers.NumberParseException:
                 pass
+        # Only a candidate of several digit groups can hide a valid number inside ("0207 946 0958 2");
+        # a Luhn-valid 13-19 digit run is a card number (the card recognizer's), not joined phones.
+        if ndig <= 10 or " " not in stripped or (ndig >= 13 and luhn_ok(re.sub(r"\D", "", stripped))):
+            return []
         return self._submatches(cand, offset)
 
     def _submatches(self, cand: str, offset: int) -> list[tuple[int, int, float]]:

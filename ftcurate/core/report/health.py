@@ -48,10 +48,10 @@ def _spaced(n: int, k: int) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, k).astype(np.int64))
 
 
-def _axis_label(loadings: np.ndarray, names: tuple[str, ...]) -> str:
+def _axis_label(loadings: np.ndarray, names: tuple[str, ...], per_side: int = 2) -> str:
     order = np.argsort(loadings)
-    neg = [FEATURE_WORDS[names[i]] for i in order[:2] if loadings[i] < -0.2]
-    pos = [FEATURE_WORDS[names[i]] for i in order[::-1][:2] if loadings[i] > 0.2]
+    neg = [FEATURE_WORDS[names[i]] for i in order[:per_side] if loadings[i] < -0.2]
+    pos = [FEATURE_WORDS[names[i]] for i in order[::-1][:per_side] if loadings[i] > 0.2]
     left = f"← more {', '.join(neg)}" if neg else "←"
     right = f"more {', '.join(pos)} →" if pos else "→"
     return f"{left}   ·   {right}"
@@ -93,7 +93,7 @@ def tone_map(project: Project | None, frame: pl.DataFrame, flags: pl.DataFrame, 
         xy = z @ comps.T
         var = (s**2) / max(1e-12, float((s**2).sum()))
         explained = [round(float(v), 3) for v in var[:2]]
-        x_label, y_label = _axis_label(comps[0], FEATURES), _axis_label(comps[1], FEATURES)
+        x_label, y_label = _axis_label(comps[0], FEATURES), _axis_label(comps[1], FEATURES, 1)
     else:
         xy = np.zeros((len(z), 2))
         explained, x_label, y_label = [], "", ""

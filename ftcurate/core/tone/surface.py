@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ftcurate.core.tone.lexicon import (
     CONTRACTION_SUFFIXES,
@@ -77,8 +78,23 @@ def _syllables(word: str) -> int:
     return max(1, n)
 
 
-def _is_contraction(lw: str) -> bool:
-    return lw.endswith(CONTRACTION_SUFFIXES) or lw in S_CONTRACTIONS
+CONTRACTION_FLAG, CAPS_FLAG = 1, 2
+
+
+@lru_cache(maxsize=200_000)
+def _word_info(w: str) -> tuple[int, int, int]:
+    """(class bits, syllables, flags) of one word as written; cached, since words repeat (Zipf)."""
+    lw = w.lower()
+    c = WORD_CLASS.get(lw, 0)
+    if w == "i" or (lw.startswith("i'") and w[0] == "i"):
+        c |= SLANG_BIT  # a lower-case "i" is textspeak
+    flags = 0
+    if "'" in lw and (lw.endswith(CONTRACTION_SUFFIXES) or lw in S_CONTRACTIONS):
+        flags |= CONTRACTION_FLAG
+    if len(w) >= CAPS_MIN and w.isupper() and w.isalpha():
+        flags |= CAPS_FLAG
+    # Vowel groups are a cheap syllable estimate; exact counts do not matter for a grade level.
+    return c, (_syllables(w) if len(w) > 3 else 1), flags
 
 
 def surface_features(text: str, hits: Hits | None = None) -> Surface:
@@ -97,12 +113,15 @@ def surface_features(text: str, hits: Hits | None = None) -> Surface:
     s.words = len(words)
     syl = 0
     caps: set[str] = set()
-    word_class = WORD_CLASS
+    info = _word_info
     for w in words:
-        lw = w.lower()
-        c = word_class.get(lw, 0)
-        if w == "i" or (lw.startswith("i'") and w[0] == "i"):
-            c |= SLANG_BIT  # a lower-case "i" is textspeak
+        c, n_syl, flags = info(w)
+        syl += n_syl
+        if flags:
+            if flags & CONTRACTION_FLAG:
+                s.contractions += 1
+            if flags & CAPS_FLAG:
+                caps.add(w)  # distinct: an acronym repeated five times is not shouting
         if c:
             if c & SLANG_BIT:
                 s.slang += 1
@@ -122,12 +141,6 @@ def surface_features(text: str, hits: Hits | None = None) -> Surface:
                 s.we += 1
             if c & I_BIT:
                 s.i += 1
-        if "'" in lw and _is_contraction(lw):
-            s.contractions += 1
-        if len(w) >= CAPS_MIN and w.isupper() and w.isalpha():
-            caps.add(w)  # distinct: an acronym repeated five times is not shouting
-        # Vowel groups are a cheap syllable estimate; exact counts do not matter for a grade level.
-        syl += _syllables(w) if len(w) > 3 else 1
     s.syllables = syl
     s.caps = len(caps)
     if hits is not None:

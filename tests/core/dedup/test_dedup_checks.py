@@ -87,3 +87,15 @@ def test_bad_config_is_a_config_error(faq_project, check, override):
     with pytest.raises(ConfigError, match=check):
         run_checks(faq_project, [check], config={check: override})
     assert faq_project.flags_frame().is_empty()  # nothing ran
+
+
+def test_conflict_without_the_model_exact_questions_minhash_answers(faq_project):
+    out = run_checks(faq_project, ["conflict"], config={"conflict": {"match": "exact",
+                                                                     "answer_similarity": "minhash"}})
+    assert out[0].ok, out[0].error
+    # 9am-5pm vs 24/7 disagree; "Yes, within 30 days" and its longer version agree (containment).
+    assert list(flags_by(faq_project, "conflict").values()) == [{5, 6}]
+    row = faq_project.flags_frame().filter(pl.col("example_id") == 6).row(0, named=True)
+    data = json.loads(row["data"])
+    assert [a["example_id"] for a in data["answers"]] == [5, 6] and data["answer_groups"] == 2
+    assert row["severity"] == "high" and "24/7" in row["message"]

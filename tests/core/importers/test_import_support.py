@@ -220,3 +220,12 @@ def test_single_eml_reply_pairs_with_its_quote():
     assert pairs(examples) == [("Hi, where is my order 5521? It was due yesterday.",
                                 "Hi Sam,\n\nYour order 5521 left our warehouse today and should arrive on Friday.")]
     assert examples[0].metadata["subject"] == "Where is my order?"
+
+
+def test_crlf_and_bom_give_the_same_examples(tmp_path):
+    src = fixture("support_messages.csv").read_text(encoding="utf-8")
+    path = tmp_path / "crlf.csv"
+    path.write_bytes(src.replace("\n", "\r\n").encode("utf-8-sig"))
+    plain = [(e.messages, e.provenance) for e in read_file(fixture("support_messages.csv"))[1]]
+    assert [(e.messages, e.provenance) for e in read_file(path)[1]] == plain
+    assert [(e.messages, e.provenance) for e in read_file(path, extra={"exact": True})[1]] == plain
