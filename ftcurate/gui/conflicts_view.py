@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -107,6 +108,10 @@ class ConflictsPanel(ClusterPanel):
         self.merged = QPlainTextEdit()
         self.merged.setPlaceholderText("Write the answer that should replace the conflicting ones")
         self.merged.setMaximumHeight(130)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            shortcut = QShortcut(QKeySequence(keys), self.merged)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(self.merge)
         lay.addWidget(self.merged)
         self.detail_layout.addWidget(box)
         self._merge_box = box
@@ -181,10 +186,3 @@ class ConflictsPanel(ClusterPanel):
             self.controller.show_error(title, exc)
             return
         self._advance_after(cluster.key)
-
-    def keyPressEvent(self, event) -> None:  # noqa: N802
-        if (event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-                and event.modifiers() & Qt.KeyboardModifier.ControlModifier):
-            self.merge()
-            return
-        super().keyPressEvent(event)

@@ -124,6 +124,33 @@ class ProjectController(QObject):
         self._set_project(project)
         return project
 
+    def open_project_async(self, path: str | Path, on_done: Callable[[Project], None] | None = None,
+                           on_error: Callable[[BaseException], None] | None = None) -> TaskHandle:
+        """Open `path` and build its views on a worker, then switch to it (the window never freezes,
+        even when a large file is integrity-checked and loaded). Errors go to `on_error` (or a dialog);
+        the project open before stays open until the new one is ready."""
+        path = Path(path)
+
+        def work(progress: Progress):
+            progress.set_status(f"Opening {path.name}")
+            project = Project.open(path)
+            try:
+                progress.set_status(f"Loading {path.name}")
+                frame, flags = project.examples_frame(GUI_COLUMNS), project.flags_frame()
+                progress.check_cancelled()
+            except BaseException:
+                project.close()
+                raise
+            return project, frame, flags
+
+        def done(result) -> None:
+            project, frame, flags = result
+            self._set_project(project, frame, flags)
+            if on_done is not None:
+                on_done(project)
+
+        return self.run_task(f"Open {path.name}", work, done, on_error)
+
     def new_project(self, path: str | Path) -> Project:
         """Create an empty project at `path` and open it."""
         path = Path(path)
@@ -145,7 +172,8 @@ class ProjectController(QObject):
         self.undo_stack.clear()
         self.projectChanged.emit()
 
-    def _set_project(self, project: Project) -> None:
+    def _set_project(self, project: Project, frame: pl.DataFrame | None = None,
+                     flags: pl.DataFrame | None = None) -> None:
         if self.project is not None:
             self.shutdown_tasks()
             self.project.close()
@@ -155,7 +183,9 @@ class ProjectController(QObject):
         self._pending_ids.clear()
         self.undo_stack.clear()
         project.add_listener(lambda event, payload: self._projectEvent.emit(event, payload))
-        if project.count_examples() > BACKGROUND_LOAD_ABOVE:
+        if frame is not None:
+            self._frame, self._flags = frame, flags
+        elif project.count_examples() > BACKGROUND_LOAD_ABOVE:
             from ftcurate.core.view import COLUMNS, FLAG_COLUMNS
 
             self._frame = pl.DataFrame(schema={c: COLUMNS[c] for c in GUI_COLUMNS})

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ftcurate.gui import jobs
 from ftcurate.gui.bulk import BulkActions
 from ftcurate.gui.controller import ProjectController
 from ftcurate.gui.detail_panel import DetailPanel
@@ -63,6 +64,7 @@ class MainWindow(QMainWindow):
         self.panel_specs = PANELS
         self.panels: dict[str, LazyPanel] = {}
         self._select_after: int | None = None
+        self.last_error_box = None
         self._restore_row: int | None = None
         self.setWindowIcon(icon("app"))
         self.resize(1440, 900)
@@ -187,15 +189,15 @@ class MainWindow(QMainWindow):
         if path:
             self.open_path(path)
 
-    def open_path(self, path: str | Path) -> bool:
-        """Open a project file; errors (missing, corrupt, newer version) are shown, not raised."""
-        try:
-            self.controller.open_project(path)
-        except Exception as exc:  # noqa: BLE001 - shown to the person
-            self.controller.show_error("Could not open the project", exc)
+    def open_path(self, path: str | Path):
+        """Open a project file on a worker (returns the TaskHandle). Errors (missing, corrupt, newer
+        version) are shown in a dialog; the window stays usable meanwhile."""
+
+        def failed(exc: BaseException) -> None:
+            self.last_error_box = self.controller.show_error("Could not open the project", exc)
             self._refresh_recent()
-            return False
-        return True
+
+        return self.controller.open_project_async(path, on_error=failed)
 
     def close_project(self) -> None:
         self.controller.close_project()
@@ -407,100 +409,24 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(TaskRow(handle, self), 0)
 
     def run_checks(self, names: list[str] | None = None):
-        """Run checks (all, or `names`) in a worker on its own connection; returns the TaskHandle."""
-        project = self.controller.project
-        if project is None:
-            return None
-        path = project.path
-
-        def work(progress):
-            from ftcurate.core.checks.runner import run_checks
-            from ftcurate.core.store import Project
-
-            with Project.open(path) as p:
-                return run_checks(p, names, progress=progress)
-
-        def done(outcomes) -> None:
-            failed = [o for o in outcomes if not o.ok]
-            total = sum(o.flags for o in outcomes if o.ok)
-            self.statusBar().showMessage(f"Checks finished: {total:,} flags from {len(outcomes)} check(s)", 8000)
-            if failed:
-                box = QMessageBox(QMessageBox.Icon.Warning, "Some checks failed",
-                                  "\n".join(f"{o.name}: {o.error}" for o in failed), parent=self)
-                box.setInformativeText("The other checks ran and their flags are saved.")
-                box.open()
-
-        title = "Run checks" if not names else f"Check: {', '.join(names)}"
-        return self.controller.run_task(title, work, done, writes=True)
+        """Run checks (all, or `names`) in a worker; returns the TaskHandle."""
+        return jobs.run_checks(self, names)
 
     def fill_checks_menu(self) -> None:
-        from ftcurate.core.checks.registry import load_checks
-
-        self.checks_menu.clear()
-        try:
-            checks = load_checks()
-        except Exception as exc:  # noqa: BLE001
-            self.controller.show_error("Could not load the checks", exc)
-            return
-        for name, cls in checks.items():
-            a = self.checks_menu.addAction(cls.title or name, lambda n=name: self.run_checks([n]))
-            a.setToolTip(cls.description or name)
-            a.setEnabled(self.controller.project is not None)
+        jobs.fill_checks_menu(self)
 
     def import_files(self) -> None:
-        try:
-            from ftcurate.gui.import_dialog import ImportDialog
-        except ImportError as exc:
-            self.controller.show_error("Import is not available", exc)
-            return
-        dlg = ImportDialog(self.controller, self)
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dlg.open()
+        jobs.open_dialog(self, "ftcurate.gui.import_dialog", "ImportDialog", "Import")
 
     def open_settings(self) -> None:
-        try:
-            from ftcurate.gui.settings_dialog import SettingsDialog
-        except ImportError as exc:
-            self.controller.show_error("Settings are not available", exc)
-            return
-        dlg = SettingsDialog(self.controller, self)
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dlg.open()
+        jobs.open_dialog(self, "ftcurate.gui.settings_dialog", "SettingsDialog", "Settings")
 
     def export(self) -> None:
-        if self.controller.project is None:
-            return
-        try:
-            from ftcurate.gui.export_dialog import ExportDialog
-        except ImportError as exc:
-            self.controller.show_error("Export is not available", exc)
-            return
-        dlg = ExportDialog(self.controller, self)
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dlg.accepted.connect(lambda: self.start_export(dlg.export_kwargs(), dlg.report_text))
-        dlg.open()
+        jobs.open_export(self)
 
     def start_export(self, kwargs: dict, report_text=None):
-        """Run `export_project` in a worker on its own connection; returns the TaskHandle."""
-        path = self.controller.project.path
-        kwargs = dict(kwargs)
-        outdir = kwargs.pop("outdir")
-
-        def work(progress):
-            from ftcurate.core.export import export_project
-            from ftcurate.core.store import Project
-
-            with Project.open(path) as p:
-                return export_project(p, outdir, progress=progress, **kwargs)
-
-        def done(report) -> None:
-            text = report_text(report) if report_text else f"Exported to {outdir}"
-            box = QMessageBox(QMessageBox.Icon.Information, "Export finished", text, parent=self)
-            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            box.open()
-            self.statusBar().showMessage(text.splitlines()[0], 10000)
-
-        return self.controller.run_task("Export", work, done)
+        """Run `export_project` with `kwargs` (ExportDialog.export_kwargs()) in a worker."""
+        return jobs.start_export(self, kwargs, report_text)
 
     def show_shortcuts(self) -> ShortcutSheetDialog:
         dlg = ShortcutSheetDialog(self.shortcut_groups, self)

@@ -317,7 +317,7 @@ class SettingsDialog(QDialog):
         self.app_voice.set_voice(self.settings.house_voice)
         al.addWidget(self.app_voice)
         al.addStretch(1)
-        lay.addWidget(app)
+        lay.addWidget(app, 1)
         proj = QGroupBox("This project")
         pl_ = QVBoxLayout(proj)
         self.own_voice = QCheckBox("Use its own house voice")
@@ -341,7 +341,7 @@ class SettingsDialog(QDialog):
         pl_.addWidget(self.project_voice)
         pl_.addStretch(1)
         proj.setEnabled(self.project is not None)
-        lay.addWidget(proj)
+        lay.addWidget(proj, 1)
         return w
 
     # -- saving ---------------------------------------------------------------------------------

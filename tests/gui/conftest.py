@@ -117,8 +117,9 @@ def window(qtbot, gui_project):
     qtbot.addWidget(w)
     w.resize(1400, 880)
     w.show()
-    assert w.open_path(gui_project)
+    w.open_path(gui_project)
     settle(w)
+    assert w.controller.project is not None
     yield w
     w.filter_bar.pool.waitForDone(10_000)
     w.controller.close_project()

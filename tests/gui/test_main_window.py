@@ -52,7 +52,9 @@ def test_open_corrupt_file_shows_error_and_stays_on_welcome(qtbot, tmp_path):
     qtbot.addWidget(w)
     bad = tmp_path / "broken.ftcurate"
     bad.write_bytes(b"this is not a database at all" * 10)
-    assert not w.open_path(bad)
+    handle = w.open_path(bad)
+    settle(w)
+    assert handle.state == "failed"
     boxes = [b for b in w.findChildren(QMessageBox) if b.isVisible()]
     assert boxes and "not an ftcurate project" in boxes[0].text()
     assert "broken.ftcurate" in boxes[0].text()
@@ -131,7 +133,7 @@ def test_large_projects_load_their_view_in_the_background(qtbot, gui_project, mo
     qtbot.addWidget(w)
     started = []
     w.controller.taskStarted.connect(lambda h: started.append(h.title))
-    assert w.open_path(gui_project)
+    w.controller.open_project(gui_project)  # the synchronous open used by scripts and --screenshot
     assert w.controller.is_loading() and w.controller.frame().height == 0  # the window is usable at once
     assert started == ["Loading examples"]
     settle(w)

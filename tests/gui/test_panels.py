@@ -191,7 +191,10 @@ def test_conflicts_merge_rewrites_answer_and_undoes(qtbot, ctl):
     assert panel.merged.toPlainText() == PAIRS[3][1]
     panel.keeper.setCurrentIndex(panel.keeper.findData(5))
     panel.merged.setPlainText("Refunds are possible within 30 days of delivery.")
-    qtbot.mouseClick(panel.merge_button, Qt.MouseButton.LeftButton)
+    panel.activateWindow()
+    panel.merged.setFocus()
+    qtbot.waitUntil(panel.merged.hasFocus)
+    qtbot.keyClick(panel.merged, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # = Merge
     ex = ctl.project.get_example(5)
     assert ex.output == "Refunds are possible within 30 days of delivery."
     assert ex.input == PAIRS[4][0]

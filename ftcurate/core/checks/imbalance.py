@@ -12,7 +12,6 @@ teaches the model to refuse that whole topic.
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 import polars as pl

@@ -39,7 +39,8 @@ def get_analyzer(config: PiiConfig):
 
     key = config.analysis_key(resolve_model(config.model)[0])
     if key not in _ANALYZER:
-        _ANALYZER.clear()
+        while len(_ANALYZER) >= 2:  # keep at most two (e.g. before/after editing custom recognizers)
+            _ANALYZER.pop(next(iter(_ANALYZER)))
         _ANALYZER[key] = PiiAnalyzer(config)
     return _ANALYZER[key]
 

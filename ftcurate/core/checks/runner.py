@@ -42,13 +42,25 @@ def resolve_names(names: list[str] | None) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def check_config(project: Project, name: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Defaults, then project settings ("checks" -> {name: {...}}), then `overrides`."""
+def check_config(project: Project, name: str, overrides: dict[str, Any] | None = None,
+                 app: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Layered config: check defaults < app settings (`app`, from `app_check_config`) < the project's
+    "checks" setting < `overrides` (CLI or caller)."""
     cls = load_checks()[name]
     cfg = dict(cls.defaults)
+    cfg.update((app or {}).get(name, {}))
     cfg.update((project.get_setting("checks", {}) or {}).get(name, {}))
     cfg.update(overrides or {})
     return cfg
+
+
+def app_check_config(project: Project) -> dict[str, dict[str, Any]]:
+    """The user's app settings (Settings dialog) as per-check config."""
+    from ftcurate.core.settings import check_overrides, load_settings
+
+    defaults = {n: dict(c.defaults) for n, c in load_checks().items()}
+    return check_overrides(load_settings(), defaults, project.get_setting("checks"),
+                           project.get_setting("tone"))
 
 
 def run_checks(project: Project, names: list[str] | None = None,
@@ -60,9 +72,10 @@ def run_checks(project: Project, names: list[str] | None = None,
     names = resolve_names(names)
     config = config or {}
     instances = {}
+    app = app_check_config(project)
     for n in names:
         inst = checks[n]()
-        cfg = check_config(project, n, config.get(n))
+        cfg = check_config(project, n, config.get(n), app)
         inst.validate_config(cfg)
         instances[n] = (inst, cfg)
     frame = project.examples_frame()

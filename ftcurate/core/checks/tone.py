@@ -54,7 +54,13 @@ def explain(dim: str, contributions: np.ndarray, text: str, voice: HouseVoice, p
         reason = comps[j][3]
         field = WORD_EXAMPLES.get(reason)
         words = getattr(hits, field) if field else []
-        if words:
+        if reason == "slang":
+            dropped = [w for w in words if w.endswith(" …")]
+            words = [w for w in words if not w.endswith(" …")]
+            parts = ([f"slang ({_quote(words)})"] if words else []) + \
+                ([f"no subject ('{dropped[0]}')"] if dropped else [])
+            reason = ", ".join(parts) or reason
+        elif words:
             reason = f"{reason} ({_quote(words)})"
         elif reason == "long sentences":
             reason = (f"long sentences ({profile[IDX['sent_len']]:.0f} words on average, "

@@ -7,8 +7,9 @@ on large inputs the texts are split across worker processes: forked from a singl
 findings into what a person sees.
 
 Recognizers: spaCy NER for PERSON and LOCATION (GPE/LOC/FAC), cue patterns for names, stock presidio
-recognizers for e-mail, IP, URL and IBAN (behind cheap pre-checks), and this package's validated
-recognizers for phone numbers, cards, SSNs and street addresses, plus the project's custom regexes.
+recognizers for e-mail, IP and URL (behind cheap pre-checks), and this package's validated
+recognizers for phone numbers, cards, IBANs, SSNs and street addresses, plus the project's custom
+regexes.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class PiiAnalyzer:
         recognizers = [
             SpacyRecognizer(supported_entities=["PERSON", "LOCATION"]),
             RT.PersonCueRecognizer(), RT.StreetAddressRecognizer(),
-            R.FastEmailRecognizer(), R.FastIpRecognizer(), R.FastUrlRecognizer(), R.FastIbanRecognizer(),
+            R.FastEmailRecognizer(), R.FastIpRecognizer(), R.FastUrlRecognizer(), R.ValidatedIbanRecognizer(),
             R.IntlPhoneRecognizer(self.config.phone_regions), R.ValidatedCardRecognizer(),
             R.ValidatedSsnRecognizer(),
         ]

@@ -42,8 +42,16 @@ _NOT_NAME_WORDS = {
     "tbh", "btw", "asap", "faq", "wifi", "wi-fi", "bluetooth", "iphone", "ipad", "android", "windows",
     "mac", "macbook", "airpods", "alexa", "siri", "google", "paypal", "venmo", "zelle", "netflix",
     "spotify", "uber", "amazon", "ebay", "monday", "tuesday", "wednesday", "thursday", "friday",
-    "saturday", "sunday", "rt",
+    "saturday", "sunday", "rt", "email", "e-mail", "mail", "call", "text", "send", "check", "update",
+    "contact", "reset", "login", "log", "password", "cancel", "help", "delivery", "shipping", "payment",
+    "subscription", "plan", "app", "website", "chat", "phone", "mobile", "store", "shop", "manager",
+    "supervisor", "ok", "okay", "yes", "no", "please", "urgent", "hello", "good", "morning", "evening",
 }
+
+
+# A "name" with one of these words signs for a team ("Acme Support", "The Billing Team").
+TEAM_WORDS = {"support", "team", "service", "services", "care", "desk", "helpdesk", "staff", "department",
+              "sales", "billing", "crew", "squad", "bot", "assistant"}
 
 
 def clean_names(text: str, findings: list[Finding]) -> list[Finding]:
@@ -54,6 +62,9 @@ def clean_names(text: str, findings: list[Finding]) -> list[Finding]:
             out.append(f)
             continue
         s, e = f.start, f.end
+        nl = text.find("\n", s, e)
+        if nl >= 0:  # a name does not run across lines ("Dr. Emily Watson\nCustomer since ...")
+            e = nl
         span = text[s:e]
         if f.entity == "PERSON":
             m = _GREETING.match(span)
@@ -68,8 +79,8 @@ def clean_names(text: str, findings: list[Finding]) -> list[Finding]:
                 continue
             s = text.find(span, s)
             e = s + len(span)
-            words = span.lower().split()
-            if all(w.strip(".,") in _NOT_NAME_WORDS for w in words):
+            words = [w.strip(".,") for w in span.lower().split()]
+            if all(w in _NOT_NAME_WORDS for w in words) or any(w in TEAM_WORDS for w in words):
                 continue
             if len(span) < 2 or (span.isupper() and len(span) <= 4):
                 continue

@@ -19,6 +19,7 @@ _presidio.load()
 
 from presidio_analyzer import LocalRecognizer  # noqa: E402
 
+from ftcurate.core.pii.postprocess import TEAM_WORDS  # noqa: E402
 from ftcurate.core.pii.recognizers import _result  # noqa: E402
 
 _SUFFIX = (r"(?:Street|St|Avenue|Ave|Av|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Way|"
@@ -137,7 +138,7 @@ class PersonCueRecognizer(LocalRecognizer):
                 words = text[s:e].split()
                 while words and words[-1] in NOT_NAMES:
                     words.pop()
-                if not words or words[0] in NOT_NAMES:
+                if not words or words[0] in NOT_NAMES or any(w.lower() in TEAM_WORDS for w in text[s:e].split()):
                     continue
                 e = s + len(" ".join(words)) if len(words) > 1 else s + len(words[0])
                 out.append(_result(self, "PERSON", s, e, base))

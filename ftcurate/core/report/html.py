@@ -100,7 +100,7 @@ def _labels_html(data: dict[str, Any]) -> str:
 
 def _behaviours_html(b: dict[str, Any], label_counts: dict[str, int]) -> str:
     overall = b.get("overall") or {}
-    rows = [f"<tr><td><b>all answers</b></td>" + "".join(f"<td>{100 * overall.get(k, 0):.1f} %</td>"
+    rows = ["<tr><td><b>all answers</b></td>" + "".join(f"<td>{100 * overall.get(k, 0):.1f} %</td>"
             for k in ("refusal", "apology", "escalation")) + "</tr>"]
     per = b.get("per_label") or {}
     ranked = sorted(per.items(), key=lambda kv: -max(kv[1].values()) if kv[1] else 0)[:12]

@@ -8,8 +8,9 @@ Two paths give the same scale:
 
 * ``tagger``: every text goes through the spaCy tagger (`nlp.pipe`, only tok2vec + tagger loaded).
 * ``lexicon``: a deterministic sample of the texts is tagged; each word's average F contribution in
-  that sample becomes a lookup table, and every other text is scored by tokenising (spaCy's tokenizer,
-  ~20k texts/s) and looking its words up. Texts with many words the sample never saw are tagged too.
+  that sample becomes a lookup table, and every other text is scored by splitting it into words the
+  way spaCy does (one regular expression) and looking them up. Texts with many words the sample never
+  saw are tagged too.
   `benchmarks/bench_tone.py` measures how closely it tracks the tagger (correlation) and how much
   faster it is.
 
@@ -18,6 +19,7 @@ Two paths give the same scale:
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import TYPE_CHECKING
 
@@ -37,6 +39,9 @@ NOT_WORD_TAGS = {"$", "''", ",", "-LRB-", "-RRB-", ".", ":", "HYPH", "NFP", "SYM
                  "XX", "LS"}
 UNKNOWN_VALUE = 0.5  # a word the sample never saw is most often a noun or adjective
 MAX_UNKNOWN_SHARE = 0.2
+# Splits like spaCy's English tokenizer where it matters for lookup ("don't" -> "do" + "n't",
+# "I'm" -> "i" + "'m"); punctuation is dropped (it is never a word), numbers are kept.
+LEXICON_TOKEN_RE = re.compile(r"[a-z]+(?=n't\b)|n't\b|'(?:s|re|ve|ll|d|m)\b|[a-z]+|\d+(?:[.,]\d+)*")
 
 _NLP: dict[str, Language] = {}
 _LOCK = threading.Lock()
@@ -100,7 +105,7 @@ class FormalityScorer:
 
     # -- tagger path ------------------------------------------------------------------------------
     def _tag(self, nlp: Language, texts: list[str], progress: Progress | None,
-             lexicon: dict[int, list[float]] | None = None) -> np.ndarray:
+             lexicon: dict[str, list[float]] | None = None) -> np.ndarray:
         from spacy.attrs import LOWER, TAG
 
         labels = nlp.get_pipe("tagger").labels
@@ -118,8 +123,9 @@ class FormalityScorer:
                 if words.any():
                     out[k] = 50.0 + 50.0 * vals[words].mean()
                 if lexicon is not None:
+                    strings = nlp.vocab.strings
                     for h, v in zip(arr[:, 1].tolist(), vals.tolist(), strict=True):
-                        e = lexicon.setdefault(h, [0.0, 0.0, 0.0])  # sum of values, word count, all count
+                        e = lexicon.setdefault(strings[h], [0.0, 0.0, 0.0])  # sum of values, words, all
                         e[2] += 1
                         if v == v:  # not NaN
                             e[0] += v
@@ -133,40 +139,36 @@ class FormalityScorer:
         return out
 
     # -- lexicon path -----------------------------------------------------------------------------
-    def _lexicon_score(self, nlp: Language, texts: list[str], lexicon: dict[int, list[float]],
+    def _lexicon_score(self, texts: list[str], lexicon: dict[str, list[float]],
                        progress: Progress | None) -> tuple[np.ndarray, list[int]]:
-        from spacy.attrs import IS_PUNCT, IS_SPACE, LIKE_NUM, LOWER
-
-        keys = np.fromiter(lexicon.keys(), dtype=np.uint64, count=len(lexicon))
-        order = np.argsort(keys)
-        keys = keys[order]
-        stats = np.array(list(lexicon.values()), dtype=np.float64)[order]
-        value_sum = stats[:, 0] / stats[:, 2]  # expected contribution per occurrence
-        word_prob = stats[:, 1] / stats[:, 2]  # how often the token is a word at all
+        # (expected F contribution per occurrence, probability the token is a word at all)
+        table = {w: (e[0] / e[2], e[1] / e[2]) for w, e in lexicon.items()}
+        get = table.get
+        findall = LEXICON_TOKEN_RE.findall
         out = np.full(len(texts), np.nan)
         retag: list[int] = []
-        for k, doc in enumerate(nlp.tokenizer.pipe(texts, batch_size=1000)):
-            arr = doc.to_array([LOWER, IS_PUNCT, IS_SPACE, LIKE_NUM])
-            if len(arr):
-                h = arr[:, 0].astype(np.uint64)
-                pos = np.searchsorted(keys, h)
-                pos[pos >= len(keys)] = 0
-                known = keys[pos] == h
-                skip = (arr[:, 1] | arr[:, 2]).astype(bool) & ~known
-                num = arr[:, 3].astype(bool) & ~known
-                unknown = ~known & ~skip & ~num
-                n_unknown = int(unknown.sum())
-                n_words = float(word_prob[pos[known]].sum()) + int(num.sum()) + n_unknown
-                if n_words > 0:
-                    if n_unknown > MAX_UNKNOWN_SHARE * n_words and n_unknown > 1:
-                        retag.append(k)
-                    total = float(value_sum[pos[known]].sum()) + UNKNOWN_VALUE * n_unknown
-                    out[k] = 50.0 + 50.0 * total / n_words
-            if progress is not None and k % 1000 == 999:
-                progress.advance(1000)
+        for k, text in enumerate(texts):
+            total = n_words = 0.0
+            unknown = 0
+            for tok in findall(text.lower()):
+                e = get(tok)
+                if e is not None:
+                    total += e[0]
+                    n_words += e[1]
+                elif tok[0].isdigit():
+                    n_words += 1.0  # numbers are neutral words
+                else:
+                    unknown += 1
+            n_words += unknown
+            if n_words > 0:
+                if unknown > MAX_UNKNOWN_SHARE * n_words and unknown > 1:
+                    retag.append(k)
+                out[k] = 50.0 + 50.0 * (total + UNKNOWN_VALUE * unknown) / n_words
+            if progress is not None and k % 2000 == 1999:
+                progress.advance(2000)
                 progress.check_cancelled()
         if progress is not None:
-            progress.advance(len(texts) % 1000)
+            progress.advance(len(texts) % 2000)
         return out, retag
 
     def score(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
@@ -192,14 +194,14 @@ class FormalityScorer:
         # Evenly spaced sample: deterministic and spread over every source and label.
         step = max(1, len(utexts) // self.sample)
         sample_idx = list(range(0, len(utexts), step))[: self.sample]
-        lexicon: dict[int, list[float]] = {}
+        lexicon: dict[str, list[float]] = {}
         sampled = self._tag(nlp, [utexts[i] for i in sample_idx], progress, lexicon)
         rest = np.ones(len(utexts), dtype=bool)
         rest[sample_idx] = False
         rest_idx = np.flatnonzero(rest)
         scores = np.full(len(utexts), np.nan)
         scores[sample_idx] = sampled
-        lex_scores, retag = self._lexicon_score(nlp, [utexts[i] for i in rest_idx], lexicon, progress)
+        lex_scores, retag = self._lexicon_score([utexts[i] for i in rest_idx], lexicon, progress)
         scores[rest_idx] = lex_scores
         if retag:
             targets = rest_idx[retag]

@@ -35,6 +35,7 @@ EMOJI_RE = re.compile(
     "[\U0001F300-\U0001FAFF\U0001F000-\U0001F2FF\u2600-\u27BF\u2B50\u2B55\u2764\u203C\u2049]"
     r"|(?<![\w:/])[:;=]-?[)(DPp](?![\w/])|<3")
 VOWEL_GROUP_RE = re.compile(r"[aeiouy]+")
+SUBJECT_DROP_RE = re.compile(r"\s*(?:need|want|wanna|gotta|hope|guess|dunno|got to|trying to) ")
 CAPS_MIN = 3
 
 
@@ -158,6 +159,11 @@ def surface_features(text: str, hits: Hits | None = None) -> Surface:
     s.rude += len(rude_phrases)
     if hits is not None:
         hits.rude.extend(rude_phrases)
+    dropped = SUBJECT_DROP_RE.match(low)
+    if dropped:  # "need help with my order": the subject is left out, as in chat
+        s.slang += 1
+        if hits is not None:
+            hits.slang.append(dropped.group(0).strip() + " …")
     s.greeting = bool(GREETING_RE.match(low[:80]))
     s.signoff = bool(SIGNOFF_RE.search(low[-160:]))
     return s

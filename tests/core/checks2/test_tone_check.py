@@ -37,6 +37,7 @@ def test_surface_markers():
     assert s.slang == 2  # hey, ur
     assert s.rude == 1 and s.polite >= 1 and s.we == 1 and s.i == 1 and s.greeting
     assert surface_features("").words == 0
+    assert surface_features("need help with my order").slang == 1  # subject left out, as in chat
 
 
 def test_formality_orders_formal_above_chatty():

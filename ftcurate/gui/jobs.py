@@ -1,0 +1,110 @@
+"""Long work started from the main window's menus: checks, export, and the dialogs that start imports.
+
+Each runs as a `ProjectController.run_task` worker on its own project connection, so the window's own
+reads never wait for it; `writes=True` tasks make the controller rebuild its views when they finish.
+Dialog modules belong to other parts of the app and are imported on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from ftcurate.core.errors import UserError
+
+if TYPE_CHECKING:
+    from ftcurate.gui.main_window import MainWindow
+
+
+def run_checks(w: MainWindow, names: list[str] | None = None):
+    """Run checks (all, or `names`) in a worker; failures of single checks are listed afterwards."""
+    project = w.controller.project
+    if project is None:
+        return None
+    path = project.path
+
+    def work(progress):
+        from ftcurate.core.checks.runner import run_checks as run
+        from ftcurate.core.store import Project
+
+        with Project.open(path) as p:
+            return run(p, names, progress=progress)
+
+    def done(outcomes) -> None:
+        failed = [o for o in outcomes if not o.ok]
+        total = sum(o.flags for o in outcomes if o.ok)
+        w.statusBar().showMessage(f"Checks finished: {total:,} flags from {len(outcomes)} check(s)", 8000)
+        if failed:
+            box = QMessageBox(QMessageBox.Icon.Warning, "Some checks failed",
+                              "\n".join(f"{o.name}: {o.error}" for o in failed), parent=w)
+            box.setInformativeText("The other checks ran and their flags are saved.")
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
+
+    title = "Run checks" if not names else f"Check: {', '.join(names)}"
+    return w.controller.run_task(title, work, done, writes=True)
+
+
+def fill_checks_menu(w: MainWindow) -> None:
+    """List every registered check under Checks > Run One Check (imports the check modules now)."""
+    from ftcurate.core.checks.registry import load_checks
+
+    w.checks_menu.clear()
+    try:
+        checks = load_checks()
+    except Exception as exc:  # noqa: BLE001 - shown to the person
+        w.controller.show_error("Could not load the checks", exc)
+        return
+    for name, cls in checks.items():
+        a = w.checks_menu.addAction(cls.title or name, lambda n=name: w.run_checks([n]))
+        a.setToolTip(cls.description or name)
+        a.setEnabled(w.controller.project is not None)
+
+
+def open_dialog(w: MainWindow, module: str, name: str, what: str):
+    """Open `module.name(controller, window)` non-modally; a missing module is reported, not raised."""
+    try:
+        cls = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as exc:
+        w.controller.show_error(f"{what} is not available", UserError(f"{module}.{name}: {exc}"))
+        return None
+    dlg = cls(w.controller, w)
+    dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dlg.open()
+    return dlg
+
+
+def open_export(w: MainWindow):
+    """Open the export dialog; when accepted, run the export it describes in a worker."""
+    if w.controller.project is None:
+        return None
+    dlg = open_dialog(w, "ftcurate.gui.export_dialog", "ExportDialog", "Export")
+    if dlg is not None:
+        dlg.accepted.connect(lambda: start_export(w, dlg.export_kwargs(), dlg.report_text))
+    return dlg
+
+
+def start_export(w: MainWindow, kwargs: dict, report_text=None):
+    """Run `ftcurate.core.export.export_project` on its own connection; report when done."""
+    path = w.controller.project.path
+    kwargs = dict(kwargs)
+    outdir = kwargs.pop("outdir")
+
+    def work(progress):
+        from ftcurate.core.export import export_project
+        from ftcurate.core.store import Project
+
+        with Project.open(path) as p:
+            return export_project(p, outdir, progress=progress, **kwargs)
+
+    def done(report) -> None:
+        text = report_text(report) if report_text else f"Exported to {outdir}"
+        box = QMessageBox(QMessageBox.Icon.Information, "Export finished", text, parent=w)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        w.statusBar().showMessage(text.splitlines()[0], 10000)
+
+    return w.controller.run_task("Export", work, done)
