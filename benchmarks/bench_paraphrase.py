@@ -29,6 +29,7 @@ def main() -> int:
     import polars as pl
 
     from ftcurate.core.dedup.ann import similar_pairs
+    from ftcurate.core.dedup.clusters import connected_components
     from ftcurate.core.dedup.embed import encode, load_model
     from ftcurate.core.dedup.lsh import near_pairs
     from ftcurate.core.dedup.minhash import MinHashConfig, MinHasher
@@ -65,9 +66,13 @@ def main() -> int:
           f"IVF {len(got):,} ({t_ivf:.1f} s, {c_ivf:.1f} CPU-s); IVF recall {len(ref & got) / max(1, len(ref)):.3f}")
 
     for th in (0.8, 0.85, 0.9, 0.95):
-        i, j, _ = similar_pairs(vecs, th, exact_max=10**9)
+        i, j, _ = similar_pairs(vecs, th, exact_max=10**9, max_neighbors=10**6)
         same = float(np.mean(labels[i] == labels[j])) if len(i) else float("nan")
-        print(f"    cosine >= {th:.2f}: {len(i):6,} pairs, same intent {same:.1%}")
+        comp = connected_components(len(texts), i, j)
+        sizes = np.bincount(comp)
+        sizes = sizes[sizes >= 2]
+        print(f"    cosine >= {th:.2f}: {len(i):6,} pairs, same intent {same:.1%}; clusters "
+              f"{len(sizes):,} (largest {sizes.max(initial=0):,}, median {int(np.median(sizes)) if len(sizes) else 0})")
 
     norm = normalize_series(pl.Series(texts)).to_list()
     sig = MinHasher(MinHashConfig()).signatures(norm)

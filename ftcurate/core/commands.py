@@ -108,7 +108,11 @@ class _SetColumnCommand(Command):
                 raise UserError(f"invalid {self.column} {sorted(map(str, bad))}; expected one of "
                                 f"{', '.join(self.allowed)}")
         missing = _missing(conn, self.table, ids)
-        if missing:
+        if missing and self.table == "flags":
+            # flags are derived data: a re-run of the checks may have dropped one since this edit
+            # was recorded; the rest of the edit (e.g. the statuses of a resolve) still applies
+            ids = [i for i in ids if i not in set(missing)]
+        elif missing:
             raise UserError(f"{self.table[:-1]} {missing[0]} does not exist")
         old: dict[int, Any] = {}
         for i in range(0, len(ids), 900):

@@ -89,6 +89,23 @@ class ExamplesModel(QAbstractTableModel):
         self._blocks.clear()
         self.endResetModel()
 
+    def same_rows(self, frame: pl.DataFrame, positions: np.ndarray) -> bool:
+        """True when `frame[positions]` lists the same examples in the same order as shown now."""
+        if len(positions) != len(self._positions) or frame.height != len(self._ids):
+            return False
+        if not np.array_equal(positions, self._positions):
+            return False
+        ids = frame.get_column("id").to_numpy() if frame.height else self._ids
+        return bool(np.array_equal(ids, self._ids))
+
+    def update_view(self, frame: pl.DataFrame, summary: pl.DataFrame | None) -> None:
+        """Same rows, new contents (an edit): refresh cells without a reset, so selection survives."""
+        self._frame = frame.select(self._frame.columns)
+        self._set_summary(summary)
+        self._blocks.clear()
+        if self.rowCount():
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1))
+
     def set_summary(self, summary: pl.DataFrame | None) -> None:
         """Replace the flag badges (after checks ran or a flag changed state)."""
         self._set_summary(summary)

@@ -258,9 +258,15 @@ class MainWindow(QMainWindow):
 
     # -- table and filters ------------------------------------------------------------------------
     def _filter_result(self, result, frame) -> None:
+        summary = self.controller.flag_summary()
+        if self._select_after is None and self.model.same_rows(frame, result.positions):
+            self.model.update_view(frame, summary)  # same rows in the same order: keep the selection
+            self._update_counts()
+            return
         keep = self._select_after if self._select_after is not None else self.detail.current_id()
+        jump = self._select_after is not None
         row_before = self.table.currentIndex().row()
-        self.model.set_view(frame, result.positions, self.controller.flag_summary())
+        self.model.set_view(frame, result.positions, summary)
         self._select_after = None
         row = self.model.row_of(keep) if keep is not None else None
         if row is None and keep is not None and row_before >= 0 and self.model.rowCount():
@@ -268,18 +274,20 @@ class MainWindow(QMainWindow):
         if row is None and keep is None and self.model.rowCount():
             row = 0  # a freshly opened project: start with the first example
         if row is not None:
-            self.select_row(row)
+            self.select_row(row, center=jump or row_before < 0)
         elif self.model.rowCount() == 0:
             self.detail.show_example(keep)
         self._update_counts()
 
-    def select_row(self, row: int) -> None:
+    def select_row(self, row: int, center: bool = False) -> None:
+        """Select a display row and show its example; `center` scrolls it to the middle (jumps)."""
         if not 0 <= row < self.model.rowCount():
             return
         index = self.model.index(row, ID_COL)
         self.table.selectionModel().setCurrentIndex(
             index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
-        self.table.scrollTo(index)
+        self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter if center
+                            else QAbstractItemView.ScrollHint.EnsureVisible)
         self.detail.show_example(self.model.example_id(row))
 
     def _current_changed(self, current, _previous) -> None:
@@ -311,14 +319,14 @@ class MainWindow(QMainWindow):
         if row is None:
             self.statusBar().showMessage("No more flagged examples in this direction", 4000)
         else:
-            self.select_row(row)
+            self.select_row(row, center=True)
 
     def open_example(self, example_id: int) -> None:
         """Show an example in the Review screen, clearing filters that hide it."""
         self.show_panel("review")
         row = self.model.row_of(int(example_id))
         if row is not None:
-            self.select_row(row)
+            self.select_row(row, center=True)
             return
         self._select_after = int(example_id)
         self.detail.show_example(int(example_id))

@@ -52,7 +52,7 @@ def build_actions(w: MainWindow) -> None:
         _act(w, "close", "&Close Project", w.close_project, "Ctrl+W"),
         _act(w, "settings", "&Settings…", w.open_settings, "Ctrl+,", None, "Models, checks and house voice",
              False),
-        _act(w, "quit", "&Quit", w.close, S.Quit, needs_project=False),
+        _act(w, "quit", "&Quit", w.close, "Ctrl+Q", needs_project=False),
     ]
     undo = _act(w, "undo", "&Undo", c.undo_stack.undo, "Ctrl+Z", "undo", "Undo the last edit")
     redo = _act(w, "redo", "&Redo", c.undo_stack.redo, ["Ctrl+Shift+Z", "Ctrl+Y"], "redo", "Redo")

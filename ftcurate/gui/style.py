@@ -64,6 +64,8 @@ QFrame#turn_user QPlainTextEdit, QFrame#turn_assistant QPlainTextEdit, QFrame#tu
     {{ background: transparent; border: 0; padding: 0; }}
 QStatusBar {{ background: #ffffff; border-top: 1px solid #e3e5e8; color: #3c4043; }}
 QStatusBar QLabel {{ padding: 0 8px; }}
+QProgressBar {{ border: 1px solid #d5d8dc; border-radius: 4px; background: #ffffff; }}
+QProgressBar::chunk {{ background: {ACCENT}; border-radius: 3px; }}
 QWidget#welcome {{ background: #f6f7f9; }}
 QLabel#welcomeTitle {{ font-size: 24pt; font-weight: 700; color: #202124; }}
 QLabel#welcomeSub {{ font-size: 11pt; color: #5f6368; }}

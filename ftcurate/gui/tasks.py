@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ftcurate.core.errors import Cancelled, UserError
@@ -146,7 +146,11 @@ class TaskHandle(QObject):
         self._on_done = on_done
         self._on_error = on_error
         self._parent_widget = parent_widget or (lambda: None)
-        self.progress.signals.changed.connect(self.progressed)
+        self.progress.signals.changed.connect(self._report)
+        self._last_report: tuple | None = None
+        # the worker's signals are throttled; polling catches the last update of a quiet stretch
+        self._poll = QTimer(self, interval=150)
+        self._poll.timeout.connect(self._poll_progress)
         self._worker = _Worker(fn, self.progress)
         self._worker.finished_ok.connect(self._done)
         self._worker.failed.connect(self._failed)
@@ -156,7 +160,18 @@ class TaskHandle(QObject):
 
     def start(self) -> TaskHandle:
         self._worker.start()
+        self._poll.start()
         return self
+
+    def _report(self, done: int, total: int, status: str) -> None:
+        state = (done, total, status)
+        if state != self._last_report:
+            self._last_report = state
+            self.progressed.emit(done, total, status)
+
+    def _poll_progress(self) -> None:
+        p = self.progress
+        self._report(int(p.done), int(p.total or 0), p.status)
 
     def cancel(self) -> None:
         self.progress.cancel()
@@ -172,6 +187,7 @@ class TaskHandle(QObject):
             return True
 
     def _finish(self, state: str) -> None:
+        self._poll.stop()
         self.state = state
         self.progress.finish()
         self.ended.emit(state)

@@ -187,3 +187,24 @@ def test_create_refuses_existing(tmp_path):
     with pytest.raises(ProjectError, match="already exists"):
         Project.create(path)
     assert path.read_text() == "keep me"
+
+
+def test_rerun_keeps_flag_ids_and_states_and_undo_survives_vanished_flags(project):
+    from ftcurate.core.checks.base import Flag
+    from ftcurate.core.checks.runner import store_flags
+
+    project.add_examples(_examples(3))
+    a, b, c = project.example_ids()
+    store_flags(project, "demo", [Flag(a, "demo", "low", "m1", kind="k"), Flag(b, "demo", "low", "m2", kind="k")])
+    ids = dict(zip(project.flags_frame()["example_id"], project.flags_frame()["id"], strict=True))
+    project.apply(CompositeCommand([SetStatusCommand([c], "rejected"),
+                                    SetFlagStateCommand([ids[a], ids[b]], "ignored")], text="resolve"))
+    # re-run: a is found again (same id, state kept, message updated), b vanished, c is new
+    store_flags(project, "demo", [Flag(a, "demo", "high", "m1 again", kind="k"), Flag(c, "demo", "low", "m3")])
+    df = project.flags_frame()
+    row_a = df.filter(df["example_id"] == a).row(0, named=True)
+    assert row_a["id"] == ids[a] and row_a["state"] == "ignored" and row_a["message"] == "m1 again"
+    assert set(df["example_id"]) == {a, c}
+    project.undo()  # the vanished flag b is skipped, the status and flag a are restored
+    assert project.get_example(c).status == "unreviewed"
+    assert project.flags_frame().filter(df["example_id"] == a)["state"][0] == "open"

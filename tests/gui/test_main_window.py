@@ -141,3 +141,55 @@ def test_large_projects_load_their_view_in_the_background(qtbot, gui_project, mo
     assert w.model.rowCount() == 24 and w.detail.current_id() == 1
     assert w.controller.flag_summary().height == 7  # 3, 11 (pii); 5, 6, 13, 14; 7
     w.controller.close_project()
+
+
+def test_failed_task_shows_details_and_writes_the_log(window):
+    from ftcurate.core.errors import UserError
+    from ftcurate.gui.tasks import log_path
+
+    def boom(progress):
+        raise RuntimeError("the disk caught fire")
+
+    handle = window.controller.run_task("Boom", boom)
+    settle(window)
+    assert handle.state == "failed"
+    box = handle.error_box
+    assert box.isVisible() and "the disk caught fire" in box.text()
+    assert "Traceback" in box.detailedText() and str(log_path()) in box.informativeText()
+    assert "Boom failed: the disk caught fire" in log_path().read_text(encoding="utf-8")
+    box.close()
+
+    def bad_input(progress):
+        raise UserError("no examples found in this file", path="faq.html", line=3)
+
+    handle = window.controller.run_task("Import", bad_input)
+    settle(window)
+    assert handle.error_box.text() == "faq.html, line 3: no examples found in this file"
+    handle.error_box.close()
+
+
+def test_checks_run_on_a_worker_and_refresh_badges(window, gui_project):
+    from ftcurate.gui.examples_model import FLAGS_COL, FlagBadgesRole
+
+    row = window.model.row_of(21)  # an exact copy of 5 and 6 in the second source
+    assert "exact_duplicate" not in dict(window.model.data(window.model.index(row, FLAGS_COL), FlagBadgesRole))
+    handle = window.run_checks(["exact_duplicate"])
+    settle(window)
+    assert handle.state == "done"
+    flagged = set(window.controller.flags().filter(check="exact_duplicate")["example_id"].to_list())
+    assert {5, 6, 13, 14, 21, 22} <= flagged
+    row = window.model.row_of(21)
+    assert "exact_duplicate" in dict(window.model.data(window.model.index(row, FLAGS_COL), FlagBadgesRole))
+
+
+def test_export_runs_on_a_worker(window, tmp_path):
+    out = tmp_path / "export"
+    handle = window.start_export({"outdir": str(out), "format": "openai", "test_fraction": 0.25, "seed": 1,
+                                  "force": True})
+    settle(window)
+    assert handle.state == "done", handle.error
+    train = (out / "train.jsonl").read_text(encoding="utf-8").splitlines()
+    test = (out / "test.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(train) + len(test) > 0 and all(json.loads(line)["messages"] for line in train)
+    for box in window.findChildren(QMessageBox):
+        box.close()

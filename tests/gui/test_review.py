@@ -181,8 +181,13 @@ def test_bulk_on_table_selection(window, qtbot, gui_project):
     sel = QItemSelection(window.model.index(0, 0), window.model.index(3, 5))
     window.table.selectionModel().select(sel, QItemSelectionModel.SelectionFlag.ClearAndSelect)
     assert window.selected_ids() == [1, 2, 3, 4]
+    window.bulk.set_label("greeting")  # acts on the selection
+    window.controller.flush()
+    window.filter_bar.wait()
+    assert window.selected_ids() == [1, 2, 3, 4]  # an edit that keeps the rows keeps the selection
     press(qtbot, window.table, Qt.Key.Key_R)
     assert set(db_column(gui_project, "status", [1, 2, 3, 4]).values()) == {"rejected"}
+    assert set(db_column(gui_project, "label", [1, 2, 3, 4]).values()) == {"greeting"}
     assert db_column(gui_project, "status", [5])[5] == "unreviewed"
 
 

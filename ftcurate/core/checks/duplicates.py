@@ -235,8 +235,10 @@ class ParaphraseCheck(Check):
         for members in clusters:
             flags += cluster_flags(
                 frame, members, rank, check=self.name, kind="input", severity="medium", score=pc.score,
-                message=lambda e, k, m: f"Asks the same thing in other words as {_plural(m, 'example')}; "
-                                        f"they would leak between train and test. {keeper_note(e, k)}")
+                message=lambda e, k, m: f"Asks the same thing in other words as {_plural(m, 'example')}. "
+                                        "Split apart they would leak between train and test, so export "
+                                        "keeps them in one split; reject the extra wordings if they add "
+                                        f"nothing. {keeper_note(e, k)}")
         n_reps = int((qc.labels == np.arange(frame.height)).sum())
         return CheckResult(flags, {"clusters": {"input": len(clusters)}, "embedded": embedded,
                                    "from_cache": n_reps - embedded,
@@ -324,8 +326,10 @@ class ConflictCheck(Check):
         answers = prep.answers.gather(reps).to_list()
         similarity = _AnswerSimilarity(answers, prep.a_norm.gather(reps).to_list(), cfg, ctx.project, progress)
         index = {int(r): k for k, r in enumerate(reps)}
-        numbers = [engine.numbers_in(a) for a in answers]
-        polarity = [engine.polarity(a) for a in prep.a_norm.gather(reps).to_list()]
+        number_sets: dict[frozenset, int] = {frozenset(): 0}  # id 0 = states no number
+        number_id = np.array([number_sets.setdefault(engine.numbers_in(a), len(number_sets))
+                              for a in answers], dtype=np.int64)
+        polarity = np.array([engine.polarity(a) for a in prep.a_norm.gather(reps).to_list()], dtype=np.int64)
         t = float(cfg["answer_threshold"])
         ids = frame["id"]
         flags: list[Flag] = []
@@ -335,9 +339,9 @@ class ConflictCheck(Check):
             ks = sorted({index[int(answer_of[m])] for m in members})
             sim = similarity.matrix(ks)
             # Similar wording is not agreement when the facts differ: other numbers, or yes vs no.
-            facts = [(numbers[k], polarity[k]) for k in ks]
-            compatible = np.array([[(not a[0] or not b[0] or a[0] == b[0]) and a[1] * b[1] >= 0
-                                    for b in facts] for a in facts])
+            num, pol = number_id[ks], polarity[ks]
+            compatible = (((num[:, None] == num[None, :]) | (num[:, None] == 0) | (num[None, :] == 0))
+                          & (pol[:, None] * pol[None, :] >= 0))
             ii, jj = np.nonzero((sim >= t) & compatible)
             groups = connected_components(len(ks), ii, jj)
             if len(np.unique(groups)) < 2:
@@ -346,12 +350,10 @@ class ConflictCheck(Check):
             cross = groups[:, None] != groups[None, :]
             disagreement = 1.0 - float(sim[cross].max())
             group_no = {g: k for k, g in enumerate(np.unique(groups))}
-            entries = []
-            for m in sorted(members, key=lambda p: (group_no[groups[ks.index(index[int(answer_of[p])])]],
-                                                    int(ids[int(p)]))):
-                k = ks.index(index[int(answer_of[m])])
-                entries.append({"example_id": int(ids[int(m)]), "output": prep.answers[int(m)],
-                                "group": group_no[groups[k]]})
+            where = {k: p for p, k in enumerate(ks)}
+            group_of = {int(m): group_no[groups[where[index[int(answer_of[m])]]]] for m in members}
+            entries = [{"example_id": int(ids[m]), "output": prep.answers[m], "group": group_of[m]}
+                       for m in sorted(group_of, key=lambda p: (group_of[p], int(ids[p])))]
             shown = [next(e for e in entries if e["group"] == g) for g in range(len(group_no))]
             n_ans = len(group_no)
             text = (f"Same question, {n_ans} different answers across {len(members)} examples, e.g. "

@@ -167,14 +167,20 @@ class HygieneCheck(Check):
             q = _last(msgs, "user", ans)
             if q is not None:
                 targets.append((r, q, str(msgs[q].get("content") or "")))
-        detected = self._detect_all(ctx, [t for _, _, t in targets], int(cfg["language_min_letters"]), progress)
         project_lang = cfg.get("language")
         if project_lang is None and ctx.project is not None:
             project_lang = ctx.project.get_setting("language")
-        answer_langs = Counter(lang for (r, turn, _), (lang, _p) in zip(targets, detected, strict=True)
-                               if lang and chats[r][turn].get("role") == "assistant")
-        if project_lang is None:
-            project_lang = answer_langs.most_common(1)[0][0] if answer_langs else "en"
+        answers = [k for k, (r, turn, _) in enumerate(targets) if chats[r][turn].get("role") == "assistant"]
+        if project_lang is None:  # the majority language of an evenly spread sample of answers
+            step = max(1, len(answers) // 400)
+            sample = [answers[i] for i in range(0, len(answers), step)]
+            found = self._detect_all(ctx, [targets[k][2] for k in sample], int(cfg["language_min_letters"]),
+                                     progress, None)
+            votes = Counter(lang for lang, _ in found if lang)
+            project_lang = votes.most_common(1)[0][0] if votes else "en"
+        detected = self._detect_all(ctx, [t for _, _, t in targets], int(cfg["language_min_letters"]), progress,
+                                    project_lang)
+        answer_langs = Counter(detected[k][0] for k in answers if detected[k][0])
         summary["language"] = {"project": project_lang, "answers": dict(answer_langs.most_common(10))}
         conf = float(cfg["language_confidence"])
         out: list[Flag] = []
@@ -187,24 +193,29 @@ class HygieneCheck(Check):
                                 kind="language", turn=turn, score=round(p, 3), data={"language": lang}))
         return out
 
-    def _detect_all(self, ctx: CheckContext, texts: list[str], min_letters: int,
-                    progress: Progress) -> list[tuple[str | None, float]]:
+    def _detect_all(self, ctx: CheckContext, texts: list[str], min_letters: int, progress: Progress,
+                    project_lang: str | None) -> list[tuple[str | None, float]]:
+        """(language, probability) per text, through the project cache; in an English project,
+        obviously English texts are not sent to the detector."""
         keys = [text_hash(t) for t in texts]
         cached: dict[str, bytes] = ctx.project.cache_get(LANG_CACHE_NS, set(keys)) if ctx.project else {}
         fresh: dict[str, bytes] = {}
         out: list[tuple[str | None, float]] = []
         progress.set_total(len(texts))
         for k, (key, t) in enumerate(zip(keys, texts, strict=True)):
+            if k % 500 == 499:
+                progress.set_progress(k + 1)
+                progress.check_cancelled()
             raw = cached.get(key) or fresh.get(key)
+            if raw is None and project_lang == "en" and lang_mod.surely_english(t):
+                out.append(("en", 1.0))
+                continue
             if raw is None:
                 lang, p = lang_mod.detect(t, min_letters)
                 raw = f"{lang or ''}:{p:.4f}".encode()
                 fresh[key] = raw
             code, _, prob = raw.decode().partition(":")
             out.append((code or None, float(prob)))
-            if k % 500 == 499:
-                progress.set_progress(k + 1)
-                progress.check_cancelled()
         if ctx.project is not None and fresh:
             ctx.project.cache_put(LANG_CACHE_NS, fresh)
         return out
@@ -212,9 +223,15 @@ class HygieneCheck(Check):
     # -- tokens -----------------------------------------------------------------------------------
     def _too_long(self, ids: list[int], chats: list[list[dict]], cfg: dict[str, Any], summary: dict[str, Any],
                   progress: Progress) -> list[Flag]:
-        from ftcurate.core.hygiene.tokens import token_counter
+        from ftcurate.core.hygiene.tokens import cheap_bound, known_context, token_counter
 
         progress.set_status("Hygiene: token counts")
+        limit0 = cfg.get("max_tokens") or known_context(cfg.get("model"))
+        if limit0 and all(cheap_bound(msgs) <= limit0 for msgs in chats):
+            # no chat is long enough to matter: spare loading transformers and the tokenizer
+            summary["tokens"] = {"model": cfg.get("model") or "SmolLM2-135M-Instruct", "limit": int(limit0),
+                                 "exact": True, "tokenised": 0, "note": "no chat is near the limit"}
+            return []
         counter = token_counter(cfg.get("model"))
         limit = int(cfg.get("max_tokens") or counter.context)
         candidates = [r for r, msgs in enumerate(chats) if msgs and counter.upper_bound(msgs) > limit]

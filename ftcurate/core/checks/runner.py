@@ -100,24 +100,34 @@ def run_checks(project: Project, names: list[str] | None = None,
 
 
 def store_flags(project: Project, check: str, flags: list[Flag]) -> int:
-    """Replace `check`'s flags, keeping the state of flags with the same key. Returns the count."""
+    """Replace `check`'s flags in one transaction. A flag found again keeps its id and the state a
+    person gave it (so history entries that name it stay valid); vanished flags are deleted."""
     now = time.time()
     for f in flags:
         if f.severity not in SEVERITIES:
             raise ValueError(f"check {check}: invalid severity {f.severity!r}")
     with project.transaction() as conn:
-        old = {}
-        for row in conn.execute('SELECT example_id, check_name, kind, turn, start, "end", state FROM flags'
-                                " WHERE check_name = ?", (check,)):
-            old[tuple(row[:6])] = row[6]
-        conn.execute("DELETE FROM flags WHERE check_name = ?", (check,))
+        old: dict[tuple, list[tuple[int, str]]] = {}
+        for row in conn.execute('SELECT example_id, check_name, kind, turn, start, "end", id, state FROM flags'
+                                " WHERE check_name = ? ORDER BY id", (check,)):
+            old.setdefault(tuple(row[:6]), []).append((row[6], row[7]))
+        updates, inserts = [], []
+        for f in flags:
+            data = json.dumps(f.data, ensure_ascii=False, default=str) if f.data is not None else None
+            prior = old.get((int(f.example_id), check, f.kind, f.turn, f.start, f.end))
+            if prior:
+                fid, state = prior.pop(0)
+                updates.append((f.severity, f.message, f.cluster, f.score, data, fid))
+            else:
+                inserts.append((int(f.example_id), check, f.turn, f.start, f.end, f.kind, f.severity,
+                                f.message, f.cluster, f.score, data, f.state, now))
+        stale = [(fid,) for rest in old.values() for fid, _ in rest]
+        conn.executemany("DELETE FROM flags WHERE id = ?", stale)
+        conn.executemany("UPDATE flags SET severity=?, message=?, cluster=?, score=?, data=? WHERE id=?",
+                         updates)
         conn.executemany(
             'INSERT INTO flags (example_id, check_name, turn, start, "end", kind, severity, message, cluster,'
-            " score, data, state, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            [(int(f.example_id), check, f.turn, f.start, f.end, f.kind, f.severity, f.message, f.cluster,
-              f.score, json.dumps(f.data, ensure_ascii=False, default=str) if f.data is not None else None,
-              old.get((int(f.example_id), check, f.kind, f.turn, f.start, f.end), f.state), now)
-             for f in flags])
+            " score, data, state, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", inserts)
     project._notify("flags", check=check)
     return len(flags)
 

@@ -22,16 +22,16 @@ from ftcurate.core.tone.profile import IDX, cached_profiles
 from ftcurate.core.tone.surface import Hits, surface_features
 from ftcurate.core.tone.voice import DIMENSIONS, THRESHOLDS, HouseVoice, Judgement, judge, validate_target
 
-HEADLINES = {"casual": "casual than the rest", "loud": "louder than the rest",
-             "complex": "harder to read than the rest"}
+HEADLINES = {"casual": ("much more casual", "more casual"), "loud": ("much louder", "louder"),
+             "complex": ("much harder to read", "harder to read")}
 SEVERITY = {"casual": "low", "rude": "medium", "loud": "low", "complex": "low", "person": "info",
             "target": "medium"}
 WORD_EXAMPLES = {"slang": "slang", "rude words": "rude", "negative words": "negative", "emoji": "emoji",
                  "ALL CAPS": "caps"}
 
 
-def _quote(words: list[str], n: int = 3) -> str:
-    uniq = list(dict.fromkeys(w.lower() if len(w) > 1 else w for w in words))[:n]
+def _quote(words: list[str], n: int = 3, keep_case: bool = False) -> str:
+    uniq = list(dict.fromkeys(w if keep_case or len(w) <= 1 else w.lower() for w in words))[:n]
     return ", ".join("lower-case 'i'" if w in ("i", "i'm", "i've", "i'll", "i'd") else f"'{w}'" for w in uniq)
 
 
@@ -61,7 +61,7 @@ def explain(dim: str, contributions: np.ndarray, text: str, voice: HouseVoice, p
                 ([f"no subject ('{dropped[0]}')"] if dropped else [])
             reason = ", ".join(parts) or reason
         elif words:
-            reason = f"{reason} ({_quote(words)})"
+            reason = f"{reason} ({_quote(words, keep_case=field == 'caps')})"
         elif reason == "long sentences":
             reason = (f"long sentences ({profile[IDX['sent_len']]:.0f} words on average, "
                       f"usually {voice.center[IDX['sent_len']]:.0f})")
@@ -70,7 +70,7 @@ def explain(dim: str, contributions: np.ndarray, text: str, voice: HouseVoice, p
         reasons.append(reason)
     if dim == "rude":
         return "curt or rude: " + ", ".join(reasons)
-    return f"{'much more' if strong else 'more'} {HEADLINES[dim]}: " + ", ".join(reasons)
+    return f"{HEADLINES[dim][0 if strong else 1]} than the rest: " + ", ".join(reasons)
 
 
 def _output_turn(messages_json: str | None) -> int | None:

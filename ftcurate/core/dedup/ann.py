@@ -38,8 +38,9 @@ def _hits(sims: np.ndarray, rows: np.ndarray, cols: np.ndarray, threshold: float
 
 
 def _exact_pairs(x: np.ndarray, threshold: float, max_neighbors: int, progress: Progress,
-                 block: int = 2048) -> tuple[list, list, list]:
+                 ) -> tuple[list, list, list]:
     n = len(x)
+    block = max(64, (1 << 23) // n)  # rows per block: ~32 MB of similarities at a time
     out: tuple[list, list, list] = ([], [], [])
     for s in range(0, n, block):
         progress.check_cancelled()

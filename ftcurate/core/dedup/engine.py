@@ -27,7 +27,11 @@ from ftcurate.core.progress import Progress
 
 _MEMO: OrderedDict = OrderedDict()
 _MEMO_SIZE = 12
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# A number stated as a fact ("5-7 days", "9am", "$1,000"): not part of an identifier ("A12", "#1234",
+# "FH-76510"), and short; long digit runs are order numbers, phones and ids, which differ between
+# otherwise identical answers without the answers disagreeing.
+_NUMBER = re.compile(r"(?<![A-Za-z#\d.,])(?<![A-Za-z]-)\d+(?:[.,]\d+)*")
+_MAX_FACT_DIGITS = 4
 
 
 def fingerprint(frame: pl.DataFrame) -> str:
@@ -190,7 +194,8 @@ def paraphrase_components(frame: pl.DataFrame, near: Components, threshold: floa
 
 def numbers_in(text: str) -> frozenset[str]:
     """The numbers a text states ("5-7 days", "$1,000" -> {"5", "7", "1000"})."""
-    return frozenset(m.replace(",", "") for m in _NUMBER.findall(text or ""))
+    found = (m.replace(",", "") for m in _NUMBER.findall(text or ""))
+    return frozenset(m for m in found if len(m.replace(".", "")) <= _MAX_FACT_DIGITS)
 
 
 _YES = frozenset({"yes", "yeah", "yep", "sure", "absolutely", "certainly", "definitely", "correct"})

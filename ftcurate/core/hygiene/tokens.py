@@ -23,7 +23,11 @@ from ftcurate.core.errors import UserError
 _LOCK = threading.Lock()
 _CACHE: dict[str, TokenCounter] = {}
 FALLBACK_BYTES_PER_TOKEN = 4.0
-FALLBACK_CONTEXT = 8192
+FALLBACK_CONTEXT = 8192  # also SmolLM2-135M-Instruct's context window
+# Generous allowance for what any chat template adds around the contents (role headers, special
+# tokens, a default system prompt): used to skip loading a tokenizer when no chat can reach the limit.
+TEMPLATE_BYTES_PER_MESSAGE = 200
+TEMPLATE_BYTES_FIXED = 1024
 
 
 @dataclass
@@ -118,6 +122,19 @@ def _load_folder(path: Path) -> TokenCounter:
     if not context and tok.model_max_length and tok.model_max_length < 10**7:
         context = tok.model_max_length
     return TokenCounter(path.name, int(context or FALLBACK_CONTEXT), tok)
+
+
+def cheap_bound(messages: list[dict]) -> int:
+    """A token count no chat template makes larger (see TEMPLATE_BYTES_*), without any tokenizer."""
+    content = sum(len(str(m.get("content") or "").encode("utf-8")) for m in messages)
+    return content + TEMPLATE_BYTES_PER_MESSAGE * len(messages) + TEMPLATE_BYTES_FIXED
+
+
+def known_context(model: str | None) -> int | None:
+    """The context window of `model` when it is known without loading anything (the built-in model)."""
+    from ftcurate.core.trainer.modelcache import is_default_model
+
+    return FALLBACK_CONTEXT if is_default_model(model) else None
 
 
 def token_counter(model: str | None = None) -> TokenCounter:

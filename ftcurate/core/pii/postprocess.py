@@ -45,7 +45,7 @@ _NOT_NAME_WORDS = {
     "saturday", "sunday", "rt", "email", "e-mail", "mail", "call", "text", "send", "check", "update",
     "contact", "reset", "login", "log", "password", "cancel", "help", "delivery", "shipping", "payment",
     "subscription", "plan", "app", "website", "chat", "phone", "mobile", "store", "shop", "manager",
-    "supervisor", "ok", "okay", "yes", "no", "please", "urgent", "hello", "good", "morning", "evening",
+    "supervisor", "ok", "okay", "yes", "no", "please", "urgent", "good", "morning", "evening",
 }
 
 
@@ -54,38 +54,53 @@ TEAM_WORDS = {"support", "team", "service", "services", "care", "desk", "helpdes
               "sales", "billing", "crew", "squad", "bot", "assistant"}
 
 
+_EDGE_JUNK = " \t,.;:!?-–—\"'()[]{}<>|/\\*@#…“”‘’"
+_LEAD_TOKENS = {"rt", "via", "cc", "@", "#"}
+
+
+def _trim_name(text: str, s: int, e: int, person: bool) -> tuple[int, int]:
+    """Shrink [s, e) to its name-like core: no greeting or "RT @" in front, no punctuation or
+    possessive at the end, nothing after a line break."""
+    nl = text.find("\n", s, e)
+    if nl >= 0:  # a name does not run across lines ("Dr. Emily Watson\nCustomer since ...")
+        e = nl
+    while True:
+        before = (s, e)
+        while s < e and text[s] in _EDGE_JUNK:
+            s += 1
+        while e > s and text[e - 1] in _EDGE_JUNK:
+            e -= 1
+        first = text[s:e].split(" ", 1)[0]
+        if first.lower() in _LEAD_TOKENS and len(first) < e - s:
+            s += len(first)
+        if person:
+            m = _GREETING.match(text[s:e])
+            if m and 0 < m.end() < e - s:
+                s += m.end()
+            p = _POSSESSIVE.search(text[s:e])
+            if p and p.start() > 0:
+                e -= len(p.group())
+        if (s, e) == before:
+            return s, e
+
+
 def clean_names(text: str, findings: list[Finding]) -> list[Finding]:
-    """Trim greetings/possessives off PERSON spans and drop spans that cannot be names or places."""
+    """Trim PERSON/LOCATION spans to their name-like core and drop spans that cannot be names or places."""
     out = []
     for f in findings:
         if f.entity not in ("PERSON", "LOCATION"):
             out.append(f)
             continue
-        s, e = f.start, f.end
-        nl = text.find("\n", s, e)
-        if nl >= 0:  # a name does not run across lines ("Dr. Emily Watson\nCustomer since ...")
-            e = nl
+        s, e = _trim_name(text, f.start, f.end, f.entity == "PERSON")
         span = text[s:e]
+        if len(span) < 2 or _NOT_A_NAME_CHARS.search(span):
+            continue
         if f.entity == "PERSON":
-            m = _GREETING.match(span)
-            if m and m.end() < len(span):
-                s += m.end()
-            span = text[s:e]
-            p = _POSSESSIVE.search(span)
-            if p:
-                e -= len(p.group())
-            span = text[s:e].strip(" ,.;:!?-\"'()")
-            if not span:
-                continue
-            s = text.find(span, s)
-            e = s + len(span)
             words = [w.strip(".,") for w in span.lower().split()]
             if all(w in _NOT_NAME_WORDS for w in words) or any(w in TEAM_WORDS for w in words):
                 continue
-            if len(span) < 2 or (span.isupper() and len(span) <= 4):
+            if span.isupper() and len(span) <= 4:  # FAQ, ASAP, ...
                 continue
-        if _NOT_A_NAME_CHARS.search(text[s:e]):
-            continue
         out.append(Finding(f.entity, s, e, f.score))
     return out
 

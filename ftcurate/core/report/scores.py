@@ -29,6 +29,24 @@ def _names(labels: list[str], n: int = 3) -> str:
     return shown + (f" and {len(labels) - n} more" if len(labels) > n else "")
 
 
+def _components(dups: pl.DataFrame) -> int:
+    """Groups of examples linked by any shared cluster (an example can sit in a pair cluster and an
+    input cluster at once): keeping one per group is what resolving everything leaves."""
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for ids in dups.group_by("cluster").agg(pl.col("example_id"))["example_id"].to_list():
+        root = find(int(ids[0]))
+        for i in ids[1:]:
+            parent[find(int(i))] = root
+    return len({find(x) for x in list(parent)})
+
+
 def _score(value: float | None) -> int | None:
     return None if value is None else int(round(100 * min(1.0, max(0.0, value))))
 
@@ -126,7 +144,7 @@ def quality_scores(stats: dict[str, Any], frame: pl.DataFrame, flags: pl.DataFra
             if not live.is_empty() else live
         in_clusters = dups["example_id"].n_unique() if not dups.is_empty() else 0
         n_clusters = dups["cluster"].n_unique() if not dups.is_empty() else 0
-        extra = max(0, in_clusters - n_clusters)
+        extra = max(0, in_clusters - _components(dups))
         boiler = examples_with(("hygiene",), ("boilerplate",))
         acts = [f"resolve {n_clusters:,} duplicate clusters ({extra:,} extra copies)"] if n_clusters else []
         if boiler:

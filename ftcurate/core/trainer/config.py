@@ -8,6 +8,7 @@ Standard library only: the GUI imports this module at start-up.
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -56,6 +57,7 @@ class TrainOptions:
     merge: bool | None = None
     device: str | None = None
     checkpoint_every: int | None = None
+    threads: int | None = None
     output_dir: str | None = None
     resume: bool = False
 
@@ -89,6 +91,7 @@ class TrainConfig:
     checkpoint_every: int = 50
     ce_chunk: int = 256
     eval_token_budget: int = 4096
+    threads: int | None = None  # CPU threads for torch; None = torch's default (or $FTCURATE_THREADS)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -123,6 +126,8 @@ def resolve_config(options: TrainOptions, device_kind: str) -> TrainConfig:
         if v is not None and f.name not in ("output_dir", "resume"):
             values[f.name] = v
     values["model"] = options.model or "default"
+    if values.get("threads") is None and os.environ.get("FTCURATE_THREADS", "").isdigit():
+        values["threads"] = int(os.environ["FTCURATE_THREADS"])
     cfg = TrainConfig.from_dict(values)
     _validate(cfg)
     return cfg

@@ -122,6 +122,8 @@ def run_training(export_dir: str | Path, options: TrainOptions | None = None, pr
     info = devmod.device_info(device)
     emit({"event": "start", "run_dir": str(run_dir), "config": cfg.to_dict(), "device": info,
           "resumed": resuming, "data_hash": data_hash(export_dir), "export_dir": str(export_dir)})
+    if device == "cpu" and cfg.threads:
+        torch.set_num_threads(cfg.threads)
     if device == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
@@ -240,6 +242,10 @@ def run_evaluation(export_dir: str | Path, adapter_dir: str | Path, model: str |
         raise UserError("the export has no test split to evaluate on", path=Path(export_dir) / "test.jsonl")
     device = devmod.pick_device(options.device)
     cfg = resolve_config(options, device)
+    if device == "cpu" and cfg.threads:
+        import torch
+
+        torch.set_num_threads(cfg.threads)
     model_dir = resolve_model(model or adapter_base_model(adapter_dir) or "default")
     tokenizer = load_tokenizer(model_dir)
     peft_model = load_adapter(load_model(model_dir, cfg, device), adapter_dir)

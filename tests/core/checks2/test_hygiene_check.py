@@ -130,6 +130,13 @@ def test_clean_data_gives_no_flags():
     assert res.flags == [], [f.message for f in res.flags]
 
 
+def test_short_chats_never_reach_the_tokenizer():
+    res = HygieneCheck().run(CheckContext(frame=frame_of(formal_pairs(5)), config={"kinds": ["too_long"]}),
+                             Progress())
+    assert res.flags == [] and res.summary["tokens"]["tokenised"] == 0
+    assert res.summary["tokens"]["limit"] == 8192
+
+
 @pytest.mark.slow
 def test_too_long_uses_the_real_tokenizer_and_chat_template():
     from ftcurate.core.hygiene.tokens import token_counter

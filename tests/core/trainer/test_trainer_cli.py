@@ -1,0 +1,43 @@
+"""`ftcurate train` / `ftcurate eval` on a tiny model, with the run recorded in a real project."""
+
+from __future__ import annotations
+
+import json
+
+from ftcurate.cli import main
+
+
+def _lines(capsys):
+    return [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.strip()]
+
+
+def test_train_json_prints_progress_then_result_last_and_records_the_run(tiny_export, tiny_model, tmp_path, capsys):
+    from ftcurate.core.store import Project
+
+    proj = tmp_path / "p.ftcurate"
+    Project.create(proj).close()
+    rc = main(["train", str(tiny_export), "--model", str(tiny_model), "--max-steps", "3", "--generate", "1",
+               "--max-new-tokens", "4", "--device", "cpu", "--token-budget", "128", "--project", str(proj), "--json"])
+    assert rc == 0
+    lines = _lines(capsys)
+    assert [x["event"] for x in lines if x.get("event") == "step"] == ["step"] * 3
+    last = lines[-1]
+    assert {"base_test_loss", "tuned_test_loss", "tokens_per_s", "device", "adapter_dir"} <= set(last)
+    assert last["device"] == "cpu" and last["steps"] == 3
+    with Project.open(proj) as p:
+        (run,) = p.runs()
+    assert run["status"] == "done" and run["adapter_dir"] == last["adapter_dir"]
+    assert run["metrics"]["tuned_test_loss"] == last["tuned_test_loss"]
+    assert len(run["loss_curve"]) == 3 and run["config"]["max_steps"] == 3 and run["data_hash"]
+
+    rc = main(["eval", str(tiny_export), "--adapter", last["adapter_dir"], "--generate", "1", "--max-new-tokens", "4",
+               "--device", "cpu", "--json"])
+    assert rc == 0
+    ev = _lines(capsys)[-1]
+    assert abs(ev["tuned_test_loss"] - last["tuned_test_loss"]) < 1e-3
+    assert abs(ev["base_test_loss"] - last["base_test_loss"]) < 1e-3
+
+
+def test_train_on_a_missing_export_exits_1_naming_the_file(tmp_path, capsys):
+    assert main(["train", str(tmp_path / "nope"), "--json"]) == 1
+    assert "nope" in capsys.readouterr().err
