@@ -124,7 +124,7 @@ def shoot(project_path: Path, out: Path) -> None:
     from ftcurate.gui.main_window import MainWindow
 
     app = make_app()
-    window = MainWindow()
+    window = MainWindow(persist_settings=False)
     window.resize(*SIZE)
     window.controller.open_project(project_path)
     window.show()

@@ -31,7 +31,7 @@ FLAG_COLUMNS: dict[str, pl.DataType] = {
 def _read(project: Project, sql: str, schema: dict[str, pl.DataType], block: int = 100_000) -> pl.DataFrame:
     names = list(schema)
     parts: list[pl.DataFrame] = []
-    with project._lock:
+    with project._lock, project._corrupt():
         cur = project.conn.execute(sql)
         while True:
             rows = cur.fetchmany(block)

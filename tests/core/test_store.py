@@ -208,3 +208,21 @@ def test_rerun_keeps_flag_ids_and_states_and_undo_survives_vanished_flags(projec
     project.undo()  # the vanished flag b is skipped, the status and flag a are restored
     assert project.get_example(c).status == "unreviewed"
     assert project.flags_frame().filter(df["example_id"] == a)["state"][0] == "open"
+
+
+def test_large_file_corruption_surfaces_as_project_error(tmp_path, monkeypatch):
+    """Files too large for a full check on open still report damage as a ProjectError when read."""
+    import ftcurate.core.store as store
+
+    path = tmp_path / "big.ftcurate"
+    with Project.create(path) as p:
+        p.add_examples(_examples(2000))
+    data = bytearray(path.read_bytes())
+    page = 4096
+    for off in range(page * 3, len(data) - page, page):  # scribble over every data page's header
+        data[off:off + 8] = b"\xff" * 8
+    path.write_bytes(bytes(data))
+    monkeypatch.setattr(store, "QUICK_CHECK_MAX_BYTES", 0)
+    with pytest.raises(ProjectError, match="corrupt"):
+        with Project.open(path) as p:
+            p.examples_frame()
