@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks" / "data"))
 
-from ftcurate.core.pii.evaluation import conll_to_texts, read_conll, score  # noqa: E402
+from ftcurate.core.pii.evaluation import Counts, conll_to_texts, read_conll, score  # noqa: E402
 
 STRUCTURED = ["EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS",
               "STREET_ADDRESS", "PERSON", "LOCATION", "URL"]
@@ -85,13 +85,16 @@ def table(title: str, rows: dict[str, dict], types: list[str]) -> None:
         print(line)
 
 
-def evaluate(name: str, data: list[tuple[str, list]], types: list[str], preds: dict[str, list], exact: bool) -> None:
+def evaluate(name: str, data: list[tuple[str, list]], types: list[str], preds: dict[str, list], exact: bool,
+             overall: dict | None = None) -> None:
     gold = [g for _t, g in data]
     ov = 1.0 if exact else 0.5
     rows = {}
     for label, pred in preds.items():
         spans = [[(s, e, t) for s, e, t, _sc in p] for p in pred]
         rows[label] = score(gold, spans, types, min_overlap=ov)
+        if overall is not None:
+            overall.setdefault(label, Counts()).add(rows[label]["micro"])
     table(f"== {name}: {len(data)} texts, {sum(len(g) for g in gold)} gold spans "
           f"({'exact' if exact else '>=50% overlap'} match)", rows, types)
     # type-agnostic: would the span be redacted at all, whatever type it was given?
@@ -139,6 +142,7 @@ def main() -> None:
     stock = None if args.no_stock else build_stock(model_pkg)
     print(f"stock AnalyzerEngine: model {model_pkg} (full pipeline), built in {time.perf_counter() - t0:.1f}s")
 
+    overall: dict[str, Counts] = {}
     for name, data, types in datasets:
         texts = [t for t, _g in data]
         t0 = time.perf_counter()
@@ -150,10 +154,12 @@ def main() -> None:
         preds = {"ftcurate (0.5)": p_ours,
                  "stock (default 0)": p_stock,
                  "stock (0.5)": [[p for p in ps if p[3] >= 0.5] for ps in p_stock]}
-        evaluate(name, data, types, preds, args.exact)
+        evaluate(name, data, types, preds, args.exact, overall)
         if args.show_errors:
             want = [t for t in args.error_types.split(",") if t] or types
             show_errors(data, p_ours, [t for t in types if t in want], args.show_errors)
+    print("\n== overall micro over all datasets (P/R/F1): " + "   ".join(
+        f"{label} {c.precision:.3f}/{c.recall:.3f}/{c.f1:.3f}" for label, c in overall.items()))
 
 
 def show_errors(data, preds, types, k: int) -> None:

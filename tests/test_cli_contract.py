@@ -116,3 +116,17 @@ def test_exit_codes_through_the_real_entry_point(tmp_path):
     again = subprocess.run([sys.executable, "-m", "ftcurate.cli", "new", str(proj)], capture_output=True,
                            text=True)
     assert again.returncode == 1 and again.stderr.count("\n") == 1 and "already exists" in again.stderr
+
+
+def test_bad_pii_settings_stop_the_run_with_exit_1(tmp_path, capsys):
+    from ftcurate.core.store import Project
+
+    proj = tmp_path / "p.ftcurate"
+    _run(capsys, "new", proj)
+    _run(capsys, "import", proj, _jsonl(tmp_path / "a.jsonl", PAIRS))
+    with Project.open(proj) as p:
+        p.set_setting("pii", {"custom": [{"name": "order", "entity": "ORDER_ID", "regex": "ORD-(\\d+"}]})
+    code, _, err = _run(capsys, "check", proj, "--only", "pii")
+    assert code == 1 and ("ORD-(" in err or "regex" in err)
+    code, out, _ = _run(capsys, "flags", proj, "--json")
+    assert out == ""

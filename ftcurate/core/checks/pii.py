@@ -9,6 +9,8 @@ only analyses turns that changed. The spaCy model is not even loaded when everyt
 Flags: kind = entity type, turn/start/end = the span in `messages[turn]["content"]`, score = the
 recognizer's confidence, severity per `ftcurate.core.pii.config.SEVERITY` (custom recognizers: their
 own), data = {"role", "turn_hash" (to detect stale spans before redacting), "preview" (masked)}.
+Summary: counts, plus `allow_list_candidates`: values found in at least 1 % of examples (and 20),
+which are nearly always the company, a product or an agent's sign-off rather than a customer.
 """
 
 from __future__ import annotations
@@ -120,10 +122,20 @@ class PiiCheck(Check):
                     kind=f.entity, turn=t, start=f.start, end=f.end, score=round(float(f.score), 3),
                     data={"role": role, "turn_hash": h, "preview": masked_preview(value)}))
         by_kind = Counter(f.kind for f in flags)
+        # The same value in many examples is usually the company, product or an agent's sign-off, not
+        # a customer: offer those as allow-list candidates instead of making a person find them.
+        spread: dict[tuple[str, str], set[int]] = {}
+        for f in flags:
+            if f.kind in ("PERSON", "LOCATION", "EMAIL_ADDRESS", "PHONE_NUMBER", "URL", "STREET_ADDRESS"):
+                key = (f.kind, texts[f.data["turn_hash"]][f.start:f.end])
+                spread.setdefault(key, set()).add(f.example_id)
+        least = max(20, len(ids) // 100)
+        candidates = sorted(((len(v), k) for k, v in spread.items() if len(v) >= least), reverse=True)[:10]
         summary = {
             "examples": len(ids), "turns": len(turns), "unique_texts": len(texts), "analysed": len(todo),
             "from_cache": len(texts) - len(todo), "findings": len(flags),
             "examples_with_pii": len({f.example_id for f in flags}), "by_kind": dict(by_kind.most_common()),
             "model": model_id, "threshold": cfg.threshold,
+            "allow_list_candidates": [{"kind": k, "value": v, "examples": n} for n, (k, v) in candidates],
         }
         return CheckResult(flags=flags, summary=summary)

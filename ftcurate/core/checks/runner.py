@@ -85,7 +85,7 @@ def run_checks(project: Project, names: list[str] | None = None,
         t0 = time.perf_counter()
         try:
             result = inst.run(CheckContext(frame=frame, project=project, config=cfg), progress)
-        except Cancelled:
+        except (Cancelled, ConfigError):  # the user's settings are wrong: stop and say so
             raise
         except Exception as exc:  # noqa: BLE001 - one failing check must not take the others down
             err = f"{exc.__class__.__name__}: {exc}"

@@ -194,9 +194,9 @@ def _compile(pattern: str, what: str):
     try:
         rx = regex.compile(pattern, regex.IGNORECASE | regex.MULTILINE | regex.DOTALL)
     except (regex.error, TypeError) as exc:
-        raise ConfigError(f"{what}: invalid regular expression {pattern!r}: {exc}") from None
+        raise ConfigError(f"{what}: invalid regular expression '{pattern}': {exc}") from None
     if rx.fullmatch(""):
-        raise ConfigError(f"{what}: regular expression {pattern!r} matches the empty string")
+        raise ConfigError(f"{what}: regular expression '{pattern}' matches the empty string")
     return rx
 
 

@@ -1,12 +1,13 @@
 """The PII analyzer: one presidio `AnalyzerEngine` over a NER-only spaCy pipeline, run in batches.
 
-`PiiAnalyzer(config)` builds the engine once (loading the model takes about a second); then
-`analyze_many(texts)` returns raw findings for every text: spaCy runs over batches with `nlp.pipe`, and
-on large inputs the texts are split across worker processes: forked from a single-threaded process
-(the CLI: workers share the loaded engine), spawned otherwise (the GUI: each builds its own). `finalize` (see `postprocess`) turns raw
-findings into what a person sees.
+`PiiAnalyzer(config)` builds the engine once (loading the model takes about a second once spaCy and
+presidio are imported); then `analyze_many(texts)` returns raw findings for every text: spaCy runs over
+batches with `nlp.pipe`, and on large inputs the texts are split across worker processes, forked
+from a single-threaded process (the CLI: workers share the loaded engine) and spawned otherwise (the
+GUI's worker thread: each builds its own). `finalize` (see `postprocess`) turns raw findings into
+what a person sees.
 
-Recognizers: spaCy NER for PERSON and LOCATION (GPE/LOC/FAC), cue patterns for names, stock presidio
+Recognizers: spaCy NER for PERSON and LOCATION (GPE/LOC), cue patterns for names, stock presidio
 recognizers for e-mail, IP and URL (behind cheap pre-checks), and this package's validated
 recognizers for phone numbers, cards, IBANs, SSNs and street addresses, plus the project's custom
 regexes.
@@ -25,8 +26,10 @@ from ftcurate.core.pii.postprocess import Finding, finalize
 if TYPE_CHECKING:
     from ftcurate.core.progress import Progress
 
-# Below this many texts a second process costs more to start than it saves.
+# Below this many texts a second process costs more to start than it saves: a forked worker starts in
+# well under a second, a spawned one imports spaCy and presidio and loads the model (5-10 s here).
 PARALLEL_MIN_TEXTS = 2000
+PARALLEL_MIN_TEXTS_SPAWN = 10000
 BATCH_SIZE = 64
 RAW_FLOOR = 0.05  # raw results under this score are never kept (not even in the cache)
 _WARM_UP = ("Hi, I'm Ana Silva from Lisbon: ana@example.com, +1 415 555 2671, 4111 1111 1111 1111, "
@@ -41,13 +44,12 @@ class PiiAnalyzer:
 
         _presidio.load()
         from presidio_analyzer import AnalyzerEngine, Pattern, PatternRecognizer, RecognizerRegistry
-        from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
         from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
         from ftcurate.core.pii import recognizers as R
         from ftcurate.core.pii import recognizers_text as RT
         from ftcurate.core.pii.model import load_ner_pipeline
-        from ftcurate.core.pii.nlp import NerOnlySpacyNlpEngine
+        from ftcurate.core.pii.nlp import LeanContextEnhancer, NerOnlySpacyNlpEngine
 
         logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
         self.config = config or PiiConfig()
@@ -68,7 +70,7 @@ class PiiAnalyzer:
         self.entities = list(dict.fromkeys([*BUILTIN_ENTITIES, *(c.entity for c in self.config.custom)]))
         self.engine = AnalyzerEngine(
             registry=registry, nlp_engine=nlp_engine, supported_languages=["en"],
-            context_aware_enhancer=LemmaContextAwareEnhancer(context_prefix_count=6, context_suffix_count=3))
+            context_aware_enhancer=LeanContextEnhancer(context_prefix_count=6, context_suffix_count=3))
         self.cache_key = self.config.analysis_key(self.model_id)
         # Compile every recognizer's patterns now (presidio compiles lazily on first match attempt), so
         # forked workers inherit them and the first batch is not slower than the rest.
@@ -97,12 +99,15 @@ class PiiAnalyzer:
         """Raw findings for each text, using worker processes for large inputs.
 
         n_process: workers; default `config.n_process`, else 2 (or the CPU count if lower) when there
-        are at least PARALLEL_MIN_TEXTS texts, else 1 (in this process).
+        are at least PARALLEL_MIN_TEXTS texts (PARALLEL_MIN_TEXTS_SPAWN when workers must be spawned),
+        else 1 (in this process).
         start_method: "fork" or "spawn" to force one (benchmarks); default: fork when safe.
         """
         n = n_process or self.config.n_process
         if n is None:
-            n = min(2, os.cpu_count() or 1) if len(texts) >= PARALLEL_MIN_TEXTS else 1
+            method = start_method or _start_method()
+            least = PARALLEL_MIN_TEXTS if method == "fork" else PARALLEL_MIN_TEXTS_SPAWN
+            n = min(2, os.cpu_count() or 1) if len(texts) >= least else 1
         if n <= 1 or len(texts) < 2 * BATCH_SIZE:
             return self.analyze_raw(texts, progress)
         return _analyze_in_workers(self, list(texts), n, progress, start_method)
@@ -126,7 +131,8 @@ def _worker_init(config_dict: dict) -> None:
     global _WORKER
     import sys
 
-    sys.modules.setdefault("torch", None)  # type: ignore[arg-type]
+    if "trf" not in str(config_dict.get("model") or ""):  # transformer pipelines do need torch
+        sys.modules.setdefault("torch", None)  # type: ignore[arg-type]
     _WORKER = PiiAnalyzer(PiiConfig.from_dict(config_dict))
 
 

@@ -14,6 +14,8 @@ from ftcurate.core.pii import _presidio
 
 _presidio.load()
 
+from presidio_analyzer import RecognizerResult  # noqa: E402
+from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer  # noqa: E402
 from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine  # noqa: E402
 from spacy.tokens import Span  # noqa: E402
 
@@ -79,3 +81,15 @@ class LazyNlpArtifacts(NlpArtifacts):
         if self._keywords is None:
             self._keywords = NlpArtifacts.set_keywords(self.nlp_engine, self.lemmas, self.language)
         return self._keywords
+
+
+class LeanContextEnhancer(LemmaContextAwareEnhancer):
+    """presidio's lemma context enhancer, skipped (no deep copy, no token lists) for texts where no
+    result came from a recognizer that has context words: most texts, and all NER-only findings."""
+
+    def enhance_using_context(self, text, raw_results, nlp_artifacts, recognizers, context=None):
+        with_context = {r.id for r in recognizers if r.context}
+        key = RecognizerResult.RECOGNIZER_IDENTIFIER_KEY
+        if not context and not any((r.recognition_metadata or {}).get(key) in with_context for r in raw_results):
+            return raw_results
+        return super().enhance_using_context(text, raw_results, nlp_artifacts, recognizers, context)

@@ -97,3 +97,43 @@ def format_duration(seconds: float | None) -> str:
     if s < 3600:
         return f"{s // 60} min {s % 60:02d} s"
     return f"{s // 3600} h {(s % 3600) // 60:02d} min"
+
+
+DEFAULT_MODEL_PARAMS = 134_515_008  # SmolLM2-135M
+
+
+def model_params_from_config(model: str | None) -> int:
+    """Approximate parameter count of a model choice without loading it (reads config.json)."""
+    import json
+    from pathlib import Path
+
+    from ftcurate.core.trainer.modelcache import is_default_model
+
+    if is_default_model(model):
+        return DEFAULT_MODEL_PARAMS
+    conf = Path(str(model)) / "config.json"
+    try:
+        c = json.loads(conf.read_text())
+        h, n, v = c["hidden_size"], c["num_hidden_layers"], c["vocab_size"]
+        inter = c.get("intermediate_size", 4 * h)
+        return int(n * (4 * h * h + 3 * h * inter) + v * h)
+    except (OSError, KeyError, ValueError, TypeError):
+        return DEFAULT_MODEL_PARAMS
+
+
+def estimate_for_export(export_dir: str, model: str | None, epochs: int, kind: str) -> dict[str, Any]:
+    """Rough size and duration of training on an export, without loading a model or tokenizer.
+
+    Tokens are approximated as characters / 3.6 plus 30 per chat for the template.
+
+    Returns:
+        {"examples", "tokens", "seconds", "text"}.
+    """
+    from ftcurate.core.trainer.data import read_chat_jsonl
+
+    rows = read_chat_jsonl(f"{export_dir}/train.jsonl")
+    tokens = int(sum(sum(len(m["content"]) for m in r.messages) / 3.6 + 30 for r in rows))
+    secs = estimate_seconds(tokens, model_params_from_config(model), kind, epochs)
+    return {"examples": len(rows), "tokens": tokens, "seconds": secs,
+            "text": f"{len(rows)} examples, about {tokens:,} tokens; training takes roughly "
+                    f"{format_duration(secs)} here"}

@@ -113,3 +113,17 @@ def test_cli_pii_config_and_redact(pii_project, analyzer, capsys):
 
     with pytest.raises(UserError, match="unknown PII kind"):
         _cli(["redact", path, "--kind", "PASSPORT"], capsys)
+
+
+def test_frequent_sign_off_is_offered_for_the_allow_list_and_then_suppressed(project, analyzer):
+    from ftcurate.core.records import Example, pair_to_messages
+
+    project.add_examples([Example(pair_to_messages(f"Where is parcel {i}?",
+                                                   f"It ships on day {i}.\nBest regards,\nMaria Lopez"))
+                          for i in range(25)])
+    summary = run_checks(project, ["pii"])[0].summary
+    assert {"kind": "PERSON", "value": "Maria Lopez", "examples": 25} in summary["allow_list_candidates"]
+    project.set_setting("pii", {"allow_list": ["Maria Lopez"]})
+    summary = run_checks(project, ["pii"])[0].summary
+    assert summary["analysed"] == 0                      # allow-list changes need no re-analysis
+    assert not any(value(project, f) == "Maria Lopez" for f in pii_flags(project))

@@ -75,9 +75,10 @@ def test_custom_recognizer_with_context_and_entity_filter():
     assert found(a, "See ORD-87654321 for details.") == set()
 
 
-def test_batched_and_multi_process_analysis_agree(analyzer):
+@pytest.mark.parametrize("start_method", ["fork", "spawn"])
+def test_batched_and_multi_process_analysis_agree(analyzer, start_method):
     texts = [f"Customer {i}: call +1 415 555 {2600 + i:04d} or mail user{i}@example.com" for i in range(130)]
     one = analyzer.analyze_raw(texts)
-    two = analyzer.analyze_many(texts, n_process=2)
+    two = analyzer.analyze_many(texts, n_process=2, start_method=start_method)
     assert two == one
     assert all(any(f.entity == "PHONE_NUMBER" for f in fs) for fs in one)

@@ -1,0 +1,503 @@
+"""Train and Compare pages: fine-tune a LoRA adapter on the exported data and see whether it helped.
+
+`TrainPanel` picks the model and preset, shows the device (GPU name and memory, or a CPU warning with a
+time estimate), runs `ftcurate.core.trainer.run.run_training` in a QThread worker, and draws the live
+loss curve with an ETA; Cancel stops between steps after saving a checkpoint, Resume continues it.
+`ComparePanel` shows base and tuned answers beside the reference for a few test prompts and emits
+`sendToReview(example_id)`. The panels hold no training logic: the worker talks to the core through a
+Qt-free bridge (`CallbackProgress` + an `on_event` callable) whose calls become queued signals.
+"""
+
+from __future__ import annotations
+
+import math
+import traceback
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QThread, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QListWidget,
+                               QListWidgetItem, QPlainTextEdit, QProgressBar, QPushButton, QSplitter,
+                               QVBoxLayout, QWidget)
+
+from ftcurate.core.errors import Cancelled, UserError
+from ftcurate.core.trainer.config import PRESETS, TrainOptions
+from ftcurate.core.trainer.device import format_duration
+
+DEFAULT_MODEL_TEXT = "SmolLM2-135M-Instruct (built in)"
+OTHER_MODEL_TEXT = "Other model folder…"
+PRESET_TEXT = {"quick": "Quick: 1 pass, small adapter", "standard": "Standard: 2 passes",
+               "thorough": "Thorough: 3 passes, bigger adapter"}
+
+
+def _ticks(lo: float, hi: float, n: int = 4) -> list[float]:
+    if hi <= lo:
+        hi = lo + 1.0
+    raw = (hi - lo) / n
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
+    v, out = math.floor(lo / step) * step, []
+    while v <= hi + 1e-9 and len(out) < 20:
+        out.append(round(v, 10))
+        v += step
+    return out
+
+
+class LossCurveView(QWidget):
+    """The training loss per step, drawn with QPainter (no chart library)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.points: list[tuple[float, float]] = []
+        self.total_steps = 0
+        self.base_loss: float | None = None
+        self.setMinimumHeight(160)
+
+    def sizeHint(self) -> QSize:
+        return QSize(480, 240)
+
+    def clear(self) -> None:
+        self.points, self.total_steps, self.base_loss = [], 0, None
+        self.update()
+
+    def add_point(self, step: float, loss: float, total_steps: int | None = None) -> None:
+        self.points.append((float(step), float(loss)))
+        if total_steps:
+            self.total_steps = total_steps
+        self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.fillRect(self.rect(), QColor("#ffffff"))
+        small = QFont(self.font())
+        small.setPointSizeF(max(7.0, self.font().pointSizeF() * 0.85))
+        p.setFont(small)
+        plot = QRectF(48, 12, max(10, self.width() - 60), max(10, self.height() - 40))
+        if not self.points:
+            p.setPen(QColor("#5f6368"))
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "The loss curve appears here while training runs")
+            return
+        ys = [y for _, y in self.points] + ([self.base_loss] if self.base_loss is not None else [])
+        lo, hi = min(ys), max(ys)
+        pad = (hi - lo) * 0.1 or 0.1
+        ticks = _ticks(max(0.0, lo - pad), hi + pad)
+        lo, hi = ticks[0], ticks[-1]
+        xmax = max(self.total_steps, self.points[-1][0], 1.0)
+
+        def pt(x: float, y: float) -> QPointF:
+            return QPointF(plot.left() + plot.width() * x / xmax, plot.bottom() - plot.height() * (y - lo) / (hi - lo))
+
+        for t in ticks:
+            y = pt(0, t).y()
+            p.setPen(QPen(QColor("#e8eaed"), 1))
+            p.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
+            p.setPen(QColor("#5f6368"))
+            p.drawText(QRectF(0, y - 8, 44, 16), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{t:g}")
+        p.drawText(QRectF(plot.left(), plot.bottom() + 4, plot.width(), 16), Qt.AlignmentFlag.AlignCenter,
+                   f"step (of {int(xmax)})")
+        if self.base_loss is not None:
+            p.setPen(QPen(QColor("#9aa0a6"), 1, Qt.PenStyle.DashLine))
+            y = pt(0, self.base_loss).y()
+            p.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
+            p.drawText(QPointF(plot.right() - 110, y - 3), "base model (test)")
+        path = QPainterPath(pt(*self.points[0]))
+        for x, y in self.points[1:]:
+            path.lineTo(pt(x, y))
+        p.setPen(QPen(QColor("#1a6f8f"), 2))
+        p.drawPath(path)
+        p.setBrush(QColor("#1a6f8f"))
+        p.drawEllipse(pt(*self.points[-1]), 3, 3)
+
+
+class _TrainWorker(QThread):
+    """Runs training (or nothing Qt) in its own thread; all results arrive as signals."""
+
+    event = Signal(dict)
+    progressed = Signal(int, int, str)
+    done = Signal(dict)
+    failed = Signal(str, str)
+    was_cancelled = Signal()
+
+    def __init__(self, export_dir: str, options: TrainOptions, project_path: str | None) -> None:
+        super().__init__()
+        from ftcurate.core.trainer.bridge import CallbackProgress
+
+        self.export_dir = export_dir
+        self.options = options
+        self.project_path = project_path
+        self.progress = CallbackProgress(self.progressed.emit)
+
+    def run(self) -> None:  # worker thread
+        from ftcurate.core.trainer.run import run_training
+
+        recorder = None
+        try:
+            if self.project_path:
+                from ftcurate.core.trainer.record import RunRecorder
+
+                recorder = RunRecorder(self.project_path)
+
+            def on_event(ev: dict) -> None:
+                if recorder is not None:
+                    recorder(ev)
+                self.event.emit(ev)
+
+            result = run_training(self.export_dir, self.options, self.progress, on_event)
+            if recorder is not None:
+                from ftcurate.core.store import Project
+                from ftcurate.core.trainer.record import resolve_example_ids
+
+                with Project.open(self.project_path) as project:
+                    result["samples"] = resolve_example_ids(project, "test", result["samples"])
+                recorder.finish(result)
+        except Cancelled:
+            if recorder is not None:
+                recorder.cancelled()
+            self.was_cancelled.emit()
+        except BaseException as exc:  # noqa: BLE001 - shown on the page
+            if recorder is not None:
+                recorder.failed(str(exc))
+            text = str(exc) if isinstance(exc, UserError) else f"{exc.__class__.__name__}: {exc}"
+            self.failed.emit(text, "".join(traceback.format_exception(exc)))
+        else:
+            self.done.emit(result)
+
+
+class _DeviceWorker(QThread):
+    ready = Signal(dict)
+
+    def __init__(self, export_dir: str | None, model: str | None, epochs: int) -> None:
+        super().__init__()
+        self.args = (export_dir, model, epochs)
+
+    def run(self) -> None:
+        from ftcurate.core.trainer.device import device_info, estimate_for_export
+
+        export_dir, model, epochs = self.args
+        try:
+            info = device_info()
+        except Exception as exc:  # noqa: BLE001 - torch missing or broken: say so
+            self.ready.emit({"kind": "none", "name": "unavailable", "warning": f"Training is unavailable ({exc})."})
+            return
+        if export_dir:
+            try:
+                info["estimate"] = estimate_for_export(export_dir, model, epochs, info["kind"])
+            except UserError:
+                pass
+        self.ready.emit(info)
+
+
+class TrainPanel(QWidget):
+    """The Train page. Signals: `runStarted()`, `runFinished(dict)` (the run result), `runCancelled()`,
+    `runFailed(str)`. `options_override` (dict of TrainOptions fields) lets callers and tests fix
+    settings the page does not show."""
+
+    runStarted = Signal()
+    runFinished = Signal(dict)
+    runCancelled = Signal()
+    runFailed = Signal(str)
+
+    def __init__(self, export_dir: str | Path | None = None, project_path: str | Path | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.export_dir = str(export_dir) if export_dir else None
+        self.project_path = str(project_path) if project_path else None
+        self.options_override: dict[str, Any] = {}
+        self.worker: _TrainWorker | None = None
+        self._device_worker: _DeviceWorker | None = None
+        self.device: dict[str, Any] | None = None
+        self.result: dict[str, Any] | None = None
+
+        self.data_label = QLabel()
+        self.choose_data = QPushButton("Choose export folder…")
+        self.choose_data.clicked.connect(self._pick_export)
+        self.model_combo = QComboBox()
+        self.model_combo.addItem(DEFAULT_MODEL_TEXT, None)
+        self.model_combo.addItem(OTHER_MODEL_TEXT, "__other__")
+        self.model_combo.activated.connect(self._model_activated)
+        self.preset_combo = QComboBox()
+        for name in PRESETS:
+            self.preset_combo.addItem(PRESET_TEXT.get(name, name), name)
+        self.preset_combo.currentIndexChanged.connect(lambda _i: self.refresh_device())
+        self.device_label = QLabel("Checking the device…")
+        self.device_label.setWordWrap(True)
+        self.start_button = QPushButton("Start training")
+        self.start_button.clicked.connect(lambda: self.start())
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.setEnabled(False)
+        self.resume_button.clicked.connect(lambda: self.start(resume=True))
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.bar = QProgressBar()
+        self.eta_label = QLabel("")
+        self.status_label = QLabel("")
+        self.status_label.setWordWrap(True)
+        self.curve = LossCurveView()
+        self.verdict_label = QLabel("")
+        self.verdict_label.setWordWrap(True)
+        font = QFont(self.verdict_label.font())
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        font.setBold(True)
+        self.verdict_label.setFont(font)
+
+        form = QFormLayout()
+        data_row = QHBoxLayout()
+        data_row.addWidget(self.data_label, 1)
+        data_row.addWidget(self.choose_data)
+        form.addRow("Data", data_row)
+        form.addRow("Model", self.model_combo)
+        form.addRow("Preset", self.preset_combo)
+        form.addRow("Device", self.device_label)
+        buttons = QHBoxLayout()
+        for w in (self.start_button, self.resume_button, self.cancel_button):
+            buttons.addWidget(w)
+        buttons.addStretch(1)
+        buttons.addWidget(self.eta_label)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addLayout(buttons)
+        lay.addWidget(self.bar)
+        lay.addWidget(self.status_label)
+        lay.addWidget(self.curve, 1)
+        lay.addWidget(self.verdict_label)
+        self.set_export_dir(self.export_dir)
+
+    # -- settings -------------------------------------------------------------------------------------
+    def set_export_dir(self, path: str | Path | None) -> None:
+        self.export_dir = str(path) if path else None
+        self.data_label.setText(self.export_dir or "No export yet: export the project first (openai format).")
+        self.start_button.setEnabled(bool(self.export_dir) and not self.is_running())
+        self.refresh_device()
+
+    def set_project_path(self, path: str | Path | None) -> None:
+        self.project_path = str(path) if path else None
+
+    def set_model(self, folder: str | Path | None) -> None:
+        """Select the built-in model (None) or a local HF model folder."""
+        if folder is None:
+            self.model_combo.setCurrentIndex(0)
+        else:
+            idx = self.model_combo.findData(str(folder))
+            if idx < 0:
+                self.model_combo.insertItem(self.model_combo.count() - 1, Path(folder).name, str(folder))
+                idx = self.model_combo.findData(str(folder))
+            self.model_combo.setCurrentIndex(idx)
+        self.refresh_device()
+
+    def model(self) -> str | None:
+        data = self.model_combo.currentData()
+        return None if data in (None, "__other__") else str(data)
+
+    def preset(self) -> str:
+        return str(self.preset_combo.currentData())
+
+    def _model_activated(self, index: int) -> None:
+        if self.model_combo.itemData(index) == "__other__":
+            folder = QFileDialog.getExistingDirectory(self, "Choose a Hugging Face model folder")
+            self.set_model(folder or None)
+
+    def _pick_export(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Choose the export folder (with train.jsonl)")
+        if folder:
+            self.set_export_dir(folder)
+
+    def refresh_device(self) -> None:
+        """Look up the device and the time estimate off the GUI thread (imports torch)."""
+        if self._device_worker is not None and self._device_worker.isRunning():
+            return
+        epochs = PRESETS[self.preset()]["epochs"]
+        self._device_worker = _DeviceWorker(self.export_dir, self.model(), epochs)
+        self._device_worker.ready.connect(self._show_device)
+        self._device_worker.start()
+
+    def _show_device(self, info: dict) -> None:
+        self.device = info
+        if info["kind"] in ("cuda", "mps"):
+            mem = f", {info['memory_gib']} GiB" if info.get("memory_gib") else ""
+            text = f"GPU: {info['name']}{mem}"
+        else:
+            text = f"{info.get('warning') or ''} {info['name']}."
+        est = info.get("estimate")
+        if est:
+            text += f"\n{est['text']}."
+        self.device_label.setText(text.strip())
+
+    # -- running --------------------------------------------------------------------------------------
+    def is_running(self) -> bool:
+        return self.worker is not None and self.worker.isRunning()
+
+    def start(self, resume: bool = False) -> None:
+        if self.is_running() or not self.export_dir:
+            return
+        opts = TrainOptions(model=self.model(), preset=self.preset(), resume=resume)
+        for k, v in self.options_override.items():
+            setattr(opts, k, v)
+        self.result = None
+        self.curve.clear()
+        self.verdict_label.setText("")
+        self.bar.setRange(0, 0)
+        self.status_label.setText("Starting…")
+        self.worker = _TrainWorker(self.export_dir, opts, self.project_path)
+        self.worker.event.connect(self._on_event)
+        self.worker.progressed.connect(self._on_progress)
+        self.worker.done.connect(self._on_done)
+        self.worker.failed.connect(self._on_failed)
+        self.worker.was_cancelled.connect(self._on_cancelled)
+        self._set_running(True)
+        self.worker.start()
+        self.runStarted.emit()
+
+    def cancel(self) -> None:
+        if self.is_running():
+            self.worker.progress.cancel()
+            self.status_label.setText("Stopping after this step and saving a checkpoint…")
+            self.cancel_button.setEnabled(False)
+
+    def shutdown(self, wait_ms: int = 60_000) -> bool:
+        """Cancel a running training and wait for the threads (call before closing). True if stopped."""
+        self.cancel()
+        ok = True
+        for w in (self.worker, self._device_worker):
+            if w is not None and w.isRunning():
+                ok = w.wait(wait_ms) and ok
+        return ok
+
+    def _join_worker(self) -> None:
+        # The end signals are the worker's last act; join it so a new run can start at once.
+        if self.worker is not None:
+            self.worker.wait(10_000)
+
+    def _set_running(self, running: bool) -> None:
+        self.start_button.setEnabled(not running and bool(self.export_dir))
+        self.cancel_button.setEnabled(running)
+        self.resume_button.setEnabled(False)
+        for w in (self.model_combo, self.preset_combo, self.choose_data):
+            w.setEnabled(not running)
+
+    def _on_progress(self, done: int, total: int, status: str) -> None:
+        if total:
+            self.bar.setRange(0, total)
+            self.bar.setValue(done)
+        if status:
+            self.status_label.setText(status[:1].upper() + status[1:])
+
+    def _on_event(self, ev: dict) -> None:
+        kind = ev.get("event")
+        if kind == "step":
+            self.curve.add_point(ev["step"], ev["loss"], ev.get("total_steps"))
+            self.eta_label.setText(f"{ev['tokens_per_s']:.0f} tokens/s · about {format_duration(ev['eta_s'])} left")
+        elif kind == "eval" and ev.get("which") == "base" and "loss" in ev:
+            self.curve.base_loss = ev["loss"]
+            self.curve.update()
+        elif kind == "data" and ev.get("skipped_text"):
+            self.status_label.setText("Note: " + ev["skipped_text"])
+
+    def _on_done(self, result: dict) -> None:
+        self._join_worker()
+        self.result = result
+        self._set_running(False)
+        self.bar.setRange(0, 1)
+        self.bar.setValue(1)
+        self.eta_label.setText(f"{result['tokens_per_s']} tokens/s on {result['device_name']}")
+        self.verdict_label.setText(result["verdict_text"])
+        self.status_label.setText(f"Adapter saved in {result['adapter_dir']}")
+        self.runFinished.emit(result)
+
+    def _on_failed(self, text: str, details: str) -> None:
+        self._join_worker()
+        self._set_running(False)
+        self.bar.setRange(0, 1)
+        self.bar.setValue(0)
+        self.status_label.setText(f"Training failed: {text}")
+        self.runFailed.emit(text)
+
+    def _on_cancelled(self) -> None:
+        self._join_worker()
+        self._set_running(False)
+        self.resume_button.setEnabled(True)
+        self.status_label.setText("Cancelled. A checkpoint was saved: Resume continues where it stopped.")
+        self.eta_label.setText("")
+        self.runCancelled.emit()
+
+
+class ComparePanel(QWidget):
+    """The Compare page: for each test prompt, the reference answer beside the base and tuned answers.
+    Signal `sendToReview(int)`: the example id of the selected prompt, for the review queue."""
+
+    sendToReview = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.samples: list[dict[str, Any]] = []
+        self.verdict_label = QLabel("Train a model to compare its answers with the base model.")
+        self.verdict_label.setWordWrap(True)
+        self.list = QListWidget()
+        self.list.currentRowChanged.connect(self._show)
+        self.prompt = QLabel()
+        self.prompt.setWordWrap(True)
+        self.boxes: dict[str, QPlainTextEdit] = {}
+        self.scores: dict[str, QLabel] = {}
+        cols = QHBoxLayout()
+        for key, title in (("reference", "Reference"), ("base", "Base model"), ("tuned", "Tuned model")):
+            col = QVBoxLayout()
+            self.scores[key] = QLabel(title)
+            self.boxes[key] = QPlainTextEdit(readOnly=True)
+            col.addWidget(self.scores[key])
+            col.addWidget(self.boxes[key], 1)
+            cols.addLayout(col, 1)
+        self.review_button = QPushButton("Send back to review")
+        self.review_button.setEnabled(False)
+        self.review_button.clicked.connect(self._send)
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.addWidget(self.prompt)
+        rl.addLayout(cols, 1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.review_button)
+        rl.addLayout(row)
+        split = QSplitter()
+        split.addWidget(self.list)
+        split.addWidget(right)
+        split.setStretchFactor(1, 3)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.verdict_label)
+        lay.addWidget(split, 1)
+
+    def set_result(self, result: dict[str, Any]) -> None:
+        """Show a run result (`run_training` / `run_evaluation`)."""
+        self.verdict_label.setText(result.get("verdict_text", ""))
+        self.set_samples(result.get("samples") or [])
+
+    def set_samples(self, samples: list[dict[str, Any]]) -> None:
+        self.samples = list(samples)
+        self.list.clear()
+        for s in self.samples:
+            item = QListWidgetItem(s.get("prompt", "")[:80] or f"line {s.get('line')}")
+            item.setToolTip(s.get("prompt", ""))
+            self.list.addItem(item)
+        if self.samples:
+            self.list.setCurrentRow(0)
+        else:
+            self._show(-1)
+
+    def _show(self, row: int) -> None:
+        s = self.samples[row] if 0 <= row < len(self.samples) else None
+        self.prompt.setText(f"Prompt: {s['prompt']}" if s else "")
+        for key, box in self.boxes.items():
+            box.setPlainText(s.get(key, "") if s else "")
+        if s:
+            self.scores["base"].setText(f"Base model (chrF {s.get('chrf_base', 0):.1f})")
+            self.scores["tuned"].setText(f"Tuned model (chrF {s.get('chrf_tuned', 0):.1f})")
+        has_id = bool(s) and s.get("id") is not None
+        self.review_button.setEnabled(has_id)
+        self.review_button.setToolTip("" if has_id or not s else "This export does not say which project example "
+                                      "this is; train with a project open to send it back.")
+
+    def _send(self) -> None:
+        row = self.list.currentRow()
+        if 0 <= row < len(self.samples) and self.samples[row].get("id") is not None:
+            self.sendToReview.emit(int(self.samples[row]["id"]))
