@@ -5,6 +5,8 @@ Qt-free so the GUI's bulk menu and scripts build exactly the same commands.
 
 from __future__ import annotations
 
+import json
+
 import polars as pl
 
 from ftcurate.core.commands import CompositeCommand, SetFlagStateCommand, SetStatusCommand
@@ -33,7 +35,7 @@ def resolve_clusters_command(flags: pl.DataFrame, example_ids: list[int]) -> Com
     """Keep one example per duplicate/conflict cluster touching the selection, reject the others.
 
     For every cluster (a check's flags sharing a `cluster` id) with an open flag on a selected example,
-    the selected member with the lowest id is kept, every other member is marked rejected, and all of
+    the check's suggested keeper is kept (else the selected member with the lowest id), every other member is marked rejected, and all of
     the cluster's flags are marked resolved. Returns None when no selected example is in a cluster.
     """
     ids = set(map(int, example_ids))
@@ -47,7 +49,7 @@ def resolve_clusters_command(flags: pl.DataFrame, example_ids: list[int]) -> Com
     keep: set[int] = set()
     for (_check, _cluster), group in members.group_by(["check", "cluster"]):
         group_ids = set(group.get_column("example_id").to_list())
-        keeper = min(group_ids & ids)
+        keeper = _suggested_keeper(group, group_ids - reject) or min(group_ids & ids)
         keep.add(keeper)
         reject.update(group_ids - {keeper})
     reject -= keep
@@ -57,3 +59,17 @@ def resolve_clusters_command(flags: pl.DataFrame, example_ids: list[int]) -> Com
     commands.append(SetFlagStateCommand(members.get_column("id").to_list(), "resolved"))
     text = (f"Resolve {touched.height} cluster(s): keep {len(keep)}, reject {len(reject)}")
     return CompositeCommand(commands, text=text)
+
+
+def _suggested_keeper(group: pl.DataFrame, allowed: set[int]) -> int | None:
+    """The keeper the duplicate checks suggested for this cluster (`data["keeper"]`), if allowed."""
+    if "data" not in group.columns:
+        return None
+    for raw in group.get_column("data").drop_nulls().to_list():
+        try:
+            keeper = json.loads(raw).get("keeper")
+        except (ValueError, AttributeError):
+            continue
+        if keeper is not None and int(keeper) in allowed:
+            return int(keeper)
+    return None

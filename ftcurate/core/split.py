@@ -288,9 +288,15 @@ def select_ids(frame: pl.DataFrame, include: str = "not_rejected") -> tuple[list
         raise UserError(f"unknown include option {include!r}; use approved or not-rejected")
     statuses = frame.get_column("status").to_list()
     ids = frame.get_column("id").to_list()
+    # an example with no (or an empty) assistant answer teaches nothing and breaks every format
+    answered = (frame.get_column("output").str.strip_chars().str.len_chars().fill_null(0) > 0).to_list() \
+        if "output" in frame.columns else [True] * len(ids)
     keep = (lambda st: st == "approved") if include == "approved" else (lambda st: st != "rejected")
-    chosen = sorted(i for i, st in zip(ids, statuses, strict=True) if keep(st))
+    chosen = sorted(i for i, st, ok in zip(ids, statuses, answered, strict=True) if keep(st) and ok)
     left = Counter(st for st in statuses if not keep(st))
+    no_answer = sum(1 for st, ok in zip(statuses, answered, strict=True) if keep(st) and not ok)
+    if no_answer:
+        left["without an answer"] = no_answer
     return chosen, dict(sorted(left.items()))
 
 
@@ -312,7 +318,9 @@ def plan_split(frame: pl.DataFrame, flags: pl.DataFrame | None, *, seed: int = 0
     ids, excluded = select_ids(frame, include)
     if not ids:
         what = "approved" if include.replace("-", "_") == "approved" else "non-rejected"
-        raise UserError(f"no {what} examples to export")
+        why = excluded.get("without an answer")
+        hint = f" ({why} have no assistant answer yet: write the answers first)" if why else ""
+        raise UserError(f"no {what} examples to export{hint}")
     all_ids = frame.get_column("id").to_list()
     label_of = dict(zip(all_ids, frame.get_column("label").to_list(), strict=True))
     labels = {i: label_of[i] for i in ids}

@@ -205,7 +205,7 @@ def _export(project: Project, outdir: Path, fmt: Format, *, test_fraction: float
     others = check_outdir(outdir, names, force)
 
     progress.set_status("Choosing and splitting examples")
-    frame = project.examples_frame(["id", "source_id", "label", "status", "messages", "conversation",
+    frame = project.examples_frame(["id", "source_id", "label", "status", "messages", "conversation", "output",
                                     "content_hash"])
     flags = project.flags_frame()
     cap_map = resolve_caps(project, frame, caps, include)
