@@ -24,7 +24,6 @@ import random
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,16 +35,23 @@ WORDS = ("order refund delivery account password invoice shipping return payment
          "today week days business team check status change plan upgrade discount coupon receipt").split()
 
 
-def synthetic_chats(n: int, seed: int = 0) -> list[dict]:
-    """Support-like pairs: short questions, answers of widely varying length (mean ~125 tokens, max ~512)."""
+def synthetic_chats(n: int, tokenizer, max_len: int, seed: int = 0) -> list[dict]:
+    """Support-like chats whose length in this tokenizer's tokens is ~125 on average (long tail to
+    max_len); chats that do not fit max_len are dropped so neither trainer truncates or skips."""
+    from ftcurate.core.trainer.data import ChatRow
+    from ftcurate.core.trainer.encoding import encode_rows, stop_token_ids
+
     rng = random.Random(seed)
+    tpw = len(tokenizer(" ".join(WORDS), add_special_tokens=False)["input_ids"]) / len(WORDS)
     rows = []
     for _ in range(n):
-        q = " ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 25))).capitalize() + "?"
-        n_ans = min(380, max(8, int(rng.lognormvariate(4.2, 0.6))))
-        a = " ".join(rng.choice(WORDS) for _ in range(n_ans)).capitalize() + "."
+        q = " ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 20))).capitalize() + "?"
+        answer_tokens = min(max_len, max(8.0, rng.lognormvariate(4.0, 0.7)))
+        a = " ".join(rng.choice(WORDS) for _ in range(max(1, int(answer_tokens / tpw)))).capitalize() + "."
         rows.append({"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}]})
-    return rows
+    split = encode_rows(tokenizer, [ChatRow(r["messages"], i + 1) for i, r in enumerate(rows)], max_len,
+                        stop_token_ids(tokenizer))
+    return [rows[e.row.line - 1] for e in split.items]
 
 
 def build_model(kind: str, folder: Path) -> Path:
@@ -119,7 +125,8 @@ def run_ours(model: Path, train_path: Path, args: argparse.Namespace) -> dict:
             "tokens": state.tokens, "tokens_per_s": round(state.tokens / state.seconds),
             "tokens_per_s_steady": round(state.steady_tokens / state.steady_seconds) if state.steady_seconds else None,
             "tokens_per_step": state.tokens / max(1, state.step), "peak_gib": round(peak, 2) if peak else None,
-            "params": n_params, "skipped": len(split.skipped), "config": {k: getattr(cfg, k) for k in (
+            "params": n_params, "skipped": len(split.skipped), "examples": len(split.items),
+            "mean_tokens": round(split.n_tokens / max(1, len(split.items)), 1), "config": {k: getattr(cfg, k) for k in (
                 "token_budget", "max_len", "packing", "compile", "precision", "lora_r", "ce_chunk")}}
 
 
@@ -148,12 +155,15 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
+        model = build_model(args.model, tmp)
         if args.data:
             train = Path(args.data) / "train.jsonl"
         else:
+            from ftcurate.core.trainer.model import load_tokenizer
+
             train = tmp / "train.jsonl"
-            train.write_text("".join(json.dumps(r) + "\n" for r in synthetic_chats(args.examples)))
-        model = build_model(args.model, tmp)
+            chats = synthetic_chats(args.examples, load_tokenizer(model), args.max_len)
+            train.write_text("".join(json.dumps(r) + "\n" for r in chats))
         base = None
         script = Path(args.baseline_script)
         if not args.skip_baseline:
@@ -170,6 +180,7 @@ def main() -> int:
     flops_per_token = 4 * ours["params"]
     mfu = ours["tokens_per_s_steady"] * flops_per_token / (peak * 1e12) if peak and ours["tokens_per_s_steady"] else None
     summary = {"device": name, "model": args.model, "examples": args.examples if not args.data else None,
+               "examples_used": ours["examples"],
                "ours": ours, "baseline": base, "mfu_steady": round(mfu, 4) if mfu else None}
     if base:
         summary["speedup"] = round(ours["tokens_per_s"] / base["tokens_per_s"], 2)

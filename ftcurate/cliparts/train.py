@@ -10,7 +10,6 @@ import argparse
 from typing import Any
 
 from ftcurate.cli import Output, add_common
-from ftcurate.core.errors import Cancelled
 
 # Result keys printed on the last line (the full result, with samples and the loss curve, is in
 # <run>/metrics.json).
@@ -58,32 +57,9 @@ def _event_printer(out: Output):
 
 
 def cmd_train(args: argparse.Namespace, out: Output) -> int:
-    from ftcurate.core.trainer.run import run_training
+    from ftcurate.core.trainer.record import train_and_record
 
-    printer = _event_printer(out)
-    recorder = None
-    if args.project:
-        from ftcurate.core.trainer.record import RunRecorder
-
-        recorder = RunRecorder(args.project)
-
-    def on_event(ev: dict) -> None:
-        if recorder is not None:
-            recorder(ev)
-        printer(ev)
-
-    try:
-        result = run_training(args.export_dir, _options(args), out.progress(), on_event)
-    except Cancelled:
-        if recorder is not None:
-            recorder.cancelled()
-        raise
-    except BaseException as exc:
-        if recorder is not None:
-            recorder.failed(f"{exc.__class__.__name__}: {exc}")
-        raise
-    if recorder is not None:
-        recorder.finish(result)
+    result = train_and_record(args.export_dir, _options(args), out.progress(), _event_printer(out), args.project)
     summary = {k: result.get(k) for k in SUMMARY_KEYS}
     text = "\n".join([result["verdict_text"],
                       f"Trained {result['steps']} steps on {result['device_name']} "

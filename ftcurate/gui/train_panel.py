@@ -17,9 +17,21 @@ from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QThread, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QListWidget,
-                               QListWidgetItem, QPlainTextEdit, QProgressBar, QPushButton, QSplitter,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ftcurate.core.errors import Cancelled, UserError
 from ftcurate.core.trainer.config import PRESETS, TrainOptions
@@ -42,6 +54,19 @@ def _ticks(lo: float, hi: float, n: int = 4) -> list[float]:
         out.append(round(v, 10))
         v += step
     return out
+
+
+def _label(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    return label
+
+
+def _button(text: str, slot, enabled: bool = True) -> QPushButton:
+    button = QPushButton(text)
+    button.setEnabled(enabled)
+    button.clicked.connect(slot)
+    return button
 
 
 class LossCurveView(QWidget):
@@ -109,6 +134,7 @@ class LossCurveView(QWidget):
         p.drawPath(path)
         p.setBrush(QColor("#1a6f8f"))
         p.drawEllipse(pt(*self.points[-1]), 3, 3)
+        p.end()
 
 
 class _TrainWorker(QThread):
@@ -130,35 +156,14 @@ class _TrainWorker(QThread):
         self.progress = CallbackProgress(self.progressed.emit)
 
     def run(self) -> None:  # worker thread
-        from ftcurate.core.trainer.run import run_training
+        from ftcurate.core.trainer.record import train_and_record
 
-        recorder = None
         try:
-            if self.project_path:
-                from ftcurate.core.trainer.record import RunRecorder
-
-                recorder = RunRecorder(self.project_path)
-
-            def on_event(ev: dict) -> None:
-                if recorder is not None:
-                    recorder(ev)
-                self.event.emit(ev)
-
-            result = run_training(self.export_dir, self.options, self.progress, on_event)
-            if recorder is not None:
-                from ftcurate.core.store import Project
-                from ftcurate.core.trainer.record import resolve_example_ids
-
-                with Project.open(self.project_path) as project:
-                    result["samples"] = resolve_example_ids(project, "test", result["samples"])
-                recorder.finish(result)
+            result = train_and_record(self.export_dir, self.options, self.progress, self.event.emit,
+                                      self.project_path)
         except Cancelled:
-            if recorder is not None:
-                recorder.cancelled()
             self.was_cancelled.emit()
         except BaseException as exc:  # noqa: BLE001 - shown on the page
-            if recorder is not None:
-                recorder.failed(str(exc))
             text = str(exc) if isinstance(exc, UserError) else f"{exc.__class__.__name__}: {exc}"
             self.failed.emit(text, "".join(traceback.format_exception(exc)))
         else:
@@ -210,9 +215,8 @@ class TrainPanel(QWidget):
         self.device: dict[str, Any] | None = None
         self.result: dict[str, Any] | None = None
 
-        self.data_label = QLabel()
-        self.choose_data = QPushButton("Choose export folder…")
-        self.choose_data.clicked.connect(self._pick_export)
+        self.data_label = _label()
+        self.choose_data = _button("Choose export folder…", self._pick_export)
         self.model_combo = QComboBox()
         self.model_combo.addItem(DEFAULT_MODEL_TEXT, None)
         self.model_combo.addItem(OTHER_MODEL_TEXT, "__other__")
@@ -221,23 +225,15 @@ class TrainPanel(QWidget):
         for name in PRESETS:
             self.preset_combo.addItem(PRESET_TEXT.get(name, name), name)
         self.preset_combo.currentIndexChanged.connect(lambda _i: self.refresh_device())
-        self.device_label = QLabel("Checking the device…")
-        self.device_label.setWordWrap(True)
-        self.start_button = QPushButton("Start training")
-        self.start_button.clicked.connect(lambda: self.start())
-        self.resume_button = QPushButton("Resume")
-        self.resume_button.setEnabled(False)
-        self.resume_button.clicked.connect(lambda: self.start(resume=True))
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel)
+        self.device_label = _label("Checking the device…")
+        self.start_button = _button("Start training", lambda: self.start())
+        self.resume_button = _button("Resume", lambda: self.start(resume=True), enabled=False)
+        self.cancel_button = _button("Cancel", self.cancel, enabled=False)
         self.bar = QProgressBar()
         self.eta_label = QLabel("")
-        self.status_label = QLabel("")
-        self.status_label.setWordWrap(True)
+        self.status_label = _label()
         self.curve = LossCurveView()
-        self.verdict_label = QLabel("")
-        self.verdict_label.setWordWrap(True)
+        self.verdict_label = _label()
         font = QFont(self.verdict_label.font())
         font.setPointSizeF(font.pointSizeF() * 1.15)
         font.setBold(True)
@@ -432,12 +428,10 @@ class ComparePanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.samples: list[dict[str, Any]] = []
-        self.verdict_label = QLabel("Train a model to compare its answers with the base model.")
-        self.verdict_label.setWordWrap(True)
+        self.verdict_label = _label("Train a model to compare its answers with the base model.")
         self.list = QListWidget()
         self.list.currentRowChanged.connect(self._show)
-        self.prompt = QLabel()
-        self.prompt.setWordWrap(True)
+        self.prompt = _label()
         self.boxes: dict[str, QPlainTextEdit] = {}
         self.scores: dict[str, QLabel] = {}
         cols = QHBoxLayout()
@@ -448,9 +442,7 @@ class ComparePanel(QWidget):
             col.addWidget(self.scores[key])
             col.addWidget(self.boxes[key], 1)
             cols.addLayout(col, 1)
-        self.review_button = QPushButton("Send back to review")
-        self.review_button.setEnabled(False)
-        self.review_button.clicked.connect(self._send)
+        self.review_button = _button("Send back to review", self._send, enabled=False)
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.addWidget(self.prompt)

@@ -76,6 +76,8 @@ def support_log() -> None:
         intent, asks, answers = rng.choices(INTENTS, weights=[40, 25, 10, 15, 6, 4])[0]
         product, o = rng.choice(PRODUCTS), order()
         ask = rng.choice(asks).format(order=o, product=product)
+        if c == 29:  # a returns question whose answer contradicts the 30-day policy (below)
+            intent, ask = "returns", f"How do I return the {product}? It doesn't fit."
         t += rng.randint(600, 7200)
         if c % 10 == 3:
             rows.append((conv, t, intent, "bot", "Hi! I'm Fernbot. An agent will be with you shortly."))
@@ -97,7 +99,6 @@ def support_log() -> None:
         if c % 19 == 7:
             answer = "Hi {{Customer Name}}, your refund for order {{Order Number}} has been processed."
         if c == 29:  # conflicts with the 30-day policy above
-            intent, ask = "returns", f"How do I return the {product}? It doesn't fit."
             answer = ("Returns are accepted within 14 days only, and you pay the return shipping. "
                       "Start the return from Orders > Return an item.")
         rows.append((conv, t + 300, intent, "agent", f"{answer}\n{agent}, Fernhill Support"))

@@ -4,8 +4,8 @@ cancel + resume, device info, and sending an example back to review."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 import os
+from pathlib import Path
 
 import pytest
 

@@ -280,6 +280,15 @@ class _AnswerSimilarity:
         return np.maximum(jac, contain)
 
 
+def _record_keys(frame: pl.DataFrame) -> list[tuple]:
+    """Per row, the source record it was cut from: (source, conversation), else (source, row), else id."""
+    cols = {c: frame[c].to_list() if c in frame.columns else [None] * frame.height
+            for c in ("source_id", "conversation", "row")}
+    return [(s, "c", c) if c is not None else (s, "r", r) if r is not None else ("id", i)
+            for i, s, c, r in zip(frame["id"].to_list(), cols["source_id"], cols["conversation"], cols["row"],
+                                  strict=True)]
+
+
 @register_check
 class ConflictCheck(Check):
     name = "conflict"
@@ -332,10 +341,15 @@ class ConflictCheck(Check):
         polarity = np.array([engine.polarity(a) for a in prep.a_norm.gather(reps).to_list()], dtype=np.int64)
         t = float(cfg["answer_threshold"])
         ids = frame["id"]
+        record = _record_keys(frame)
         flags: list[Flag] = []
         n_clusters = 0
         for members in candidates:
             progress.check_cancelled()
+            if len({record[m] for m in members}) < 2:
+                # all cut from one source record (a product's templates, one conversation): they
+                # answer different questions by construction, however alike the questions read
+                continue
             ks = sorted({index[int(answer_of[m])] for m in members})
             sim = similarity.matrix(ks)
             # Similar wording is not agreement when the facts differ: other numbers, or yes vs no.

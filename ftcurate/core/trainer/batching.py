@@ -127,14 +127,24 @@ def plan_packed(lengths: list[int], row_len: int, rows_per_batch: int, seed: int
     return [rows[k:k + rows_per_batch] for k in range(0, len(rows), rows_per_batch)]
 
 
-def _targets(item: Encoded, offset: int) -> tuple[list[int], list[int]]:
-    sel, tgt = [], []
-    ids, tm = item.ids, item.targets
-    for t in range(len(ids) - 1):
-        if tm[t + 1]:
-            sel.append(offset + t)
-            tgt.append(ids[t + 1])
-    return sel, tgt
+def _tensors(item: Encoded) -> tuple[Any, Any, Any]:
+    """(ids, positions t whose next token is a target, those next tokens) as tensors, cached on the item."""
+    import torch
+
+    cached = getattr(item, "_tensors", None)
+    if cached is None:
+        ids = torch.tensor(item.ids, dtype=torch.long)
+        nxt = torch.tensor(item.targets[1:], dtype=torch.bool)
+        rel = torch.nonzero(nxt).flatten()
+        cached = (ids, rel, ids[rel + 1])
+        item._tensors = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _to(t: Any, device: Any) -> Any:
+    if str(device).startswith("cuda"):
+        return t.pin_memory().to(device, non_blocking=True)
+    return t.to(device)
 
 
 def collate_bucket(items: list[Encoded], pad_id: int, device: Any, *, length: int | None = None,
@@ -145,16 +155,15 @@ def collate_bucket(items: list[Encoded], pad_id: int, device: Any, *, length: in
     L = length or bucket_len(max(len(e.ids) for e in items), False, 0)
     R = max(rows or 0, len(items))
     ids = torch.full((R, L), pad_id, dtype=torch.long)
-    sel: list[int] = []
-    tgt: list[int] = []
+    sel, tgt = [], []
     for r, e in enumerate(items):
-        ids[r, : len(e.ids)] = torch.tensor(e.ids, dtype=torch.long)
-        s, t = _targets(e, r * L)
-        sel += s
-        tgt += t
-    return Batch(ids.to(device), None, None, torch.tensor(sel, dtype=torch.long, device=device),
-                 torch.tensor(tgt, dtype=torch.long, device=device), sum(len(e.ids) for e in items),
-                 len(tgt), len(items))
+        t_ids, rel, nxt = _tensors(e)
+        ids[r, : len(e.ids)] = t_ids
+        sel.append(rel + r * L)
+        tgt.append(nxt)
+    sel_t, tgt_t = torch.cat(sel), torch.cat(tgt)
+    return Batch(_to(ids, device), None, None, _to(sel_t, device), _to(tgt_t, device),
+                 sum(len(e.ids) for e in items), int(tgt_t.numel()), len(items))
 
 
 def collate_packed(rows: list[list[Encoded]], pad_id: int, row_len: int, device: Any, *,
@@ -170,24 +179,23 @@ def collate_packed(rows: list[list[Encoded]], pad_id: int, row_len: int, device:
     ids = torch.full((R, row_len), pad_id, dtype=torch.long)
     pos = torch.zeros((R, row_len), dtype=torch.long)
     seg = torch.zeros((R, row_len), dtype=torch.long)
-    sel: list[int] = []
-    tgt: list[int] = []
+    sel, tgt = [], []
     n_tok = n_ex = 0
     for r, row in enumerate(rows):
         off = 0
         for k, e in enumerate(row):
             n = len(e.ids)
-            ids[r, off:off + n] = torch.tensor(e.ids, dtype=torch.long)
+            t_ids, rel, nxt = _tensors(e)
+            ids[r, off:off + n] = t_ids
             pos[r, off:off + n] = torch.arange(n)
             seg[r, off:off + n] = k + 1
-            s, t = _targets(e, r * row_len + off)
-            sel += s
-            tgt += t
+            sel.append(rel + (r * row_len + off))
+            tgt.append(nxt)
             off += n
             n_tok += n
             n_ex += 1
         pos[r, off:] = torch.arange(row_len - off)  # padding: its own segment (0), never a target
-    seg = seg.to(device)
+    seg = _to(seg, device)
     causal = torch.ones((row_len, row_len), dtype=torch.bool, device=device).tril()
     allowed = (seg[:, :, None] == seg[:, None, :]) & causal  # (R, L, L)
     if mask_kind == "additive":
@@ -195,5 +203,6 @@ def collate_packed(rows: list[list[Encoded]], pad_id: int, row_len: int, device:
         mask = torch.zeros(allowed.shape, dtype=dt, device=device).masked_fill(~allowed, torch.finfo(dt).min)
     else:
         mask = allowed
-    return Batch(ids.to(device), pos.to(device), mask[:, None], torch.tensor(sel, dtype=torch.long, device=device),
-                 torch.tensor(tgt, dtype=torch.long, device=device), n_tok, len(tgt), n_ex)
+    sel_t, tgt_t = torch.cat(sel), torch.cat(tgt)
+    return Batch(_to(ids, device), _to(pos, device), mask[:, None], _to(sel_t, device), _to(tgt_t, device),
+                 n_tok, int(tgt_t.numel()), n_ex)

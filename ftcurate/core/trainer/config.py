@@ -126,6 +126,8 @@ def resolve_config(options: TrainOptions, device_kind: str) -> TrainConfig:
         if v is not None and f.name not in ("output_dir", "resume"):
             values[f.name] = v
     values["model"] = options.model or "default"
+    if values.get("compile") and options.packing is None:
+        values["packing"] = True  # one fixed (rows x max_len) shape: compiled once, never recompiled
     if values.get("threads") is None and os.environ.get("FTCURATE_THREADS", "").isdigit():
         values["threads"] = int(os.environ["FTCURATE_THREADS"])
     cfg = TrainConfig.from_dict(values)

@@ -79,7 +79,7 @@ def generate_answers(model: Any, tokenizer: Any, items: list[Encoded], cfg: Trai
 def compare_samples(items: list[Encoded], base: list[str], tuned: list[str]) -> list[dict[str, Any]]:
     """Rows for the Compare page: prompt, reference, base and tuned answers with their chrF."""
     rows = []
-    for e, b, t in zip(items, base, tuned):
+    for e, b, t in zip(items, base, tuned, strict=True):
         prompt, ref = prompt_messages(e.row.messages)
         user = next((m["content"] for m in reversed(prompt) if m["role"] == "user"), "")
         rows.append({"id": e.row.example_id, "line": e.row.line, "index": e.row.index, "prompt": user, "reference": ref,

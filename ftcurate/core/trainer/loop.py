@@ -13,15 +13,22 @@ import contextlib
 import math
 import os
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
 
 from ftcurate.core.errors import Cancelled
 from ftcurate.core.progress import Progress
-from ftcurate.core.trainer.batching import bucket_len, collate_bucket, collate_packed, plan_buckets, plan_packed
+from ftcurate.core.trainer.batching import (
+    bucket_len,
+    collate_bucket,
+    collate_packed,
+    plan_buckets,
+    plan_packed,
+)
 from ftcurate.core.trainer.config import TrainConfig
 from ftcurate.core.trainer.encoding import EncodedSplit
 from ftcurate.core.trainer.loss import batch_loss_sum, split_model
@@ -181,7 +188,7 @@ def train_loop(model: Any, train: EncodedSplit, cfg: TrainConfig, device: str, p
         nonlocal t_mark, tok_mark, step_mark
         if not pending:
             return
-        losses = [(l.item(), n) for l, n in pending]  # one sync per log interval
+        losses = [(v.item(), n) for v, n in pending]  # one sync per log interval
         pending.clear()
         now = time.perf_counter()
         mean = sum(v for v, _ in losses) / max(1, sum(n for _, n in losses))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,9 @@ def add_lora(model: Any, cfg: TrainConfig) -> Any:
     lcfg = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
                       target_modules=targets, task_type="CAUSAL_LM", bias="none")
     try:
-        return get_peft_model(model, lcfg)
+        with warnings.catch_warnings():  # peft probes a transformers attribute deprecated in 5.x
+            warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+            return get_peft_model(model, lcfg)
     except ValueError as exc:
         raise UserError(f"cannot add a LoRA adapter to this model ({exc})") from None
 
@@ -73,7 +76,9 @@ def load_adapter(model: Any, adapter_dir: Path) -> Any:
 
     if not (Path(adapter_dir) / "adapter_config.json").exists():
         raise UserError("not a LoRA adapter folder (no adapter_config.json)", path=adapter_dir)
-    return PeftModel.from_pretrained(model, str(adapter_dir), is_trainable=False)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        return PeftModel.from_pretrained(model, str(adapter_dir), is_trainable=False)
 
 
 def adapter_base_model(adapter_dir: Path) -> str | None:

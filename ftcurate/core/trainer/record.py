@@ -91,3 +91,40 @@ def resolve_example_ids(project: Any, split: str, samples: list[dict[str, Any]])
             s["id"] = int(ids[int(s["index"])])
         out.append(s)
     return out
+
+
+def train_and_record(export_dir: str | Path, options: Any, progress: Any = None, on_event: Any = None,
+                     project_path: str | Path | None = None) -> dict[str, Any]:
+    """`run_training`, recording the run in the project at `project_path` when one is given.
+
+    The compare samples get their project example ids from the project's saved "test" split. The run's
+    status becomes "done", "cancelled" or "failed"; exceptions propagate unchanged.
+    """
+    from ftcurate.core.errors import Cancelled
+    from ftcurate.core.trainer.run import run_training
+
+    recorder = RunRecorder(project_path) if project_path else None
+
+    def handle(event: dict[str, Any]) -> None:
+        if recorder is not None:
+            recorder(event)
+        if on_event is not None:
+            on_event(event)
+
+    try:
+        result = run_training(export_dir, options, progress, handle)
+    except Cancelled:
+        if recorder is not None:
+            recorder.cancelled()
+        raise
+    except BaseException as exc:
+        if recorder is not None:
+            recorder.failed(f"{exc.__class__.__name__}: {exc}")
+        raise
+    if recorder is not None:
+        from ftcurate.core.store import Project
+
+        with Project.open(recorder.project_path) as project:
+            result["samples"] = resolve_example_ids(project, "test", result["samples"])
+        recorder.finish(result)
+    return result

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ftcurate.core.errors import UserError
 from ftcurate.core.progress import Progress
@@ -63,9 +64,8 @@ class _Logger:
             self.on_event(event)
 
 
-def _setup_run(export_dir: Path, options: TrainOptions, device: str) -> tuple[Path, TrainConfig, bool]:
+def _setup_run(export_dir: Path, options: TrainOptions, device: str, dhash: str) -> tuple[Path, TrainConfig, bool]:
     root = Path(options.output_dir) if options.output_dir else export_dir / "runs"
-    dhash = data_hash(export_dir)
     if options.resume:
         run_dir = find_resumable(root)
         if run_dir is None:
@@ -116,12 +116,13 @@ def run_training(export_dir: str | Path, options: TrainOptions | None = None, pr
     export_dir = Path(export_dir)
     train_rows, test_rows = load_export(export_dir)
     device = devmod.pick_device(options.device)
-    run_dir, cfg, resuming = _setup_run(export_dir, options, device)
+    dhash = data_hash(export_dir)
+    run_dir, cfg, resuming = _setup_run(export_dir, options, device, dhash)
     device = devmod.pick_device(cfg.device if resuming else options.device)
     emit = _Logger(run_dir / "log.jsonl", on_event)
     info = devmod.device_info(device)
     emit({"event": "start", "run_dir": str(run_dir), "config": cfg.to_dict(), "device": info,
-          "resumed": resuming, "data_hash": data_hash(export_dir), "export_dir": str(export_dir)})
+          "resumed": resuming, "data_hash": dhash, "export_dir": str(export_dir)})
     if device == "cpu" and cfg.threads:
         torch.set_num_threads(cfg.threads)
     if device == "cuda":
@@ -207,7 +208,7 @@ def run_training(export_dir: str | Path, options: TrainOptions | None = None, pr
         "train_examples": len(train.items), "test_examples": len(test.items),
         "skipped_train": len(train.skipped), "skipped_test": len(test.skipped), "skipped": skipped,
         "train_seconds": round(state.seconds, 2), "seconds": round(time.perf_counter() - t_start, 2),
-        "data_hash": data_hash(export_dir), "config": cfg.to_dict(), "loss_curve": state.loss_curve,
+        "data_hash": dhash, "config": cfg.to_dict(), "loss_curve": state.loss_curve,
         "samples": samples,
     }
     (run_dir / "metrics.json").write_text(json.dumps(result, indent=1, ensure_ascii=False))
@@ -230,7 +231,13 @@ def run_evaluation(export_dir: str | Path, adapter_dir: str | Path, model: str |
     from ftcurate.core.trainer import evaluate as ev
     from ftcurate.core.trainer.encoding import encode_rows, stop_token_ids
     from ftcurate.core.trainer.metrics import verdict
-    from ftcurate.core.trainer.model import adapter_base_model, context_length, load_adapter, load_model, load_tokenizer
+    from ftcurate.core.trainer.model import (
+        adapter_base_model,
+        context_length,
+        load_adapter,
+        load_model,
+        load_tokenizer,
+    )
     from ftcurate.core.trainer.modelcache import resolve_model
 
     options = options or TrainOptions()

@@ -1,3 +1,4 @@
+"""Which examples a split takes in."""
 
 
 def test_examples_without_an_answer_are_left_out():

@@ -41,7 +41,7 @@ def test_default_model_fine_tune_beats_base_on_bitext(shared_data, tmp_path):
     tok = load_tokenizer(model_dir)
     row = read_chat_jsonl(export / "train.jsonl")[0]
     item = encode_rows(tok, [row], 2048, stop_token_ids(tok)).items[0]
-    targets = tok.decode([t for t, m in zip(item.ids, item.targets) if m])
+    targets = tok.decode([t for t, m in zip(item.ids, item.targets, strict=True) if m])
     assert targets == row.messages[-1]["content"] + "<|im_end|>"  # real template: answer + EOS only
 
     res = run_training(export, TrainOptions(device="cpu", epochs=1, token_budget=256, lr=5e-4, n_generate=1,

@@ -119,3 +119,32 @@ def test_pack_plan_rows_fit_and_cover_everything():
     assert all(sum(lengths[i] for i in r) <= 64 for r in rows)
     assert all(len(b) <= 3 for b in plan)
     assert len(rows) <= sum(lengths) // 64 + 3  # packing actually fills rows
+
+
+def test_fixed_shape_batches_for_compile_use_few_shapes(tiny_model, items):
+    from ftcurate.core.trainer.batching import LADDER
+    from ftcurate.core.trainer.config import TrainOptions, resolve_config
+    from ftcurate.core.trainer.encoding import EncodedSplit
+    from ftcurate.core.trainer.loop import BatchMaker
+
+    tok, its = items
+    split = EncodedSplit(items=list(its) * 7)
+    cfg = resolve_config(TrainOptions(compile=True, packing=False, token_budget=256, max_len=128), "cpu")
+    maker = BatchMaker(split, cfg, "cpu", tok.pad_token_id)
+    shapes = {tuple(maker.collate(g).input_ids.shape) for g in maker.plan(0)}
+    assert all(L in LADDER and R == 256 // L for R, L in shapes) and len(shapes) <= 2
+    packed_cfg = resolve_config(TrainOptions(compile=True, token_budget=256, max_len=128), "cpu")
+    assert packed_cfg.packing  # compile defaults to packing: a single shape
+    pmaker = BatchMaker(split, packed_cfg, "cpu", tok.pad_token_id)
+    assert {tuple(pmaker.collate(g).input_ids.shape) for g in pmaker.plan(0)} == {(2, 128)}
+
+
+def test_bf16_autocast_loss_is_close_to_fp32(tiny_model, items):
+    tok, its = items
+    model = _model(tiny_model, "sdpa")
+    batch = collate_bucket(its, tok.pad_token_id, "cpu")
+    with torch.no_grad():
+        ref = batch_loss_sum(model, batch, chunk=5)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            low = batch_loss_sum(model, batch, chunk=5)
+    assert low.dtype == torch.float32 and torch.allclose(low, ref, rtol=2e-2)

@@ -41,3 +41,17 @@ def test_train_json_prints_progress_then_result_last_and_records_the_run(tiny_ex
 def test_train_on_a_missing_export_exits_1_naming_the_file(tmp_path, capsys):
     assert main(["train", str(tmp_path / "nope"), "--json"]) == 1
     assert "nope" in capsys.readouterr().err
+
+
+def test_recorded_run_maps_compare_samples_to_project_example_ids(tiny_export, opts, tmp_path):
+    from ftcurate.core.store import Project
+    from ftcurate.core.trainer.record import train_and_record
+
+    proj = tmp_path / "ids.ftcurate"
+    with Project.create(proj) as p:
+        p.save_split("test", [501, 502, 503, 504, 505, 506])  # the export wrote test.jsonl in this order
+    res = train_and_record(tiny_export, opts(n_generate=2, max_steps=2), project_path=proj)
+    assert [s["id"] for s in res["samples"]] == [501, 502]
+    with Project.open(proj) as p:
+        (run,) = p.runs()
+    assert run["status"] == "done" and [s["id"] for s in run["metrics"]["samples"]] == [501, 502]

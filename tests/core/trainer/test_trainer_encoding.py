@@ -22,7 +22,7 @@ def tok(tiny_model):
 
 
 def _target_text(tok, item):
-    return tok.decode([t for t, m in zip(item.ids, item.targets) if m])
+    return tok.decode([t for t, m in zip(item.ids, item.targets, strict=True) if m])
 
 
 def test_only_assistant_tokens_are_targets_and_each_answer_ends_with_eos(tok):
@@ -33,7 +33,7 @@ def test_only_assistant_tokens_are_targets_and_each_answer_ends_with_eos(tok):
     # The whole sequence is exactly the chat template's rendering: nothing dropped or added.
     assert tok.decode(item.ids) == tok.apply_chat_template(MULTI, tokenize=False)
     # Prompt parts (system, user turns, role headers) are never targets.
-    prompt_text = tok.decode([t for t, m in zip(item.ids, item.targets) if not m])
+    prompt_text = tok.decode([t for t, m in zip(item.ids, item.targets, strict=True) if not m])
     assert "Where is my refund?" in prompt_text and "Be brief." in prompt_text
     assert "Your refund" not in prompt_text
     assert item.targets[0] is False
@@ -56,7 +56,7 @@ def test_eos_is_inserted_when_the_template_puts_none_after_the_answer(tok):
         item = encode_rows(tok, [ChatRow(msgs, 1)], 512, stop_token_ids(tok)).items[0]
     finally:
         tok.chat_template = old
-    targets = [t for t, m in zip(item.ids, item.targets) if m]
+    targets = [t for t, m in zip(item.ids, item.targets, strict=True) if m]
     assert targets[-1] == tok.eos_token_id
     assert tok.decode(targets[:-1]).strip() == "Hello there"
     assert item.ids.count(tok.eos_token_id) == 1

@@ -109,3 +109,17 @@ def test_packed_training_runs_and_merge_writes_a_model(tiny_export, opts):
     res = run_training(tiny_export, opts(packing=True, merge=True, n_generate=0, max_steps=3))
     assert res["steps"] == 3
     assert res["merged_dir"] and (open(f"{res['merged_dir']}/config.json").read())
+
+
+def test_bf16_mixed_precision_path_trains(tiny_export, opts):
+    """The GPU precision path (bf16 base weights, fp32 adapter, autocast) also runs on CPU."""
+    res = run_training(tiny_export, opts(precision="bf16", n_generate=0, max_steps=4))
+    assert res["steps"] == 4 and res["config"]["precision"] == "bf16"
+    assert 0 < res["tuned_test_loss"] < 50
+
+
+def test_without_a_test_split_the_verdict_is_unknown_but_the_adapter_is_saved(make_export, make_chat, opts):
+    res = run_training(make_export([make_chat(i) for i in range(6)], []), opts(max_steps=2))
+    assert res["verdict"] == "unknown" and "test split" in res["verdict_text"]
+    assert res["base_test_loss"] is None and res["samples"] == []
+    assert (open(f"{res['adapter_dir']}/adapter_config.json").read())
