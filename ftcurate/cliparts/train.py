@@ -7,9 +7,12 @@ With --json, progress events are printed as JSON lines and the LAST line is the 
 from __future__ import annotations
 
 import argparse
+import signal
+import threading
 from typing import Any
 
 from ftcurate.cli import Output, add_common
+from ftcurate.core.errors import Cancelled
 
 # Result keys printed on the last line (the full result, with samples and the loss curve, is in
 # <run>/metrics.json).
@@ -52,14 +55,36 @@ def _event_printer(out: Output):
             if "loss" in ev:
                 out.info(f"{ev['which']} model: test loss {ev['loss']:.4f}, perplexity {ev['perplexity']:.2f}")
         elif kind == "cancelled":
-            out.info(f"Cancelled at step {ev['step']}; checkpoint saved. Continue with --resume.")
+            out.info(f"Cancelled at step {ev['step']}.")
     return on_event
+
+
+def _sigint_cancels(progress: Any, out: Output):
+    """First Ctrl-C: stop after the current step and keep a checkpoint; second: abort at once."""
+    def handler(signum, frame):
+        if progress.cancelled:
+            raise KeyboardInterrupt
+        progress.cancel()
+        out.info("\nStopping after this step and saving a checkpoint (Ctrl-C again to abort)...")
+    return handler
 
 
 def cmd_train(args: argparse.Namespace, out: Output) -> int:
     from ftcurate.core.trainer.record import train_and_record
 
-    result = train_and_record(args.export_dir, _options(args), out.progress(), _event_printer(out), args.project)
+    progress = out.progress()
+    old = None
+    if threading.current_thread() is threading.main_thread():
+        old = signal.signal(signal.SIGINT, _sigint_cancels(progress, out))
+    try:
+        result = train_and_record(args.export_dir, _options(args), progress, _event_printer(out), args.project)
+    except Cancelled:
+        out.info("Training cancelled; a checkpoint was saved. Continue with: ftcurate train "
+                 f"{args.export_dir} --resume" + (f" --output {args.output}" if args.output else ""))
+        return 1
+    finally:
+        if old is not None:
+            signal.signal(signal.SIGINT, old)
     summary = {k: result.get(k) for k in SUMMARY_KEYS}
     text = "\n".join([result["verdict_text"],
                       f"Trained {result['steps']} steps on {result['device_name']} "

@@ -454,5 +454,8 @@ class MainWindow(QMainWindow):
         if self.persist_settings:
             self.settings.setValue("geometry", self.saveGeometry())
         self.filter_bar.pool.waitForDone(5000)
+        for host in self.panels.values():  # e.g. a training run: cancel it, keep its checkpoint
+            if host.panel is not None and hasattr(host.panel, "shutdown"):
+                host.panel.shutdown()
         self.controller.close_project()
         super().closeEvent(e)

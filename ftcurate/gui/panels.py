@@ -34,9 +34,9 @@ PANELS = (
               "The same question with different answers"),
     PanelSpec("history", "History", (("ftcurate.gui.history_panel", "HistoryPanel"),),
               "Every edit, with revert"),
-    PanelSpec("train", "Train", (("ftcurate.gui.train_panel", "TrainPanel"),),
+    PanelSpec("train", "Train", (("ftcurate.gui.train_screens", "TrainScreen"),),
               "Fine-tune a LoRA adapter on the exported data"),
-    PanelSpec("compare", "Compare", (("ftcurate.gui.train_panel", "ComparePanel"),),
+    PanelSpec("compare", "Compare", (("ftcurate.gui.train_screens", "CompareScreen"),),
               "Compare the base model with a trained adapter"),
 )
 
@@ -90,6 +90,7 @@ class LazyPanel(QWidget):
                               f"{exc.__class__.__name__}: {exc}")
             return None
         self._layout.addWidget(self.panel)
+        self.panel.show()  # a child added to an already visible parent stays hidden otherwise
         return self.panel
 
     def _placeholder(self, text: str, why: str) -> None:

@@ -240,7 +240,8 @@ def _export(project: Project, outdir: Path, fmt: Format, *, test_fraction: float
 
     params = {"seed": seed, "include": include, "format": fmt.name, "test_fraction": test_fraction,
               "val_fraction": val_fraction, "test_count": test_count, "val_count": val_count,
-              "caps": {("" if k is None else str(k)): v for k, v in (cap_map or {}).items()}}
+              "caps": {("" if k is None else str(k)): v for k, v in (cap_map or {}).items()},
+              "outdir": str(Path(outdir).resolve())}  # the Train screen starts from the last export
     for split in SPLITS:
         project.save_split(split, plan.splits.get(split, []), params)
 

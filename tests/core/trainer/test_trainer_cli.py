@@ -55,3 +55,29 @@ def test_recorded_run_maps_compare_samples_to_project_example_ids(tiny_export, o
     with Project.open(proj) as p:
         (run,) = p.runs()
     assert run["status"] == "done" and [s["id"] for s in run["metrics"]["samples"]] == [501, 502]
+
+
+def test_ctrl_c_keeps_a_checkpoint_and_resume_finishes(tiny_export, tiny_model):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    base = [sys.executable, "-m", "ftcurate.cli", "train", str(tiny_export), "--model", str(tiny_model),
+            "--device", "cpu", "--token-budget", "128", "--generate", "0", "--json"]
+    env = {**os.environ, "FTCURATE_THREADS": "1"}
+    proc = subprocess.Popen([*base, "--epochs", "10"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)
+    for line in proc.stdout:
+        if '"event": "step"' in line:
+            proc.send_signal(signal.SIGINT)
+            break
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, err[-2000:]
+    assert "checkpoint was saved" in err and "--resume" in err
+    assert list(tiny_export.glob("runs/*/checkpoint/state.pt")) and not list(tiny_export.glob("runs/*/metrics.json"))
+    done = subprocess.run([*base, "--resume"], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = [json.loads(x) for x in done.stdout.strip().splitlines()]
+    resumed_at = next(x["step"] for x in lines if x.get("event") == "resumed")
+    assert resumed_at >= 1 and lines[-1]["steps"] > resumed_at and lines[-1]["epochs"] == 10
