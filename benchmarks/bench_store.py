@@ -77,10 +77,34 @@ def load_read_database(project: Project) -> pl.DataFrame:
     return pl.read_database(q, connection=project.conn, infer_schema_length=None)
 
 
+LOADERS = {
+    "fetchall+orient (baseline)": load_rows_orient,
+    "examples_frame (all columns)": lambda pr: examples_frame(pr),
+    "one query per column": load_per_column,
+    "pl.read_database": load_read_database,
+    "examples_frame, 5 table columns": lambda pr: examples_frame(pr, ["id", "status", "label", "input",
+                                                                      "output"]),
+}
+
+
+def run_loader(name: str, path: Path) -> None:
+    """Child process: time one loader (best of 2) and report its own peak RSS as one JSON line."""
+    with Project.open(path) as p:
+        secs, df = timed(lambda: LOADERS[name](p), repeat=2)
+        print(json.dumps({"seconds": secs, "rows": df.height, "peak_mb": peak_mb()}))
+
+
 def main() -> None:
+    import subprocess
+    import sys
+
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=1_000_000)
+    ap.add_argument("--loader", help=argparse.SUPPRESS)
+    ap.add_argument("--project", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.loader:
+        return run_loader(args.loader, Path(args.project))
     tmp = Path(tempfile.mkdtemp())
     src, proj = tmp / "pairs.jsonl", tmp / "bench.ftcurate"
     make_jsonl(src, args.n)
@@ -92,30 +116,22 @@ def main() -> None:
     t_import = time.perf_counter() - t
     p.close()
     print(f"import            {t_import:8.2f} s  ({args.n / t_import:,.0f} examples/s), "
-          f"project {proj.stat().st_size / 1e6:.0f} MB")
-
+          f"project {proj.stat().st_size / 1e6:.0f} MB, peak RSS {peak_mb():.0f} MB")
     t_open, p = timed(lambda: Project.open(proj), repeat=1)
-    print(f"open              {t_open:8.3f} s")
-    loaders = {
-        "fetchall+orient (baseline)": load_rows_orient,
-        "view: fetchmany blocks+zip": lambda pr: examples_frame(pr),
-        "view without source join": lambda pr: examples_frame(pr, [c for c in COLUMNS if c != "source"]),
-        "one query per column": load_per_column,
-        "pl.read_database": load_read_database,
-    }
-    base = None
-    for name, fn in loaders.items():
-        try:
-            secs, df = timed(lambda fn=fn: fn(p), repeat=2)
-        except Exception as exc:  # noqa: BLE001 - report and go on
-            print(f"{name:<28} failed: {exc}")
-            continue
-        base = base or secs
-        print(f"{name:<28} {secs:7.2f} s  x{base / secs:4.2f} vs baseline  ({df.height:,} rows)")
-    secs, df = timed(lambda: examples_frame(p, ["id", "status", "label", "input", "output"]), repeat=2)
-    print(f"{'view, 5 table columns':<28} {secs:7.2f} s  x{base / secs:4.2f} vs baseline")
-    print(f"peak RSS          {peak_mb():8.0f} MB")
     p.close()
+    print(f"open              {t_open:8.3f} s")
+    print("columnar view, each loader in its own process (time best of 2, that process's peak RSS):")
+    base = None
+    for name in LOADERS:
+        out = subprocess.run([sys.executable, __file__, "--loader", name, "--project", str(proj)],
+                             capture_output=True, text=True)
+        if out.returncode:
+            print(f"  {name:<34} failed: {out.stderr.strip().splitlines()[-1:]}")
+            continue
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        base = base or r["seconds"]
+        print(f"  {name:<34} {r['seconds']:7.2f} s  x{base / r['seconds']:4.2f} vs baseline  "
+              f"peak {r['peak_mb']:6.0f} MB  ({r['rows']:,} rows)")
 
 
 if __name__ == "__main__":
