@@ -62,6 +62,52 @@ def masked_preview(value: str) -> str:
     return value[:keep] + "*" * (len(value) - keep)
 
 
+NAME_LIKE = frozenset({"PERSON", "LOCATION"})
+_CATALOG_KEYS = ("product", "brand", "vendor")
+
+
+class CatalogNames:
+    """Product and brand names from the project's own catalog imports (`metadata.product`/`brand`).
+
+    spaCy readily takes a capitalised product word for a person or a place ("Is the Ember camp stove
+    waterproof?"); a name or place finding that lies inside one of the project's own product names,
+    as written in the text (any case), is the product, not personal data.
+    """
+
+    def __init__(self, names: set[str]) -> None:
+        self.by_word: dict[str, list[str]] = {}
+        for name in names:
+            for word in set(name.split()):
+                self.by_word.setdefault(word, []).append(name)
+
+    @classmethod
+    def from_frame(cls, frame) -> CatalogNames:
+        names: set[str] = set()
+        if "metadata" in frame.columns:
+            for raw in frame["metadata"].to_list():
+                if not raw or '"product"' not in raw and '"brand"' not in raw:
+                    continue
+                meta = json.loads(raw)
+                for key in _CATALOG_KEYS:
+                    value = meta.get(key)
+                    if isinstance(value, str) and value.strip():
+                        names.add(" ".join(value.casefold().split()))
+        return cls(names)
+
+    def covers(self, text: str, start: int, end: int) -> bool:
+        words = text[start:end].casefold().split()
+        if not words or not self.by_word:
+            return False
+        low = text.casefold()
+        for name in self.by_word.get(words[0], ()):
+            i = low.find(name)
+            while i >= 0:
+                if i <= start and end <= i + len(name):
+                    return True
+                i = low.find(name, i + 1)
+        return False
+
+
 @register_check
 class PiiCheck(Check):
     name = "pii"
@@ -111,9 +157,11 @@ class PiiCheck(Check):
         progress.check_cancelled()
         final: dict[str, list[Finding]] = {}
         flags: list[Flag] = []
+        catalog = CatalogNames.from_frame(frame)
         for ex_id, t, role, h in turns:
             if h not in final:
-                final[h] = finalize(texts[h], raw_by_hash[h], cfg)
+                final[h] = [f for f in finalize(texts[h], raw_by_hash[h], cfg)
+                            if not (f.entity in NAME_LIKE and catalog.covers(texts[h], f.start, f.end))]
             for f in final[h]:
                 value = texts[h][f.start:f.end]
                 flags.append(Flag(
