@@ -8,6 +8,7 @@ import pytest
 
 from ftcurate.core.checks.runner import run_checks
 from ftcurate.core.commands import SetMessagesCommand
+from ftcurate.core.errors import ConfigError
 
 pytestmark = pytest.mark.slow
 
@@ -71,11 +72,12 @@ def test_project_settings_allow_list_and_custom_recognizer(pii_project, analyzer
     assert not any(k == "EMAIL_ADDRESS" for k, _, _ in kinds)
 
 
-def test_invalid_project_settings_fail_the_check_with_a_clear_message(pii_project):
+def test_invalid_project_settings_stop_the_run_with_a_clear_message(pii_project):
     pii_project.set_setting("pii", {"custom": [{"name": "bad", "entity": "X_ID", "regex": "([0-9]"}]})
-    (outcome,) = run_checks(pii_project, ["pii"])
-    assert not outcome.ok
-    assert "custom recognizer 'bad'" in outcome.error and "invalid regular expression" in outcome.error
+    before = pii_project.flags_frame().height
+    with pytest.raises(ConfigError, match="custom recognizer 'bad'.*invalid regular expression"):
+        run_checks(pii_project, ["pii"])
+    assert pii_project.flags_frame().height == before
 
 
 def _cli(argv: list[str], capsys) -> tuple[int, list[dict]]:
