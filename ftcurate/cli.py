@@ -83,7 +83,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = Output(getattr(args, "json", False), getattr(args, "quiet", False))
     try:
-        return int(args.func(args, out) or 0)
+        try:
+            return int(args.func(args, out) or 0)
+        finally:
+            if BarProgress.line_open:  # end a half-drawn bar so a message gets its own line
+                sys.stderr.write("\n")
+                BarProgress.line_open = False
     except UserError as exc:
         sys.stderr.write(f"ftcurate: error: {exc}\n")
         return 1

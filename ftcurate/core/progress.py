@@ -62,6 +62,8 @@ class Progress:
 class BarProgress(Progress):
     """Draws `status [#####.....] 45% 4500/10000` on stderr, at most 10 times a second."""
 
+    line_open = False  # a bar was drawn and not yet ended: an error message must start a new line
+
     def __init__(self, stream=None, width: int = 30) -> None:
         super().__init__()
         self.stream = stream or sys.stderr
@@ -83,10 +85,10 @@ class BarProgress(Progress):
             line = f"\r{self.status[:40]:<40} {self.done}"
         self.stream.write(line)
         self.stream.flush()
-        self._drawn = True
+        self._drawn = BarProgress.line_open = True
 
     def finish(self) -> None:
         if self._drawn:
             self.stream.write("\n")
             self.stream.flush()
-            self._drawn = False
+            self._drawn = BarProgress.line_open = False
