@@ -1,6 +1,6 @@
 """Run importers against a project: detection, content-hash de-duplication, one transaction per file.
 
-`import_files` either lands a file whole or not at all: the importer streams examples into an open
+`import_file` either lands a file whole or not at all: the importer streams examples into an open
 transaction which is rolled back on any error (a malformed row, cancellation, a crash).
 """
 
@@ -129,9 +129,3 @@ def _cancellable(it, progress: Progress):
         if i % 1000 == 0:
             progress.check_cancelled()
         yield ex
-
-
-def import_files(project: Project, paths: list[str | Path], options: ImportOptions | None = None,
-                 progress: Progress | None = None, on_duplicate: str = "skip") -> list[ImportReport]:
-    """Import several files; each lands whole or not at all. Stops at the first failing file."""
-    return [import_file(project, p, options, progress, on_duplicate) for p in paths]

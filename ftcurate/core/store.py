@@ -349,9 +349,6 @@ class Project:
             out.append(d)
         return out
 
-    def can_undo(self) -> bool:
-        return bool(self.query("SELECT 1 FROM history WHERE kind='edit' AND state='done' LIMIT 1"))
-
     def can_redo(self) -> bool:
         return bool(self.query("SELECT 1 FROM history WHERE kind='edit' AND state='undone' LIMIT 1"))
 
