@@ -31,17 +31,9 @@ class BulkActions(QObject):
     def _ids(self) -> list[int]:
         return [int(i) for i in self.selection()]
 
-    def _apply(self, command, what: str) -> bool:
-        try:
-            self.controller.apply(command, merge=False)
-        except Exception as exc:  # noqa: BLE001 - shown to the person
-            self.controller.show_error(f"Could not {what}", exc)
-            return False
-        return True
-
     def set_status(self, status: str, ids: list[int] | None = None) -> bool:
         ids = self._ids() if ids is None else ids
-        return bool(ids) and self._apply(SetStatusCommand(ids, status), f"mark examples {status}")
+        return bool(ids) and self.controller.try_apply(SetStatusCommand(ids, status), f"mark examples {status}")
 
     def approve(self, ids: list[int] | None = None) -> bool:
         return self.set_status("approved", ids)
@@ -52,7 +44,7 @@ class BulkActions(QObject):
     def set_label(self, label: str | None, ids: list[int] | None = None) -> bool:
         ids = self._ids() if ids is None else ids
         label = (label or "").strip() or None
-        return bool(ids) and self._apply(SetLabelCommand(ids, label), "set the label")
+        return bool(ids) and self.controller.try_apply(SetLabelCommand(ids, label), "set the label")
 
     def ask_label(self) -> bool:
         """Ask for a label (existing ones offered, a new one allowed) and set it on the selection."""
@@ -83,7 +75,7 @@ class BulkActions(QObject):
         except Exception as exc:  # noqa: BLE001
             self.controller.show_error("Could not redact", exc)
             return False
-        return self._apply(cmd, "redact")
+        return self.controller.try_apply(cmd, "redact")
 
     def resolve_clusters(self, ids: list[int] | None = None) -> bool:
         """Keep one example per duplicate/conflict cluster in the selection and reject the rest."""
@@ -92,7 +84,7 @@ class BulkActions(QObject):
         if cmd is None:
             self.controller.statusMessage.emit("No selected example belongs to a duplicate or conflict cluster")
             return False
-        return self._apply(cmd, "resolve clusters")
+        return self.controller.try_apply(cmd, "resolve clusters")
 
     def menu(self, parent: QWidget | None = None) -> QMenu:
         """A context menu with every bulk action for the current selection."""

@@ -391,6 +391,16 @@ class ProjectController(QObject):
             QApplication.processEvents()
         self.flush()
 
+    def try_apply(self, command: Command, what: str) -> bool:
+        """`apply` as one undo step; a failure (e.g. flags replaced by a check run meanwhile) is shown
+        to the person as "Could not {what}" instead of raised. Returns whether it was applied."""
+        try:
+            self.apply(command, merge=False)
+        except Exception as exc:  # noqa: BLE001 - shown to the person
+            self.show_error(f"Could not {what}", exc)
+            return False
+        return True
+
     def show_error(self, title: str, exc: BaseException):
         """Log `exc` and show it in a non-blocking dialog over the main window."""
         return show_error(self.parent_widget, title, exc)

@@ -302,11 +302,11 @@ class DetailPanel(QWidget):
         text = self.label_box.currentText().strip() or None
         if text == self.example.label:
             return
-        self._apply(SetLabelCommand([self.example.id], text), "set the label")
+        self.controller.try_apply(SetLabelCommand([self.example.id], text), "set the label")
 
     def set_status(self, status: str) -> None:
         if self.example is not None and self.example.status != status:
-            self._apply(SetStatusCommand([self.example.id], status), f"mark the example {status}")
+            self.controller.try_apply(SetStatusCommand([self.example.id], status), f"mark the example {status}")
 
     def _examples_changed(self, ids: list) -> None:
         if self.example is not None and (not ids or self.example.id in ids):
@@ -334,16 +334,7 @@ class DetailPanel(QWidget):
         menu.popup(self.flag_list.viewport().mapToGlobal(pos))
 
     def set_flag_state(self, flag_ids: list[int], state: str) -> None:
-        self._apply(SetFlagStateCommand(flag_ids, state), "change the flag")
-
-    def _apply(self, command, what: str) -> bool:
-        """Apply an edit; a failure (e.g. flags replaced by a check run meanwhile) is shown, not raised."""
-        try:
-            self.controller.apply(command, merge=False)
-        except Exception as exc:  # noqa: BLE001 - shown to the person
-            self.controller.show_error(f"Could not {what}", exc)
-            return False
-        return True
+        self.controller.try_apply(SetFlagStateCommand(flag_ids, state), "change the flag")
 
     def _flag_activated(self, item: QTreeWidgetItem) -> None:
         turn = item.data(1, Qt.ItemDataRole.UserRole)
