@@ -7,8 +7,9 @@ from pathlib import Path
 
 from ftcurate.cli import Output, add_common
 from ftcurate.core.errors import UserError
+from ftcurate.paths import resource_dir
 
-DEMO_DIR = Path(__file__).resolve().parents[2] / "resources" / "demo"
+DEMO_DIR = resource_dir() / "demo"
 DEMO_FILES = ("support_log.csv", "faq.html", "catalog.csv")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from PySide6.QtGui import QColor, QIcon, QPalette
@@ -10,9 +9,10 @@ from PySide6.QtWidgets import QApplication
 
 
 def icon_dir() -> Path:
-    """`resources/icons` next to the package (source checkout) or inside a PyInstaller bundle."""
-    base = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[2]))
-    return base / "resources" / "icons"
+    """`resources/icons` of this installation (checkout, wheel or PyInstaller bundle)."""
+    from ftcurate.paths import resource_dir
+
+    return resource_dir() / "icons"
 
 
 _CACHE: dict[str, QIcon] = {}

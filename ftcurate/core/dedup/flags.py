@@ -13,8 +13,8 @@ from collections.abc import Callable
 import numpy as np
 import polars as pl
 
-from ftcurate.core.checks.base import Flag
 from ftcurate.core.dedup.clusters import keeper_reason
+from ftcurate.core.flag import Flag
 
 MEMBERS_LISTED = 50
 CLUSTER_CODES = {
