@@ -100,6 +100,16 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except BrokenPipeError:
         return 0
+    except ImportError as exc:  # an optional part that is not installed is the user's to add, not a bug
+        from ftcurate.core.extras import from_import_error
+
+        missing = from_import_error(exc, feature=f"`ftcurate {args.command}`")
+        if missing is None:
+            traceback.print_exc()
+            sys.stderr.write(f"ftcurate: internal error: {exc.__class__.__name__}: {exc}\n")
+            return 2
+        sys.stderr.write(f"ftcurate: error: {missing}\n")
+        return 1
     except Exception as exc:  # noqa: BLE001 - the contract: internal errors exit 2 with a trace
         traceback.print_exc()
         sys.stderr.write(f"ftcurate: internal error: {exc.__class__.__name__}: {exc}\n")
