@@ -12,9 +12,10 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QMenu, QWidget
 
-from ftcurate.core.bulk import open_pii_flags, pii_entity_counts, resolve_clusters_command
+from ftcurate.core.bulk import open_pii_flags, pii_entity_counts
 from ftcurate.core.commands import SetLabelCommand, SetStatusCommand
 from ftcurate.core.errors import UserError
+from ftcurate.core.review import resolve_touching_command
 
 REDACT_MODES = (("placeholder", "placeholder <TYPE>"), ("fake", "fake values"), ("mask", "mask ••••"))
 
@@ -80,7 +81,7 @@ class BulkActions(QObject):
     def resolve_clusters(self, ids: list[int] | None = None) -> bool:
         """Keep one example per duplicate/conflict cluster in the selection and reject the rest."""
         ids = self._ids() if ids is None else ids
-        cmd = resolve_clusters_command(self.controller.flags(), ids)
+        cmd = resolve_touching_command(self.controller.project, ids)
         if cmd is None:
             self.controller.statusMessage.emit("No selected example belongs to a duplicate or conflict cluster")
             return False

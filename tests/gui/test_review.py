@@ -194,13 +194,14 @@ def test_bulk_on_table_selection(window, qtbot, gui_project):
 def test_resolve_clusters_keeps_one_rejects_the_rest(window, gui_project):
     assert window.bulk.resolve_clusters([6, 13])
     status = db_column(gui_project, "status", [5, 6, 7, 13, 14])
-    # duplicate cluster {5,6,13,14}: keep 6 (lowest selected); conflicts {5,7} untouched (not selected)
-    assert status == {5: "rejected", 6: "unreviewed", 7: "unreviewed", 13: "rejected", 14: "rejected"}
+    # duplicate cluster {5,6,13,14} has no suggested keeper here, so the one keeper rule (the same as
+    # `ftcurate resolve`) keeps its first member, 5; conflicts {5,7} untouched (not selected)
+    assert status == {5: "unreviewed", 6: "rejected", 7: "unreviewed", 13: "rejected", 14: "rejected"}
     assert set(flag_states(gui_project, "exact_duplicate").values()) == {"resolved"}
     assert set(flag_states(gui_project, "conflicts").values()) == {"open"}
     window.controller.undo_stack.undo()
     assert set(flag_states(gui_project, "exact_duplicate").values()) == {"open"}
-    assert set(db_column(gui_project, "status", [5, 13, 14]).values()) == {"unreviewed"}
+    assert set(db_column(gui_project, "status", [6, 13, 14]).values()) == {"unreviewed"}
 
 
 def test_pii_spans_highlighted_and_ignore_from_span_menu(window, gui_project):

@@ -88,7 +88,7 @@ def test_cli_clusters_resolve_undo(checked, capsys):
     res = json.loads(capsys.readouterr().out)
     assert res["rejected_ids"] == [1, 3]
     assert main(["resolve", path, str(pair["cluster"]), "--keep", "7"]) == 1  # not a member
-    assert "not in cluster" in capsys.readouterr().err
+    assert "not in this cluster" in capsys.readouterr().err
     assert main(["undo", path]) == 0
     assert main(["resolve", path, "--all", "--json"]) == 0
     assert json.loads(capsys.readouterr().out.splitlines()[-1])["rejected"] >= 4
