@@ -25,6 +25,7 @@ CLIPART_MODULES = (
     "ftcurate.cliparts.train",
     "ftcurate.cliparts.report",
     "ftcurate.cliparts.review",
+    "ftcurate.cliparts.review_edits",
     "ftcurate.cliparts.redact",
     "ftcurate.cliparts.demo",
 )
