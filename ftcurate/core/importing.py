@@ -1,7 +1,8 @@
 """Run importers against a project: detection, content-hash de-duplication, one transaction per file.
 
 `import_file` either lands a file whole or not at all: the importer streams examples into an open
-transaction which is rolled back on any error (a malformed row, cancellation, a crash).
+transaction which is rolled back on any error (a malformed row, cancellation, a crash). Called inside
+the caller's `project.transaction()`, several files land together or not at all (the CLI does this).
 """
 
 from __future__ import annotations
@@ -91,22 +92,36 @@ class ImportReport:
 
 def import_file(project: Project, path: str | Path, options: ImportOptions | None = None,
                 progress: Progress | None = None, on_duplicate: str = "skip") -> ImportReport:
-    """Import one file in one transaction. `on_duplicate`: "skip" or "replace" a file already imported
-    with the same content hash (replace deletes that source's examples and flags first)."""
+    """Import one file in one write transaction (joining the caller's, if one is open).
+
+    `on_duplicate`: "skip" or "replace" a file already imported with the same content hash. The
+    duplicate check runs inside the write transaction, so two imports of one file at once never both
+    land. "replace" deletes that source's examples and flags first, and is refused (`UserError`, nothing
+    changed) when any of them was reviewed (edited, approved or rejected): those edits are recorded in
+    history, and deleting their examples would lose them.
+    """
     options = options or ImportOptions()
     progress = progress or Progress()
     path = Path(path)
-    importer, det = detect_file(path, options)
-    digest, size = file_hash(path)
-    prior = project.query("SELECT id FROM sources WHERE content_hash = ?", (digest,))
-    if prior and on_duplicate == "skip":
-        return ImportReport(str(path), prior[0][0], 0, det.importer, det.kind,
-                            "already imported (same content); skipped", skipped=True)
     if on_duplicate not in ("skip", "replace"):
         raise UserError(f"on_duplicate must be skip or replace, not {on_duplicate!r}")
+    importer, det = detect_file(path, options)
+    digest, size = file_hash(path)
     progress.set_status(f"Importing {path.name}")
     with project.transaction() as conn:
+        prior = conn.execute("SELECT id FROM sources WHERE content_hash = ?", (digest,)).fetchall()
+        if prior and on_duplicate == "skip":
+            return ImportReport(str(path), prior[0][0], 0, det.importer, det.kind,
+                                "already imported (same content); skipped", skipped=True)
         for (sid,) in prior:
+            reviewed = conn.execute(
+                "SELECT count(*) FROM examples WHERE source_id = ? AND (status != 'unreviewed'"
+                " OR updated_at > created_at)", (sid,)).fetchone()[0]
+            if reviewed:
+                raise UserError(f"--on-duplicate replace would delete {reviewed} reviewed example(s) "
+                                "(edited, approved or rejected) imported earlier from this content; nothing "
+                                "was changed. Keep them (--on-duplicate skip) or import into a new project",
+                                path=path)
             conn.execute("DELETE FROM flags WHERE example_id IN (SELECT id FROM examples WHERE source_id=?)",
                          (sid,))
             conn.execute("DELETE FROM examples WHERE source_id = ?", (sid,))
@@ -119,8 +134,8 @@ def import_file(project: Project, path: str | Path, options: ImportOptions | Non
         if n == 0:
             raise UserError("no examples found in this file", path=path)
         conn.execute("UPDATE sources SET n_examples = ? WHERE id = ?", (n, sid))
+        project._notify("examples_added", count=n)
     progress.finish()
-    project._notify("examples_added", count=n)
     return ImportReport(str(path), sid, n, det.importer, det.kind, det.summary, replaced=bool(prior))
 
 
