@@ -44,15 +44,58 @@ def _check_readable(path: Path) -> None:
         raise UserError("is a folder, not a file", path=path)
     if path.stat().st_size == 0:
         raise UserError("the file is empty", path=path)
+    try:
+        with open(path, "rb") as fh:
+            fh.read(1)
+    except OSError as exc:
+        raise UserError(f"cannot read the file ({exc.strerror or exc})", path=path) from exc
+
+
+def _map_fields() -> dict[str, tuple[str, ...]]:
+    """The `--map FIELD=COLUMN` fields each importer reads (importers that take no mapping: ())."""
+    from ftcurate.core.importers.catalog import FIELDS as CATALOG_FIELDS
+    from ftcurate.core.importers.threads import FIELDS as THREAD_FIELDS
+
+    return {"support_messages": ("conversation", "role", "text", "timestamp", "internal", "label"),
+            "support_threads": tuple(THREAD_FIELDS), "faq_table": ("question", "answer", "answer_fallback", "label"),
+            "catalog": tuple(CATALOG_FIELDS), "shopify_catalog": tuple(CATALOG_FIELDS),
+            "support_transcripts": ("transcript", "conversation", "turns"),
+            "support_conversations": ("transcript", "conversation", "turns"),
+            "finetune": (), "email": (), "faq_markdown": (), "faq_html": ()}
+
+
+OPTION_KEYS = {"label_level": "catalogs", "agent_domains": "e-mail", "exact": "support logs"}
+"""`--option KEY=VALUE` keys and the importers that read them."""
+
+
+def validate_options(options: ImportOptions) -> None:
+    """Reject `--map` fields and `--option` keys no importer reads (a typo would be ignored silently).
+
+    Raises `UserError` naming the valid ones. Importers registered without an entry in the tables
+    here (added later) switch the check off rather than reject what they might read.
+    """
+    known = _map_fields()
+    names = set(load_importers())
+    if not names <= set(known):
+        return
+    fields = sorted({f for n in names for f in known[n]})
+    bad = sorted(set(options.mapping) - set(fields))
+    if bad:
+        raise UserError(f"unknown --map field {bad[0]!r}; the fields are: {', '.join(fields)}")
+    bad = sorted(set(options.extra) - set(OPTION_KEYS))
+    if bad:
+        valid = ", ".join(f"{k} ({v})" for k, v in OPTION_KEYS.items())
+        raise UserError(f"unknown --option {bad[0]!r}; the options are: {valid}")
 
 
 def detect_file(path: str | Path, options: ImportOptions | None = None) -> tuple[Importer, Detection]:
     """Pick the importer (and column mapping) for `path`, honouring `options.kind`/`mapping`."""
     options = options or ImportOptions()
     path = Path(path)
-    _check_readable(path)
     if options.kind not in KINDS:
         raise UserError(f"unknown kind {options.kind!r}; expected one of {', '.join(KINDS)}")
+    validate_options(options)
+    _check_readable(path)
     best: tuple[float, Importer, Detection] | None = None
     errors: list[UserError] = []
     for cls in load_importers().values():

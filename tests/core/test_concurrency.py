@@ -277,7 +277,7 @@ def test_multi_file_import_failing_on_file_2_lands_nothing(tmp_path):
 
 
 @pytest.mark.parametrize("argv, valid", [
-    (["--map", "nonsense=col"], "input"),
+    (["--map", "nonsense=col"], "question"),
     (["--option", "no_such_option=1"], "label_level"),
 ])
 def test_unknown_map_field_or_option_is_rejected(tmp_path, argv, valid):
