@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -25,6 +27,34 @@ def load_importers() -> dict[str, type[Importer]]:
     for name in IMPORTER_MODULES:
         importlib.import_module(name)
     return registered_importers()
+
+
+@contextmanager
+def input_guard(path: Path) -> Iterator[None]:
+    """Turn what hostile input does to the parsers into a `UserError` naming the file.
+
+    Deep nesting (RecursionError), numbers over Python's 4,300-digit limit, and read failures become
+    one readable line; a `UserError` an importer raised without a file gets this file's name.
+    """
+    try:
+        yield
+    except UserError as exc:
+        if exc.path is None:
+            exc.path = str(path)
+        raise
+    except RecursionError:
+        raise UserError("the data is nested too deeply to read (JSON, HTML or e-mail parts inside one "
+                        "another hundreds of levels deep)", path=path) from None
+    except ValueError as exc:
+        if "integer string conversion" in str(exc) or "int_max_str_digits" in str(exc):
+            raise UserError("holds a number with more than 4,300 digits; not a real value", path=path) from None
+        raise
+    except MemoryError:
+        raise UserError("a record is too large to read in memory", path=path) from None
+    except OSError as exc:
+        if exc.filename not in (None, str(path)):
+            raise
+        raise UserError(f"cannot read the file ({exc.strerror or exc})", path=path) from None
 
 
 def file_hash(path: Path) -> tuple[str, int]:
@@ -103,7 +133,8 @@ def detect_file(path: str | Path, options: ImportOptions | None = None) -> tuple
             continue
         imp = cls()
         try:
-            det = imp.detect(path, options)
+            with input_guard(path):
+                det = imp.detect(path, options)
         except UserError as exc:
             errors.append(exc)
             continue
@@ -172,8 +203,9 @@ def import_file(project: Project, path: str | Path, options: ImportOptions | Non
         sid = project.add_source(conn, name=path.name, path=str(path.resolve()), content_hash=digest,
                                  size=size, importer=det.importer, kind=det.kind, options=options.to_json(),
                                  detection=asdict(det))
-        n = project.insert_examples(conn, _cancellable(importer.read(path, options, det, progress), progress),
-                                    sid)
+        with input_guard(path):
+            n = project.insert_examples(conn, _cancellable(importer.read(path, options, det, progress),
+                                                           progress), sid)
         if n == 0:
             raise UserError("no examples found in this file", path=path)
         conn.execute("UPDATE sources SET n_examples = ? WHERE id = ?", (n, sid))

@@ -220,11 +220,17 @@ class Project:
             inp, out = messages_to_pair(ex.messages)
             prov = ex.provenance or {}
             conv = prov.get("conversation")
+            try:
+                digest = messages_hash(ex.messages)
+            except UnicodeEncodeError:  # a lone UTF-16 surrogate ("\\ud83d"): SQLite cannot store it
+                raise UserError("the text holds a broken character (half of an emoji or other UTF-16 pair, "
+                                "e.g. \\ud83d); fix or remove it", line=prov.get("line"),
+                                row=prov.get("row")) from None
             buf.append((source_id if ex.source_id is None else ex.source_id, messages_json(ex.messages),
                         inp, out, len(ex.messages), ex.label,
                         json.dumps(ex.metadata, ensure_ascii=False, default=str) if ex.metadata else "{}",
                         prov.get("row"), prov.get("line"), None if conv is None else str(conv),
-                        ex.status or "unreviewed", messages_hash(ex.messages), now, now))
+                        ex.status or "unreviewed", digest, now, now))
             if len(buf) >= batch:
                 conn.executemany(sql, buf)
                 n += len(buf)
