@@ -140,7 +140,10 @@ class _Reader:
         self._advance(self.pos + 1)
         return ch
 
-    def value(self) -> Any:
+    def value(self, limit: int | None = -1) -> Any:
+        """Decode the next value; `limit` caps its size in characters (-1: `MAX_RECORD_CHARS`,
+        None: no cap, for a whole-file object already bounded by `WHOLE_OBJECT_LIMIT`)."""
+        limit = MAX_RECORD_CHARS if limit == -1 else limit
         self.peek()
         while True:
             try:
@@ -152,21 +155,23 @@ class _Reader:
                 if self.eof or not cut:
                     line = self.line + self.buf.count("\n", self.pos, exc.pos)
                     raise UserError(f"not valid JSON: {exc.msg}", path=self.sample.path, line=line) from None
-                self._more()
+                self._more(limit)
                 continue
             except (RecursionError, ValueError) as exc:
                 raise _hostile(exc, self.sample.path, self.line) from None
             if end >= len(self.buf) and not self.eof:  # a number may continue in the next chunk
-                self._more()
+                self._more(limit)
                 continue
+            if limit is not None and end - self.pos > limit:
+                raise _too_big(self.sample.path, self.line)
             if _SURROGATE_ESCAPE.search(self.buf, self.pos, end) and _lone_surrogate(obj):
                 raise UserError("the text holds a broken character (half of an emoji or other UTF-16 pair, "
                                 "e.g. \\ud83d); fix or remove it", path=self.sample.path, line=self.line)
             self._advance(end)
             return obj
 
-    def _more(self) -> None:
-        if len(self.buf) - self.pos > MAX_RECORD_CHARS:
+    def _more(self, limit: int | None) -> None:
+        if limit is not None and len(self.buf) - self.pos > limit:
             raise _too_big(self.sample.path, self.line)
         self.chunk = min(self.chunk * 2, 1 << 26)
         self._fill()
@@ -235,7 +240,7 @@ def _iter_json(sample: FileSample, progress: Progress | None) -> Iterator[tuple[
             yield from reader.array({})
         elif first == "{":
             if sample.size <= WHOLE_OBJECT_LIMIT:
-                yield from _object_records(reader.value())
+                yield from _object_records(reader.value(limit=None))
             else:
                 yield from _stream_object(reader)
         else:
