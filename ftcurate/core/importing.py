@@ -83,6 +83,7 @@ def _check_readable(path: Path) -> None:
 
 def _map_fields() -> dict[str, tuple[str, ...]]:
     """The `--map FIELD=COLUMN` fields each importer reads (importers that take no mapping: ())."""
+    # importers not named here declare `map_fields` on their class (none: they take no mapping)
     from ftcurate.core.importers.catalog import FIELDS as CATALOG_FIELDS
     from ftcurate.core.importers.threads import FIELDS as THREAD_FIELDS
 
@@ -101,20 +102,22 @@ OPTION_KEYS = {"label_level": "catalogs", "agent_domains": "e-mail", "exact": "s
 def validate_options(options: ImportOptions) -> None:
     """Reject `--map` fields and `--option` keys no importer reads (a typo would be ignored silently).
 
-    Raises `UserError` naming the valid ones. Importers registered without an entry in the tables
-    here (added later) switch the check off rather than reject what they might read.
+    An importer's fields come from the table in `_map_fields`, or from its own `map_fields` /
+    `option_keys` class attributes (an importer added later declares them there). Raises `UserError`
+    naming the valid ones.
     """
     known = _map_fields()
-    names = set(load_importers())
-    if not names <= set(known):
-        return
-    fields = sorted({f for n in names for f in known[n]})
+    importers = load_importers()
+    fields = sorted({f for n, cls in importers.items() for f in known.get(n, getattr(cls, "map_fields", ()))})
     bad = sorted(set(options.mapping) - set(fields))
     if bad:
-        raise UserError(f"unknown --map field {bad[0]!r}; the fields are: {', '.join(fields)}")
-    bad = sorted(set(options.extra) - set(OPTION_KEYS))
+        raise UserError(f"unknown --map field {bad[0]!r}; the fields are: {', '.join(fields) or '(none)'}")
+    keys = dict(OPTION_KEYS)
+    for cls in importers.values():
+        keys.update({k: cls.name for k in getattr(cls, "option_keys", ())})
+    bad = sorted(set(options.extra) - set(keys))
     if bad:
-        valid = ", ".join(f"{k} ({v})" for k, v in OPTION_KEYS.items())
+        valid = ", ".join(f"{k} ({v})" for k, v in keys.items())
         raise UserError(f"unknown --option {bad[0]!r}; the options are: {valid}")
 
 
