@@ -1,7 +1,7 @@
 """`ftcurate` command line: a thin shell over `ftcurate.core`.
 
 Contract scripts rely on: exit 0 ok, 1 user error (one readable line on stderr naming the file and
-line/row), 2 internal error; `--json` prints one JSON object per line on stdout; long work draws a
+line/row; also bad usage: an unknown option or a missing argument, and a busy project), 2 internal error; `--json` prints one JSON object per line on stdout; long work draws a
 progress bar on stderr. Subcommands live in `ftcurate/cliparts/*.py`, each exposing
 `register(subparsers)` that adds parsers whose `func(args, out) -> int` does the work.
 """
@@ -11,12 +11,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import sqlite3
 import sys
 import traceback
 from typing import Any
 
 from ftcurate import __version__
-from ftcurate.core.errors import Cancelled, UserError
+from ftcurate.core.errors import Cancelled, ProjectBusyError, UserError
 from ftcurate.core.progress import BarProgress, Progress
 
 CLIPART_MODULES = (
@@ -58,8 +59,16 @@ class Output:
         return BarProgress() if sys.stderr.isatty() and not self.quiet else Progress()
 
 
+class UsageParser(argparse.ArgumentParser):
+    """argparse, but bad usage exits 1 (a problem the user can fix), keeping 2 for internal errors."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(1, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ftcurate", description=__doc__.splitlines()[0])
+    parser = UsageParser(prog="ftcurate", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"ftcurate {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in CLIPART_MODULES:
@@ -106,15 +115,30 @@ def main(argv: list[str] | None = None) -> int:
 
         missing = from_import_error(exc, feature=f"`ftcurate {args.command}`")
         if missing is None:
-            traceback.print_exc()
-            sys.stderr.write(f"ftcurate: internal error: {exc.__class__.__name__}: {exc}\n")
-            return 2
+            return _internal(exc)
         sys.stderr.write(f"ftcurate: error: {missing}\n")
         return 1
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc) and "busy" not in str(exc):
+            return _internal(exc)
+        sys.stderr.write(f"ftcurate: error: {getattr(args, 'project', '')}: {ProjectBusyError.MESSAGE}\n")
+        return 1
+    except OSError as exc:
+        if exc.filename is None:  # not about a file the user named: a bug
+            return _internal(exc)
+        sys.stderr.write(f"ftcurate: error: {exc.filename}: {exc.strerror or exc}\n")
+        return 1
+    except RecursionError:  # a reader that missed its own nesting limit: still the input's fault
+        sys.stderr.write("ftcurate: error: the input is nested too deeply to read; nothing was changed\n")
+        return 1
     except Exception as exc:  # noqa: BLE001 - the contract: internal errors exit 2 with a trace
-        traceback.print_exc()
-        sys.stderr.write(f"ftcurate: internal error: {exc.__class__.__name__}: {exc}\n")
-        return 2
+        return _internal(exc)
+
+
+def _internal(exc: BaseException) -> int:
+    traceback.print_exc()
+    sys.stderr.write(f"ftcurate: internal error: {exc.__class__.__name__}: {exc}\n")
+    return 2
 
 
 if __name__ == "__main__":

@@ -130,3 +130,41 @@ def test_bad_pii_settings_stop_the_run_with_exit_1(tmp_path, capsys):
     assert code == 1 and ("ORD-(" in err or "regex" in err)
     code, out, _ = _run(capsys, "flags", proj, "--json")
     assert out == ""
+
+
+@pytest.mark.parametrize("argv", [["import"], ["no-such-command"], ["stats", "p.ftcurate", "--bogus"],
+                                  ["redact", "p.ftcurate", "--mode", "nope"]])
+def test_usage_errors_exit_1(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 1
+    assert "usage:" in capsys.readouterr().err
+
+
+def test_unwritable_export_folder_is_a_user_error(tmp_path, capsys):
+    proj = tmp_path / "p.ftcurate"
+    _run(capsys, "new", proj)
+    rows = [{"input": f"Question number {i} about topic {i * 7}?", "output": f"Answer {i}."} for i in range(30)]
+    _run(capsys, "import", proj, _jsonl(tmp_path / "a.jsonl", rows))
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the export folder's parent should be")
+    code, _, err = _run(capsys, "export", proj, blocker / "out")
+    assert code == 1 and "not-a-folder" in err and "Traceback" not in err, err
+
+
+def test_busy_and_unknown_errors_keep_their_exit_codes(tmp_path):
+    """A locked project is exit 1 with the busy message, in a real second process."""
+    import os
+    import sqlite3
+
+    proj = tmp_path / "p.ftcurate"
+    assert main(["new", str(proj), "-q"]) == 0
+    conn = sqlite3.connect(proj, isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        r = subprocess.run([sys.executable, "-m", "ftcurate.cli", "undo", str(proj)], capture_output=True,
+                           text=True, env={**os.environ, "FTCURATE_BUSY_TIMEOUT": "0.1"}, timeout=120)
+    finally:
+        conn.execute("COMMIT")
+        conn.close()
+    assert r.returncode == 1 and "project is busy" in r.stderr and "Traceback" not in r.stderr

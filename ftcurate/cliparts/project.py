@@ -68,14 +68,26 @@ def cmd_import(args, out: Output) -> int:
         if not Path(f).exists():
             raise UserError("no such file", path=f)
     with _open(args.project) as project:
-        for f in args.files:
-            if args.dry_run:
+        if args.dry_run:
+            for f in args.files:
                 _, det = detect_file(f, opts)
                 out.emit({"file": f, "importer": det.importer, "kind": det.kind, "summary": det.summary,
                           "mapping": det.mapping, "label_column": det.label_column},
                          f"{f}: {det.summary}")
-                continue
-            rep = import_file(project, f, opts, out.progress(), on_duplicate=args.on_duplicate)
+            return 0
+        for f in args.files:  # detect every file first: a file no importer reads fails before any work
+            detect_file(f, opts)
+        reports = []
+        # all files in one transaction: if file 2 fails, file 1 does not land either
+        with project.transaction():
+            for f in args.files:
+                try:
+                    reports.append(import_file(project, f, opts, out.progress(), on_duplicate=args.on_duplicate))
+                except UserError as exc:
+                    if len(args.files) > 1:
+                        exc.message += f" (none of the {len(args.files)} files was imported)"
+                    raise
+        for f, rep in zip(args.files, reports, strict=True):
             text = (f"{f}: {rep.summary}" if rep.skipped else
                     f"{f}: imported {rep.examples} examples as {rep.kind} ({rep.summary})")
             out.emit(rep.to_json(), text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from ftcurate.cli import Output, add_common
 from ftcurate.core.errors import UserError
 
@@ -25,20 +27,23 @@ def cmd_redact(args, out: Output) -> int:
             bad = [k for k in kinds if k not in known]
             if bad:
                 raise UserError(f"unknown PII kind {bad[0]!r}; known kinds: {', '.join(known)}")
-        plan = plan_redaction(project, args.flag or None, kinds=kinds, example_ids=args.example or None,
-                              mode=args.mode)
-        obj = {"mode": args.mode, "redacted": len(plan.flag_ids), "examples": len(plan.example_ids),
-               "by_kind": plan.by_kind, "stale_flags": plan.stale_flag_ids, "applied": False}
-        if plan.command is None:
-            hint = " (re-run `ftcurate check --only pii`)" if plan.stale_flag_ids else ""
-            out.emit(obj, f"Nothing to redact: no matching PII findings{hint}.")
-            return 0
-        if args.dry_run:
-            out.emit(obj, f"Would redact {obj['redacted']} finding(s) in {obj['examples']} example(s) "
-                          f"({args.mode}): {_kinds_text(plan.by_kind)}")
-            return 0
-        obj["history_id"] = project.apply(plan.command)
-        obj["applied"] = True
+        # plan and apply under one write lock: an edit another process saves meanwhile is either
+        # seen by the plan or waits for the redaction, never overwritten by a plan made before it
+        with (nullcontext() if args.dry_run else project.transaction()):
+            plan = plan_redaction(project, args.flag or None, kinds=kinds, example_ids=args.example or None,
+                                  mode=args.mode)
+            obj = {"mode": args.mode, "redacted": len(plan.flag_ids), "examples": len(plan.example_ids),
+                   "by_kind": plan.by_kind, "stale_flags": plan.stale_flag_ids, "applied": False}
+            if plan.command is None:
+                hint = " (re-run `ftcurate check --only pii`)" if plan.stale_flag_ids else ""
+                out.emit(obj, f"Nothing to redact: no matching PII findings{hint}.")
+                return 0
+            if args.dry_run:
+                out.emit(obj, f"Would redact {obj['redacted']} finding(s) in {obj['examples']} example(s) "
+                              f"({args.mode}): {_kinds_text(plan.by_kind)}")
+                return 0
+            obj["history_id"] = project.apply(plan.command)
+            obj["applied"] = True
     text = (f"Redacted {obj['redacted']} finding(s) in {obj['examples']} example(s) ({args.mode}): "
             f"{_kinds_text(plan.by_kind)}. Undo with `ftcurate undo {args.project}`.")
     if plan.stale_flag_ids:

@@ -31,7 +31,7 @@ def cmd_resolve(args, out: Output) -> int:
     from ftcurate.core.dedup.resolve import list_clusters, rejected_by, resolve_clusters_command
     from ftcurate.core.store import Project
 
-    with Project.open(args.project) as project:
+    with Project.open(args.project) as project, project.transaction():  # read-decide-write under one lock
         if args.all:
             if args.clusters:
                 raise UserError("give cluster ids or --all, not both")

@@ -36,6 +36,15 @@ class ProjectError(UserError):
     """The project file cannot be opened or written (corrupt, newer version, not a project)."""
 
 
+class ProjectBusyError(ProjectError):
+    """Another process holds the project's write lock for longer than the busy timeout."""
+
+    MESSAGE = "project is busy: another ftcurate process is writing to it; try again"
+
+    def __init__(self, message: str = MESSAGE, *, path: str | Path | None = None) -> None:
+        super().__init__(message, path=path)
+
+
 class ConfigError(UserError):
     """Invalid configuration: unknown check, unknown entity, invalid regex, bad option value."""
 

@@ -19,54 +19,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ftcurate.core import dbfile
 from ftcurate.core.commands import Command, command_from_json
 from ftcurate.core.errors import ProjectError, UserError
 from ftcurate.core.records import Example, messages_hash, messages_json, messages_to_pair
 from ftcurate.core.schema import APPLICATION_ID, SCHEMA_VERSION, migrate
 
 SUFFIX = ".ftcurate"
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 QUICK_CHECK_MAX_BYTES = 64 << 20
-
-
-def _probe(path: Path) -> int:
-    """Return the schema version of an existing project without writing anything."""
-    if not path.is_file():
-        raise ProjectError("no such project file", path=path)
-    with open(path, "rb") as fh:
-        head = fh.read(100)
-    if len(head) == 0:
-        raise ProjectError("the file is empty: not an ftcurate project", path=path)
-    if head[:16] != _SQLITE_MAGIC:
-        raise ProjectError("not an ftcurate project (not an SQLite database)", path=path)
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if app_id != APPLICATION_ID:
-                raise ProjectError("not an ftcurate project (an SQLite file of another application)",
-                                   path=path)
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-            wal = Path(f"{path}-wal")
-            if not (wal.exists() and wal.stat().st_size) and \
-                    conn.execute("PRAGMA page_count").fetchone()[0] * page_size > path.stat().st_size:
-                raise ProjectError("the project file is truncated (corrupt)", path=path)
-            # A full page scan costs ~3 s at 1M examples; small files get it on every open, large
-            # ones report corruption when a damaged page is read (see `_corrupt`).
-            if path.stat().st_size <= QUICK_CHECK_MAX_BYTES:
-                check = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
-                if check != "ok":
-                    raise ProjectError(f"the project file is corrupt ({check})", path=path)
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as exc:
-        raise ProjectError(f"the project file is corrupt or unreadable ({exc})", path=path) from exc
-    if version > SCHEMA_VERSION:
-        raise ProjectError(f"written by a newer ftcurate (schema {version}; this version reads up to "
-                           f"{SCHEMA_VERSION}); please upgrade ftcurate", path=path)
-    return version
 
 
 class Project:
@@ -78,6 +38,8 @@ class Project:
         self._conn = conn
         self._lock = threading.RLock()
         self._listeners: list = []
+        self._depth = 0  # nesting of `transaction()`; only the outermost one begins and commits
+        self._pending: list[tuple[str, dict]] = []  # notifications held until the outermost commit
 
     # -- lifecycle --------------------------------------------------------------------------------
     @classmethod
@@ -88,7 +50,13 @@ class Project:
             raise ProjectError("a file with this name already exists; choose another name", path=path)
         if not path.parent.exists():
             raise ProjectError("the folder does not exist", path=path.parent)
-        conn = cls._connect(path)
+        if not os.access(path.parent, os.W_OK | os.X_OK):
+            raise ProjectError("cannot create the project here: the folder is read-only", path=path.parent)
+        try:
+            conn = cls._connect(path)
+        except sqlite3.Error as exc:
+            path.unlink(missing_ok=True)
+            raise dbfile.translate(exc, path) from exc
         try:
             conn.execute("BEGIN IMMEDIATE")
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -106,31 +74,40 @@ class Project:
     def open(cls, path: str | os.PathLike, read_only: bool = False) -> Project:
         """Open an existing project, migrating it forward if it is older. See module doc for errors."""
         path = Path(path)
-        version = _probe(path)
+        conn, version = dbfile.connect(path, read_only, QUICK_CHECK_MAX_BYTES)
         if read_only:
-            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
-                                   check_same_thread=False, isolation_level=None)
             return cls(path, conn, read_only=True)
-        conn = cls._connect(path)
-        if version < SCHEMA_VERSION:
-            try:
+        try:
+            cls._configure(conn)
+            if version < SCHEMA_VERSION:
                 conn.execute("BEGIN IMMEDIATE")
-                migrate(conn, version)
-                conn.execute("COMMIT")
-            except sqlite3.DatabaseError as exc:
-                conn.execute("ROLLBACK")
-                conn.close()
-                raise ProjectError(f"could not upgrade the project file ({exc})", path=path) from exc
+                try:
+                    migrate(conn, version)
+                    conn.execute("COMMIT")
+                except sqlite3.DatabaseError as exc:
+                    conn.execute("ROLLBACK")
+                    raise ProjectError(f"could not upgrade the project file ({exc})", path=path) from exc
+        except sqlite3.Error as exc:
+            conn.close()
+            raise dbfile.translate(exc, path) from exc
+        except BaseException:
+            conn.close()
+            raise
         return cls(path, conn)
 
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
+                               timeout=dbfile.busy_timeout())
+        Project._configure(conn)
+        return conn
+
+    @staticmethod
+    def _configure(conn: sqlite3.Connection) -> None:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA cache_size = -65536")
-        return conn
 
     def close(self) -> None:
         with self._lock:
@@ -152,19 +129,45 @@ class Project:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: everything inside lands, or nothing does."""
+        """One write transaction: everything inside lands, or nothing does.
+
+        Re-entrant: a transaction opened inside another joins it, so a read-decide-write sequence
+        (plan a redaction, then `apply` it) runs under one write lock (`BEGIN IMMEDIATE`) and no
+        other process can change what was read before the write lands. Waiting longer than the busy
+        timeout for another process's lock raises `ProjectBusyError`.
+        """
         if self.read_only:
             raise ProjectError("the project is open read-only", path=self.path)
         with self._lock, self._corrupt():
             conn = self.conn
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield conn
+                finally:
+                    self._depth -= 1
+                return
             conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
             try:
                 yield conn
             except BaseException:
+                self._depth = 0
+                self._pending.clear()
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
+            self._depth = 0
+            try:
+                conn.execute("COMMIT")
+            except BaseException:
+                self._pending.clear()
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        pending, self._pending = self._pending, []
+        for event, payload in pending:
+            self._notify(event, **payload)
 
     def query(self, sql: str, params: Iterable = ()) -> list[tuple]:
         with self._lock, self._corrupt():
@@ -172,21 +175,24 @@ class Project:
 
     @contextmanager
     def _corrupt(self) -> Iterator[None]:
-        """Turn SQLite's corruption errors into a ProjectError naming the file."""
+        """Turn SQLite's errors a person can act on (corrupt, busy, read-only, disk full) into a
+        `ProjectError` naming the file; others pass through as internal errors."""
         try:
             yield
-        except sqlite3.DatabaseError as exc:
-            msg = str(exc)
-            if "malformed" in msg or "not a database" in msg or "corrupt" in msg:
-                raise ProjectError(f"the project file is corrupt ({msg}); restore it from a backup",
-                                   path=self.path) from exc
-            raise
+        except sqlite3.Error as exc:
+            err = dbfile.translate(exc, self.path)
+            if err is exc:
+                raise
+            raise err from exc
 
     def add_listener(self, fn) -> None:
         """`fn(event: str, payload: dict)` is called after each committed change (for views)."""
         self._listeners.append(fn)
 
     def _notify(self, event: str, **payload) -> None:
+        if self._depth:  # inside a transaction: tell views only once it has committed
+            self._pending.append((event, payload))
+            return
         for fn in list(self._listeners):
             fn(event, payload)
 
@@ -214,11 +220,17 @@ class Project:
             inp, out = messages_to_pair(ex.messages)
             prov = ex.provenance or {}
             conv = prov.get("conversation")
+            try:
+                digest = messages_hash(ex.messages)
+            except UnicodeEncodeError:  # a lone UTF-16 surrogate ("\\ud83d"): SQLite cannot store it
+                raise UserError("the text holds a broken character (half of an emoji or other UTF-16 pair, "
+                                "e.g. \\ud83d); fix or remove it", line=prov.get("line"),
+                                row=prov.get("row")) from None
             buf.append((source_id if ex.source_id is None else ex.source_id, messages_json(ex.messages),
                         inp, out, len(ex.messages), ex.label,
                         json.dumps(ex.metadata, ensure_ascii=False, default=str) if ex.metadata else "{}",
                         prov.get("row"), prov.get("line"), None if conv is None else str(conv),
-                        ex.status or "unreviewed", messages_hash(ex.messages), now, now))
+                        ex.status or "unreviewed", digest, now, now))
             if len(buf) >= batch:
                 conn.executemany(sql, buf)
                 n += len(buf)
@@ -235,7 +247,7 @@ class Project:
             n = self.insert_examples(conn, examples, sid)
             if sid is not None:
                 conn.execute("UPDATE sources SET n_examples = ? WHERE id = ?", (n, sid))
-        self._notify("examples_added", count=n)
+            self._notify("examples_added", count=n)
         return n
 
     def sources(self) -> list[dict[str, Any]]:
@@ -300,11 +312,17 @@ class Project:
                  json.dumps(inverse.to_json()), "done"))
             conn.execute("UPDATE history SET state = 'dropped' WHERE state = 'undone'")
             hid = int(cur.lastrowid)
-        self._notify("edited", history_id=hid, example_ids=command.example_ids())
+            self._notify("edited", history_id=hid, example_ids=command.example_ids())
         return hid
 
-    def _replay(self, hid: int, forward: bool, new_state: str, kind: str, actor: str) -> int:
+    def _replay(self, sql: str, forward: bool, new_state: str, kind: str, actor: str) -> int | None:
+        # the entry is chosen inside the write transaction: two processes undoing at once each get
+        # their own entry (or nothing), never the same one twice
         with self.transaction() as conn:
+            row = conn.execute(sql).fetchone()
+            if row is None or row[0] is None:
+                return None
+            hid = row[0]
             text, fwd, inv = conn.execute("SELECT text, forward, inverse FROM history WHERE id = ?",
                                           (hid,)).fetchone()
             cmd = command_from_json(json.loads(fwd if forward else inv))
@@ -315,27 +333,28 @@ class Project:
                 " VALUES (?,?,?,?,?,?,?,?)",
                 (time.time(), actor, kind, f"{kind.capitalize()}: {text}", fwd if forward else inv,
                  inv if forward else fwd, "audit", hid))
-        self._notify("edited", history_id=hid, example_ids=cmd.example_ids())
+            self._notify("edited", history_id=hid, example_ids=cmd.example_ids())
         return hid
 
     def undo(self, actor: str = "user") -> int | None:
         """Undo the most recent edit still in effect. Returns its history id, or None if none."""
-        row = self.query("SELECT max(id) FROM history WHERE kind = 'edit' AND state = 'done'")[0]
-        return None if row[0] is None else self._replay(row[0], False, "undone", "undo", actor)
+        return self._replay("SELECT max(id) FROM history WHERE kind = 'edit' AND state = 'done'",
+                            False, "undone", "undo", actor)
 
     def redo(self, actor: str = "user") -> int | None:
         """Redo the most recently undone edit (if no new edit was made since)."""
-        row = self.query("SELECT min(id) FROM history WHERE kind = 'edit' AND state = 'undone'")[0]
-        return None if row[0] is None else self._replay(row[0], True, "done", "redo", actor)
+        return self._replay("SELECT min(id) FROM history WHERE kind = 'edit' AND state = 'undone'",
+                            True, "done", "redo", actor)
 
     def revert(self, history_id: int, actor: str = "user") -> int:
         """Apply the inverse of one past edit as a new edit (History panel's Revert)."""
-        rows = self.query("SELECT text, inverse FROM history WHERE id = ?", (history_id,))
-        if not rows:
-            raise UserError(f"history entry {history_id} does not exist", path=self.path)
-        cmd = command_from_json(json.loads(rows[0][1]))
-        cmd.text = f"Revert: {rows[0][0]}"
-        return self.apply(cmd, actor)
+        with self.transaction():
+            rows = self.query("SELECT text, inverse FROM history WHERE id = ?", (history_id,))
+            if not rows:
+                raise UserError(f"history entry {history_id} does not exist", path=self.path)
+            cmd = command_from_json(json.loads(rows[0][1]))
+            cmd.text = f"Revert: {rows[0][0]}"
+            return self.apply(cmd, actor)
 
     def history(self, limit: int | None = None) -> list[dict[str, Any]]:
         """Audit trail, newest first: id, at, actor, kind, text, forward, inverse, state, ref."""
@@ -366,7 +385,7 @@ class Project:
     def set_setting(self, key: str, value: Any) -> None:
         with self.transaction() as conn:
             conn.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", (key, json.dumps(value)))
-        self._notify("settings", key=key)
+            self._notify("settings", key=key)
 
     def settings(self) -> dict[str, Any]:
         return {k: json.loads(v) for k, v in self.query("SELECT key, value FROM settings")}

@@ -226,3 +226,47 @@ def test_large_file_corruption_surfaces_as_project_error(tmp_path, monkeypatch):
     with pytest.raises(ProjectError, match="corrupt"):
         with Project.open(path) as p:
             p.examples_frame()
+
+
+def _future(path):
+    Project.create(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.commit()
+    conn.close()
+
+
+def _truncated(path):
+    with Project.create(path) as p:
+        p.add_examples(_examples(500))
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+@pytest.mark.parametrize("make", [_future, _truncated])
+def test_refused_file_gets_no_journal_files_beside_it(tmp_path, make):
+    path = tmp_path / "r.ftcurate"
+    make(path)
+    before = path.read_bytes()
+    for read_only in (False, True):
+        with pytest.raises(ProjectError):
+            Project.open(path, read_only=read_only)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.ftcurate"]
+    assert path.read_bytes() == before
+
+
+def test_open_never_touches_the_file_outside_sqlite(tmp_path, monkeypatch):
+    """A second handle opened while a connection is open must go through SQLite (POSIX locks)."""
+    import builtins
+
+    path = tmp_path / "p.ftcurate"
+    Project.create(path).close()
+    real_open = builtins.open
+
+    def guarded(file, *a, **k):
+        assert str(file) != str(path), "the project file was opened outside SQLite"
+        return real_open(file, *a, **k)
+
+    monkeypatch.setattr(builtins, "open", guarded)
+    with Project.open(path) as p, Project.open(path, read_only=True) as ro:
+        assert p.count_examples() == ro.count_examples() == 0

@@ -107,6 +107,14 @@ def store_flags(project: Project, check: str, flags: list[Flag]) -> int:
         if f.severity not in SEVERITIES:
             raise ValueError(f"check {check}: invalid severity {f.severity!r}")
     with project.transaction() as conn:
+        # examples deleted since the check read them (an import with replace meanwhile) get no flags
+        wanted = sorted({int(f.example_id) for f in flags})
+        alive: set[int] = set()
+        for i in range(0, len(wanted), 900):
+            chunk = wanted[i:i + 900]
+            alive.update(r[0] for r in conn.execute(
+                f"SELECT id FROM examples WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+        flags = [f for f in flags if int(f.example_id) in alive]
         old: dict[tuple, list[tuple[int, str]]] = {}
         for row in conn.execute('SELECT example_id, check_name, kind, turn, start, "end", id, state FROM flags'
                                 " WHERE check_name = ? ORDER BY id", (check,)):

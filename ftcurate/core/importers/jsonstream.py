@@ -8,7 +8,9 @@
 - a JSON object that is itself one record (for example one conversation): `{"row": 1}`.
 
 Arrays are decoded element by element from a sliding buffer, so memory stays bounded by the largest
-record, not the file. Malformed JSON raises `UserError` naming the line.
+record, not the file, and a record over `MAX_RECORD_CHARS` is refused. Malformed JSON raises
+`UserError` naming the line as soon as the bad record is read (not after reading the whole file), as do
+hostile values: nesting deeper than Python follows, numbers over 4,300 digits, lone UTF-16 surrogates.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from ftcurate.core.importers.textio import CHUNK, FileSample, open_text
 from ftcurate.core.progress import Progress
 
 WHOLE_OBJECT_LIMIT = 50 * 1024 * 1024
+MAX_RECORD_CHARS = 32 * 1024 * 1024
+"""The largest single record (JSON value in an array, or JSON Lines line) read, in characters."""
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
 _WS = re.compile(r"[ \t\r\n]*")
 _TURN_SPEAKER_KEYS = ("role", "speaker", "from", "author", "sender", "participant", "user", "party")
 _TURN_TEXT_KEYS = ("content", "text", "value", "message", "body", "utterance")
@@ -39,6 +44,53 @@ def looks_like_turns(value: Any) -> bool:
         return any(k in keys for k in _TURN_SPEAKER_KEYS) and any(k in keys for k in _TURN_TEXT_KEYS)
     return (isinstance(first, list | tuple) and len(first) == 2
             and all(isinstance(x, str) for x in first))
+
+
+def _too_big(path: Any, line: int) -> UserError:
+    return UserError(f"a record larger than {MAX_RECORD_CHARS >> 20} MB starts here; split the file or "
+                     "shorten the record", path=path, line=line)
+
+
+def _hostile(exc: BaseException, path: Any, line: int) -> UserError:
+    """The readable error for a value the decoder could not take (called with RecursionError/ValueError)."""
+    if isinstance(exc, RecursionError):
+        return UserError("not valid data: nested too deeply (thousands of [ or { inside one another)",
+                         path=path, line=line)
+    if "integer string conversion" in str(exc):
+        return UserError("not valid data: a number with more than 4,300 digits", path=path, line=line)
+    return UserError(f"not valid data: {exc}", path=path, line=line)
+
+
+def _lone_surrogate(obj: Any) -> bool:
+    """True if a string in `obj` holds half of a UTF-16 pair (which cannot be stored as UTF-8)."""
+    stack = [obj]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            try:
+                v.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(v, dict):
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return False
+
+
+def decode_checked(text: str, path: Any, line: int, decode=json.loads) -> Any:
+    """`json.loads(text)` with hostile values turned into `UserError` at `line` (see module doc)."""
+    try:
+        obj = decode(text)
+    except json.JSONDecodeError:
+        raise
+    except (RecursionError, ValueError) as exc:
+        raise _hostile(exc, path, line) from None
+    if _SURROGATE_ESCAPE.search(text) and _lone_surrogate(obj):
+        raise UserError("the text holds a broken character (half of an emoji or other UTF-16 pair, "
+                        "e.g. \\ud83d); fix or remove it", path=path, line=line)
+    return obj
 
 
 class _Reader:
@@ -88,23 +140,41 @@ class _Reader:
         self._advance(self.pos + 1)
         return ch
 
-    def value(self) -> Any:
+    def value(self, limit: int | None = -1) -> Any:
+        """Decode the next value; `limit` caps its size in characters (-1: `MAX_RECORD_CHARS`,
+        None: no cap, for a whole-file object already bounded by `WHOLE_OBJECT_LIMIT`)."""
+        limit = MAX_RECORD_CHARS if limit == -1 else limit
         self.peek()
         while True:
             try:
                 obj, end = self.decoder.raw_decode(self.buf, self.pos)
             except json.JSONDecodeError as exc:
-                if self.eof:
+                # a value cut by the end of the buffer needs more text; any other error is final, and
+                # is reported at once rather than after reading the rest of a large file
+                cut = exc.msg.startswith("Unterminated string") or exc.pos >= len(self.buf) - 64
+                if self.eof or not cut:
                     line = self.line + self.buf.count("\n", self.pos, exc.pos)
                     raise UserError(f"not valid JSON: {exc.msg}", path=self.sample.path, line=line) from None
-                self.chunk = min(self.chunk * 2, 1 << 26)
-                self._fill()
+                self._more(limit)
                 continue
+            except (RecursionError, ValueError) as exc:
+                raise _hostile(exc, self.sample.path, self.line) from None
             if end >= len(self.buf) and not self.eof:  # a number may continue in the next chunk
-                self._fill()
+                self._more(limit)
                 continue
+            if limit is not None and end - self.pos > limit:
+                raise _too_big(self.sample.path, self.line)
+            if _SURROGATE_ESCAPE.search(self.buf, self.pos, end) and _lone_surrogate(obj):
+                raise UserError("the text holds a broken character (half of an emoji or other UTF-16 pair, "
+                                "e.g. \\ud83d); fix or remove it", path=self.sample.path, line=self.line)
             self._advance(end)
             return obj
+
+    def _more(self, limit: int | None) -> None:
+        if limit is not None and len(self.buf) - self.pos > limit:
+            raise _too_big(self.sample.path, self.line)
+        self.chunk = min(self.chunk * 2, 1 << 26)
+        self._fill()
 
     def fail(self, message: str) -> None:
         raise UserError(f"not valid JSON: {message}", path=self.sample.path, line=self.line)
@@ -145,14 +215,18 @@ def iter_json_records(sample: FileSample, progress: Progress | None = None
 def _iter_jsonl(sample: FileSample, progress: Progress | None) -> Iterator[tuple[dict[str, Any], Any]]:
     fh, counter = open_text(sample)
     with fh:
-        for lineno, line in enumerate(fh, start=1):
+        lineno = 0
+        while line := fh.readline(MAX_RECORD_CHARS + 1):
+            lineno += 1
+            if len(line) > MAX_RECORD_CHARS:
+                raise _too_big(sample.path, lineno)
             if progress is not None and lineno % 5000 == 0:
                 progress.set_progress(counter.count)
                 progress.check_cancelled()
             if not line.strip():
                 continue
             try:
-                yield {"line": lineno}, json.loads(line)
+                yield {"line": lineno}, decode_checked(line, sample.path, lineno)
             except json.JSONDecodeError as exc:
                 raise UserError(f"not valid JSON: {exc.msg} (column {exc.colno})", path=sample.path,
                                 line=lineno) from None
@@ -166,7 +240,7 @@ def _iter_json(sample: FileSample, progress: Progress | None) -> Iterator[tuple[
             yield from reader.array({})
         elif first == "{":
             if sample.size <= WHOLE_OBJECT_LIMIT:
-                yield from _object_records(reader.value())
+                yield from _object_records(reader.value(limit=None))
             else:
                 yield from _stream_object(reader)
         else:
@@ -231,7 +305,7 @@ def head_records(sample: FileSample, limit: int = 200) -> list[tuple[dict[str, A
             if not line.strip():
                 continue
             try:
-                out.append(({"line": lineno}, json.loads(line)))
+                out.append(({"line": lineno}, decode_checked(line, sample.path, lineno)))
             except json.JSONDecodeError as exc:
                 if out:  # detect from the good records; reading reports this line
                     break

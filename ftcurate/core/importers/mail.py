@@ -85,8 +85,22 @@ def _body(msg: Any) -> str:
         return payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else str(payload)
 
 
+def _raw_header(msg: Any, name: str) -> str:
+    # ids are read from the raw text: the structured parser fails on values like `<<<>>>`
+    return " ".join(str(v) for k, v in msg.raw_items() if k.lower() == name.lower())
+
+
 def parse_message(raw: bytes, loc: dict[str, Any]) -> dict[str, Any]:
-    """The parts of one message the importer needs."""
+    """The parts of one message the importer needs. Raises `UserError` (with the line) when the
+    message's MIME parts are nested too deeply to read."""
+    try:
+        return _parse_message(raw, loc)
+    except RecursionError:
+        raise UserError("an e-mail whose MIME parts are nested too deeply to read",
+                        line=loc.get("line")) from None
+
+
+def _parse_message(raw: bytes, loc: dict[str, Any]) -> dict[str, Any]:
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     try:
         date = email.utils.parsedate_to_datetime(str(msg["Date"])) if msg["Date"] else None
@@ -98,9 +112,9 @@ def parse_message(raw: bytes, loc: dict[str, Any]) -> dict[str, Any]:
             or str(msg["Precedence"] or "").lower() in ("bulk", "junk", "auto_reply")
             or bool(_AUTO_SUBJECT.match(subject)))
     body = _body(msg)
-    ids = _ids(msg["Message-ID"])
-    return {"id": ids[0] if ids else f"{loc}", "in_reply_to": _ids(msg["In-Reply-To"]),
-            "references": _ids(msg["References"]), "from": _addr(msg["From"]),
+    ids = _ids(_raw_header(msg, "Message-ID"))
+    return {"id": ids[0] if ids else f"{loc}", "in_reply_to": _ids(_raw_header(msg, "In-Reply-To")),
+            "references": _ids(_raw_header(msg, "References")), "from": _addr(msg["From"]),
             "to": [a.lower() for _, a in email.utils.getaddresses([str(msg["To"] or "")]) if a],
             "subject": subject, "date": stamp, "auto": auto, "raw_body": body,
             "text": clean_email_body(body), "loc": loc}

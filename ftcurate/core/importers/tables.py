@@ -176,9 +176,31 @@ def iter_table(sample: FileSample, progress: Progress | None = None
         raise UserError(f"not a table ({sample.fmt})", path=sample.path)
 
 
+MAX_XLSX_UNPACKED = 1 << 30
+"""The most an Excel workbook may unpack to (all its parts); a bigger one is refused before reading."""
+MAX_CELL_CHARS = 1 << 20
+"""The longest text one cell may hold (1 M characters); no support answer is longer."""
+
+
+def _check_xlsx_size(path: Path) -> None:
+    """Refuse a workbook whose parts unpack to more than `MAX_XLSX_UNPACKED` (a "zip bomb")."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            unpacked = sum(i.file_size for i in zf.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise UserError(f"cannot open as an Excel workbook ({exc})", path=path) from None
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise UserError(f"the workbook unpacks to {unpacked / 1e9:.1f} GB (the limit is "
+                        f"{MAX_XLSX_UNPACKED / 1e9:.1f} GB): split it into smaller workbooks or save it as "
+                        "CSV", path=path)
+
+
 def _open_sheet(sample: FileSample):
     import openpyxl
 
+    _check_xlsx_size(Path(sample.path))
     try:
         wb = openpyxl.load_workbook(sample.path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
@@ -189,9 +211,13 @@ def _open_sheet(sample: FileSample):
     return wb, wb.worksheets[0]
 
 
-def _xlsx_rows(ws) -> Iterator[tuple[int, tuple[Any, ...]]]:
+def _xlsx_rows(ws, path: Any = None) -> Iterator[tuple[int, tuple[Any, ...]]]:
     for row_no, values in enumerate(ws.iter_rows(values_only=True), start=1):
         if values and any(v is not None and v != "" for v in values):
+            for v in values:
+                if isinstance(v, str) and len(v) > MAX_CELL_CHARS:
+                    raise UserError(f"a cell holds {len(v):,} characters (the limit is {MAX_CELL_CHARS:,})",
+                                    path=path, row=row_no)
             yield row_no, values
 
 
@@ -219,7 +245,7 @@ def _xlsx_record(columns: list[str], values: tuple[Any, ...]) -> dict[str, Any]:
 def _xlsx_head(sample: FileSample) -> tuple[list[str], list[dict[str, Any]]]:
     wb, ws = _open_sheet(sample)
     try:
-        it = _xlsx_rows(ws)
+        it = _xlsx_rows(ws, sample.path)
         first = _xlsx_header_row(it)
         if first is None:
             raise UserError("the workbook has no data", path=sample.path)
@@ -239,7 +265,7 @@ def _iter_xlsx(sample: FileSample, progress: Progress | None) -> Iterator[tuple[
     try:
         if progress is not None:
             progress.set_total(ws.max_row or None)
-        it = _xlsx_rows(ws)
+        it = _xlsx_rows(ws, sample.path)
         first = _xlsx_header_row(it)
         if first is None:
             return
@@ -265,9 +291,12 @@ def _parquet_file(sample: FileSample):
 def _parquet_head(sample: FileSample) -> tuple[list[str], list[dict[str, Any]]]:
     pf = _parquet_file(sample)
     rows: list[dict[str, Any]] = []
-    for batch in pf.iter_batches(batch_size=HEAD_ROWS):
-        rows = batch.to_pylist()
-        break
+    try:
+        for batch in pf.iter_batches(batch_size=HEAD_ROWS):
+            rows = batch.to_pylist()
+            break
+    except Exception as exc:  # noqa: BLE001 - see _iter_parquet
+        raise UserError(f"damaged Parquet data ({exc})", path=sample.path, row=1) from None
     return list(pf.schema_arrow.names), rows
 
 
@@ -277,7 +306,14 @@ def _iter_parquet(sample: FileSample, progress: Progress | None) -> Iterator[tup
     if progress is not None:
         progress.set_total(sample.size)
     n = 0
-    for batch in pf.iter_batches(batch_size=10_000):
+    batches = pf.iter_batches(batch_size=10_000)
+    while True:
+        try:  # a damaged page surfaces while its batch is decoded
+            batch = next(batches, None)
+        except Exception as exc:  # noqa: BLE001 - pyarrow raises OSError, ArrowInvalid and friends
+            raise UserError(f"damaged Parquet data after row {n} ({exc})", path=sample.path, row=n + 1) from None
+        if batch is None:
+            break
         for rec in batch.to_pylist():
             n += 1
             yield {"row": n}, rec
