@@ -117,7 +117,7 @@ def _build(project, args):
 def cmd_review(args, out: Output) -> int:
     from ftcurate.core.store import Project
 
-    with Project.open(args.project) as project:
+    with Project.open(args.project) as project, project.transaction():  # read-decide-write under one lock
         if args.action == "revert":
             history_id = project.revert(args.history_id)
             out.emit({"action": "revert", "history_id": history_id, "reverted": args.history_id},
