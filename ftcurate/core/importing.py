@@ -207,8 +207,15 @@ def import_file(project: Project, path: str | Path, options: ImportOptions | Non
                                  size=size, importer=det.importer, kind=det.kind, options=options.to_json(),
                                  detection=asdict(det))
         with input_guard(path):
-            n = project.insert_examples(conn, _cancellable(importer.read(path, options, det, progress),
-                                                           progress), sid)
+            batches = importer.read_batches(path, options, det, progress) \
+                if hasattr(importer, "read_batches") else None
+            if batches is not None:  # columns straight into SQLite (ftcurate.core.bulk_insert)
+                from ftcurate.core.bulk_insert import insert_batches
+
+                n = insert_batches(project, conn, batches, sid, progress)
+            else:
+                n = project.insert_examples(conn, _cancellable(importer.read(path, options, det, progress),
+                                                               progress), sid)
         if n == 0:
             raise UserError("no examples found in this file", path=path)
         conn.execute("UPDATE sources SET n_examples = ? WHERE id = ?", (n, sid))

@@ -28,12 +28,21 @@ FLAG_COLUMNS: dict[str, pl.DataType] = {
 }
 
 
+READ_BLOCK = 20_000
+
+
 def _read(project: Project, sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    # fetchall + one row-oriented build measured as fast as block-wise column building, with the
-    # same peak memory (benchmarks/bench_store.py); what matters is reading only the needed columns
+    # Rows arrive as Python tuples; building the frame per block of rows keeps at most one block of
+    # them alive (fetchall held every row as Python objects next to the frame: about 3x the frame's
+    # size at the peak; see docs/bench/scale.md). Reading only the needed columns matters most.
+    parts = []
     with project._lock, project._corrupt():
-        rows = project.conn.execute(sql).fetchall()
-    return pl.DataFrame(rows, schema=schema, orient="row")
+        cur = project.conn.execute(sql)
+        while rows := cur.fetchmany(READ_BLOCK):
+            parts.append(pl.DataFrame(rows, schema=schema, orient="row"))
+    if not parts:
+        return pl.DataFrame(schema=schema)
+    return pl.concat(parts, rechunk=True) if len(parts) > 1 else parts[0]
 
 
 def examples_frame(project: Project, columns: list[str] | None = None) -> pl.DataFrame:

@@ -30,7 +30,7 @@ from ftcurate.core.importers.dialogue import (
     resolve_unknown,
     speaker_role,
 )
-from ftcurate.core.importers.support_fast import fast_examples
+from ftcurate.core.importers.support_fast import fast_batches, fast_examples
 from ftcurate.core.importers.support_rows import RowSpec, python_rows, timestamp_mode
 from ftcurate.core.importers.tables import TableHead, as_text, find_column, norm, resolve_column, table_head
 from ftcurate.core.progress import Progress
@@ -144,8 +144,25 @@ class SupportMessagesImporter(Importer):
         mapping = {k: v for k, v in cols.items() if v and k != "label"}
         return Detection(self.name, self.kind, score, summary, mapping, cols["label"])
 
+    def read_batches(self, path: Path, options: ImportOptions, detection: Detection,
+                     progress: Progress) -> Iterator[Any] | None:
+        """The fast path's batches for `ftcurate.core.bulk_insert`, or None when it does not apply."""
+        spec, context, agents, sample = self._plan(path, options, detection)
+        if sample.fmt == "csv" and sample.encoding.startswith("utf-8") and not options.extra.get("exact"):
+            return fast_batches(sample, spec, context, agents, progress)
+        return None
+
     def read(self, path: Path, options: ImportOptions, detection: Detection,
              progress: Progress) -> Iterator[Example]:
+        spec, context, agents, sample = self._plan(path, options, detection)
+        if sample.fmt == "csv" and sample.encoding.startswith("utf-8") and not options.extra.get("exact"):
+            fast = fast_examples(sample, spec, context, agents, progress)
+            if fast is not None:
+                yield from fast
+                return
+        yield from self._exact(sample, spec, context, agents, progress)
+
+    def _plan(self, path: Path, options: ImportOptions, detection: Detection) -> tuple[Any, str, set, Any]:
         context = check_context(options.context)
         head = table_head(path)
         mapping = {**detection.mapping, **{k: resolve_column(head, k, v) for k, v in options.mapping.items()}}
@@ -158,13 +175,10 @@ class SupportMessagesImporter(Importer):
                        role_reader(mapping["role"]),
                        internal_reader(mapping["internal"]) if mapping.get("internal") else None,
                        timestamp_mode([r.get(ts_col) for r in head.rows]) if ts_col else None)
-        agents = _frequent_speakers(head, mapping)
-        sample = head.sample
-        if sample.fmt == "csv" and sample.encoding.startswith("utf-8") and not options.extra.get("exact"):
-            fast = fast_examples(sample, spec, context, agents, progress)
-            if fast is not None:
-                yield from fast
-                return
+        return spec, context, _frequent_speakers(head, mapping), head.sample
+
+    def _exact(self, sample: Any, spec: RowSpec, context: str, agents: set[Any],
+               progress: Progress) -> Iterator[Example]:
         rows = python_rows(sample, spec, progress)
         open_convs: dict[Any, list[Any]] = {}
         for loc, conv, role, speaker, text, ts, label, last in rows:

@@ -23,10 +23,33 @@ from ftcurate.core.importers.textio import FileSample
 from ftcurate.core.progress import Progress
 from ftcurate.core.records import Example
 
+# Python's str.strip() also strips \x1c-\x1f and \x85, polars' strip_chars does not: such texts go
+# through clean_message so both paths store the same text.
+_DIRTY = _NEEDS_CLEAN + r"|[\x1c-\x1f\x85]"
+
 
 def fast_examples(sample: FileSample, spec: RowSpec, context: str, agents: set[Any],
                   progress: Progress) -> Iterator[Example] | None:
     """Examples of a UTF-8 message-per-row CSV, or None when polars cannot read it."""
+    batches = fast_batches(sample, spec, context, agents, progress)
+    if batches is None:
+        return None
+    return _examples_of(batches)
+
+
+def _examples_of(batches: Iterator[Any]) -> Iterator[Example]:
+    for batch in batches:
+        yield from (batch if isinstance(batch, list) else _without_gc(_pair_examples, batch))
+
+
+def fast_batches(sample: FileSample, spec: RowSpec, context: str, agents: set[Any],
+                 progress: Progress) -> Iterator[Any] | None:
+    """The same examples in file batches, or None when polars cannot read the file.
+
+    Each batch is either a list of `Example`s or, for (customer turn, agent reply) pairs, a polars
+    frame with columns conv, text, i, end, clabel, turn, turns, prev_text (see `_last_pairs`), which
+    `ftcurate.core.bulk_insert` stores without building one Python object per example.
+    """
     import polars as pl
 
     conv = spec.conversation
@@ -63,7 +86,7 @@ def _query(lf: Any, spec: RowSpec, internal: dict[Any, bool] | None) -> Any:
             internal.get(None, False)).not_()
     exprs = [pl.col(spec.conversation).alias("conv"), pl.col(spec.role).alias("speaker"),
              pl.when(keep).then(text.str.strip_chars()).alias("text"),
-             (keep & text.str.contains(_NEEDS_CLEAN)).alias("dirty"),
+             (keep & text.str.contains(_DIRTY)).alias("dirty"),
              _label(spec.label)]
     ts = pl.col(spec.timestamp).str.strip_chars() if spec.timestamp else None
     if spec.ts_mode == "num":
@@ -108,7 +131,7 @@ def _batches(sample: FileSample, lf: Any, spec: RowSpec, context: str, agents: s
             ended = batch.filter(pl.col("last"))["conv"]
             done = pl.col("conv").is_in(ended.implode())
             carry = batch.filter(~done)
-            yield from _frame_examples(batch.filter(done), spec, context, agents)  # a list
+            yield _frame_examples(batch.filter(done), spec, context, agents)  # a list or a frame
             base += n
             progress.set_progress(int(sample.size * base / max(total, 1)))
             progress.check_cancelled()
@@ -123,8 +146,9 @@ def _batches(sample: FileSample, lf: Any, spec: RowSpec, context: str, agents: s
                         "while importing?", path=sample.path)
 
 
-def _frame_examples(df: Any, spec: RowSpec, context: str, agents: set[Any]) -> list[Example]:
-    """Examples of complete conversations (rows in file order), in order of their last row."""
+def _frame_examples(df: Any, spec: RowSpec, context: str, agents: set[Any]) -> Any:
+    """Examples of complete conversations (rows in file order), in order of their last row: a pairs
+    frame (see `_last_pairs`) or a list of `Example`s."""
     import polars as pl
 
     if df.height == 0:
@@ -158,23 +182,28 @@ def _without_gc(fn: Any, *args: Any) -> Any:
             gc.enable()
 
 
-def _build(df: Any, odd: Any, context: str, agents: set[Any]) -> list[Example]:
+def _build(df: Any, odd: Any, context: str, agents: set[Any]) -> Any:
     if odd is None and context == "last":
-        return [t[2] for t in _last_pairs(df)]
+        return _last_pairs(df)
     out: list[tuple[int, int, Example]] = []
     if odd is not None:
         out.extend(_python_examples(odd, context, agents))
-    out.extend(_python_examples(df, context, agents) if context == "full" else _last_pairs(df))
+    if context == "full":
+        out.extend(_python_examples(df, context, agents))
+    else:
+        pairs = _last_pairs(df)
+        out.extend(zip(pairs["end"].to_list(), pairs["turn"].to_list(), _pair_examples(pairs), strict=True))
     out.sort(key=lambda t: (t[0], t[1]))
     return [t[2] for t in out]
 
 
-def _last_pairs(df: Any) -> list[tuple[int, int, Example]]:
-    """(customer turn, agent reply) pairs of conversations sorted into contiguous blocks."""
+def _last_pairs(df: Any) -> Any:
+    """(customer turn, agent reply) pairs of conversations sorted into contiguous blocks, as a frame:
+    conv, text (the reply), i (its row index), end, clabel, turn, turns, prev_text (the customer turn)."""
     import polars as pl
 
     if df.height == 0:
-        return []
+        return _pair_schema_frame()
     new_conv = (pl.col("conv") != pl.col("conv").shift(1)).fill_null(True)
     df = df.with_columns(new_conv.alias("nc"),
                          (new_conv | (pl.col("role") != pl.col("role").shift(1)).fill_null(True)).alias("nr"))
@@ -193,13 +222,27 @@ def _last_pairs(df: Any) -> list[tuple[int, int, Example]]:
                          pl.when(same).then(pl.col("role").shift(1)).alias("prev_role"),
                          pl.when(same).then(pl.col("text").shift(1)).alias("prev_text"))
     df = df.filter((pl.col("role") == "assistant") & (pl.col("prev_role") == "user"))
+    return df.select(*PAIR_COLUMNS)
+
+
+PAIR_COLUMNS = ("conv", "text", "i", "end", "clabel", "turn", "turns", "prev_text")
+
+
+def _pair_schema_frame() -> Any:
+    import polars as pl
+
+    return pl.DataFrame({c: [] for c in PAIR_COLUMNS}, schema={
+        "conv": pl.String, "text": pl.String, "i": pl.UInt32, "end": pl.UInt32, "clabel": pl.String,
+        "turn": pl.Int64, "turns": pl.UInt32, "prev_text": pl.String})
+
+
+def _pair_examples(pairs: Any) -> list[Example]:
     out = []
-    for conv, text, i, end, label, turn, turns, prev in df.select(
-            "conv", "text", "i", "end", "clabel", "turn", "turns", "prev_text").iter_rows():
+    for conv, text, i, _end, label, turn, turns, prev in pairs.iter_rows():
         ex = Example(messages=[{"role": "user", "content": prev}, {"role": "assistant", "content": text}],
                      label=label, metadata={"turn": turn, "turns": turns},
                      provenance={"row": i + 2, "conversation": conv})
-        out.append((end, turn, ex))
+        out.append(ex)
     return out
 
 

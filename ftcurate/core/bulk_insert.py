@@ -1,0 +1,86 @@
+"""Bulk insertion of imported examples from columns (polars), not one Python object per example.
+
+An importer that can describe a batch of examples as columns hands `insert_batches` polars frames;
+each frame becomes one `executemany` over its columns, with the messages JSON, metadata JSON and
+`input`/`output` built by polars. The stored rows are the same, byte for byte, as those
+`Project.insert_examples` writes for the equivalent `Example`s: the messages JSON is the canonical
+`records.messages_json` form (polars' JSON encoder escapes exactly as `json.dumps(ensure_ascii=False)`,
+tested) and `content_hash` is `records.messages_hash` of it. Batches that are lists of `Example`s go
+through `Project.insert_examples` unchanged, so an importer may mix both.
+
+Everything runs inside the caller's transaction: the import stays all-or-nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ftcurate.core.progress import Progress
+    from ftcurate.core.store import Project
+
+INSERT_SQL = ("INSERT INTO examples (source_id, messages, input, output, n_turns, label, metadata,"
+              ' "row", line, conversation, status, content_hash, created_at, updated_at)'
+              " VALUES (?,?,?,?,?,?,?,?,?,?,'unreviewed',?,?,?)")
+
+
+def pair_rows(pairs: Any) -> Any:
+    """Examples columns for (customer turn, agent reply) pairs.
+
+    Args:
+        pairs: polars frame with prev_text (the customer turn), text (the reply), clabel, turn, turns,
+            i (the reply's 0-based data row) and conv; see `importers.support_fast._last_pairs`.
+
+    Returns:
+        polars frame with messages, input, output, n_turns, label, metadata, row, line, conversation.
+    """
+    import polars as pl
+
+    def turn(role: str, col: str) -> pl.Expr:
+        return pl.struct(pl.lit(role).alias("role"), pl.col(col).alias("content")).struct.json_encode()
+
+    return pairs.select(
+        pl.concat_str([pl.lit("["), turn("user", "prev_text"), pl.lit(","), turn("assistant", "text"),
+                       pl.lit("]")]).alias("messages"),
+        pl.col("prev_text").alias("input"), pl.col("text").alias("output"),
+        pl.lit(2, pl.Int64).alias("n_turns"), pl.col("clabel").alias("label"),
+        pl.format('{{"turn": {}, "turns": {}}}', "turn", "turns").alias("metadata"),
+        (pl.col("i").cast(pl.Int64) + 2).alias("row"), pl.lit(None, pl.Int64).alias("line"),
+        pl.col("conv").cast(pl.String).alias("conversation"))
+
+
+def insert_frame(conn: sqlite3.Connection, rows: Any, source_id: int | None) -> int:
+    """Insert a frame of `pair_rows` shape inside the caller's transaction. Returns the count."""
+    if rows.height == 0:
+        return 0
+    now = time.time()
+    messages = rows["messages"].to_list()
+    blake = hashlib.blake2b
+    hashes = [blake(m.encode("utf-8"), digest_size=12).hexdigest() for m in messages]
+    n = rows.height
+    conn.executemany(INSERT_SQL, zip(
+        [source_id] * n, messages, rows["input"].to_list(), rows["output"].to_list(),
+        rows["n_turns"].to_list(), rows["label"].to_list(), rows["metadata"].to_list(),
+        rows["row"].to_list(), rows["line"].to_list(), rows["conversation"].to_list(), hashes,
+        [now] * n, [now] * n, strict=True))
+    return n
+
+
+def insert_batches(project: Project, conn: sqlite3.Connection, batches: Iterable[Any], source_id: int | None,
+                   progress: Progress) -> int:
+    """Insert every batch (a `pair_rows`-convertible pairs frame or a list of `Example`s) in order.
+
+    Runs inside the caller's transaction; checks for cancellation between batches. Returns the count.
+    """
+    n = 0
+    for batch in batches:
+        progress.check_cancelled()
+        if isinstance(batch, list):
+            n += project.insert_examples(conn, batch, source_id)
+        else:
+            n += insert_frame(conn, pair_rows(batch), source_id)
+    return n
