@@ -27,6 +27,7 @@ CLIPART_MODULES = (
     "ftcurate.cliparts.review",
     "ftcurate.cliparts.redact",
     "ftcurate.cliparts.demo",
+    "ftcurate.cliparts.labels",
 )
 
 

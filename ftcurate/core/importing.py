@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ftcurate.core.errors import UserError
 from ftcurate.core.importers.base import KINDS, Detection, Importer, ImportOptions, registered_importers
+from ftcurate.core.importers.textclean import ImportCleaner, describe_counts
 from ftcurate.core.progress import Progress
 from ftcurate.core.store import Project
 
@@ -84,6 +85,8 @@ class ImportReport:
     summary: str
     skipped: bool = False
     replaced: bool = False
+    dropped: dict[str, int] = field(default_factory=dict)  # reason -> messages/examples left out
+    cleaned: dict[str, int] = field(default_factory=dict)  # repair -> turns changed by the clean-up
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -114,14 +117,22 @@ def import_file(project: Project, path: str | Path, options: ImportOptions | Non
         sid = project.add_source(conn, name=path.name, path=str(path.resolve()), content_hash=digest,
                                  size=size, importer=det.importer, kind=det.kind, options=options.to_json(),
                                  detection=asdict(det))
-        n = project.insert_examples(conn, _cancellable(importer.read(path, options, det, progress), progress),
-                                    sid)
+        from ftcurate.core.labels import apply_label_map, project_label_map
+
+        cleaner = ImportCleaner(det.kind)
+        stream = cleaner.apply(importer.read(path, options, det, progress))
+        stream = apply_label_map(stream, project_label_map(project))
+        n = project.insert_examples(conn, _cancellable(stream, progress), sid)
         if n == 0:
             raise UserError("no examples found in this file", path=path)
         conn.execute("UPDATE sources SET n_examples = ? WHERE id = ?", (n, sid))
     progress.finish()
     project._notify("examples_added", count=n)
-    return ImportReport(str(path), sid, n, det.importer, det.kind, det.summary, replaced=bool(prior))
+    dropped = dict(importer.dropped + cleaner.dropped)
+    notes = describe_counts(dropped, dict(cleaner.fixed))
+    return ImportReport(str(path), sid, n, det.importer, det.kind,
+                        det.summary + (f"; {notes}" if notes else ""), replaced=bool(prior),
+                        dropped=dropped, cleaned=dict(cleaner.fixed))
 
 
 def _cancellable(it, progress: Progress):
