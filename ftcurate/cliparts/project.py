@@ -70,10 +70,11 @@ def cmd_import(args, out: Output) -> int:
     with _open(args.project) as project:
         for f in args.files:
             if args.dry_run:
-                _, det = detect_file(f, opts)
+                importer, det = detect_file(f, opts)
+                details = importer.preview(Path(f), opts, det, out.progress())
                 out.emit({"file": f, "importer": det.importer, "kind": det.kind, "summary": det.summary,
-                          "mapping": det.mapping, "label_column": det.label_column},
-                         f"{f}: {det.summary}")
+                          "mapping": det.mapping, "label_column": det.label_column, "details": details},
+                         "\n".join([f"{f}: {det.summary}", *details]))
                 continue
             rep = import_file(project, f, opts, out.progress(), on_duplicate=args.on_duplicate)
             text = (f"{f}: {rep.summary}" if rep.skipped else
