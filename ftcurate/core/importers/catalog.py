@@ -155,7 +155,7 @@ class _Product:
         removed = 0
         if boiler is not None:
             for field in [f for f in out if self.is_text(f)]:
-                out[field], n = boiler.strip(out[field])
+                out[field], n = boiler.remove(out[field])
                 removed += n
         label = None
         if out.get("category"):

@@ -6,7 +6,7 @@
   (description, specifications and any other free-text column). A sentence of 4+ words found in at
   least `min_products` products and in at least `share` of the products that have text is
   boilerplate: shop-page furniture and policies scraped with the product ("Go to your orders and start
-  the return ...", "show up to 2 reviews by default"). `strip` removes those sentences from a value.
+  the return ...", "show up to 2 reviews by default"). `remove` drops those sentences from a value.
 - `overview` writes a plain sentence about a product from its name, category, brand, price and
   options, for products without a description ("What is X?" still gets an answer).
 """
@@ -90,7 +90,7 @@ class BoilerplateFinder:
             self._boiler = frozenset(k for k, n in self.counts.items() if n >= need)
         return self._boiler
 
-    def strip(self, text: str) -> tuple[str, int]:
+    def remove(self, text: str) -> tuple[str, int]:
         """`text` without boilerplate sentences, and how many were removed."""
         if not self.boilerplate:
             return text, 0

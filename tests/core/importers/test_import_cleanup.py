@@ -62,8 +62,8 @@ def test_boilerplate_needs_many_products():
         b.add_product([f"Product {i} is nice. Free returns within thirty days always."])
     b.add_product(["A rare sentence shared by two. Short one."])
     b.add_product(["A rare sentence shared by two."])
-    assert b.strip("Great pan. Free returns within thirty days always.") == ("Great pan.", 1)
-    assert b.strip("A rare sentence shared by two.")[1] == 0
+    assert b.remove("Great pan. Free returns within thirty days always.") == ("Great pan.", 1)
+    assert b.remove("A rare sentence shared by two.")[1] == 0
 
 
 @pytest.fixture(scope="module")
