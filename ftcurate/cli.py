@@ -29,6 +29,7 @@ CLIPART_MODULES = (
     "ftcurate.cliparts.review_edits",
     "ftcurate.cliparts.redact",
     "ftcurate.cliparts.demo",
+    "ftcurate.cliparts.labels",
 )
 
 

@@ -43,6 +43,7 @@ def cmd_demo(args, out: Output) -> int:
             rep = import_file(project, f, progress=out.progress())
             out.emit({"step": "import", **rep.to_json()},
                      f"import  {f.name:<16} {rep.examples:>4} examples  ({rep.summary})")
+        _merge_demo_labels(project, out)
         names, config = _available_checks(out)
         for o in run_checks(project, names, config, progress=out.progress()):
             out.emit({"step": "check", "check": o.name, "ok": o.ok, "flags": o.flags, "error": o.error},
@@ -78,6 +79,24 @@ def _available_checks(out: Output) -> tuple[list[str], dict]:
     out.info(f"note: {message('embed', 'the paraphrase check')}; skipped, and conflicts are compared by "
              "wording instead of meaning")
     return [n for n in names if n != "paraphrase"], {"conflict": {"match": "near", "answer_similarity": "minhash"}}
+
+
+def _merge_demo_labels(project, out: Output) -> None:
+    """Apply the demo's label map (resources/demo/label_map.json) and the safe merge suggestions
+    (labels that differ only in case, punctuation, '&' or a plural), as undoable edits."""
+    import json
+
+    from ftcurate.core.labels import label_counts, merge_command, safe_merges
+
+    wanted = json.loads((DEMO_DIR / "label_map.json").read_text(encoding="utf-8"))
+    present = dict(label_counts(project))
+    changes = {k: v for k, v in wanted.items() if not k.startswith("_") and k in present}
+    for step in (changes, safe_merges(project)):
+        if step:
+            cmd = merge_command(project, step)
+            project.apply(cmd, actor="demo")
+            out.emit({"step": "labels", "changes": step, "examples": len(cmd.touched)},
+                     f"labels  merged {', '.join(f'{a} -> {b}' for a, b in step.items())}")
 
 
 def _as_dict(report) -> dict:

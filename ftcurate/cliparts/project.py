@@ -70,10 +70,11 @@ def cmd_import(args, out: Output) -> int:
     with _open(args.project) as project:
         if args.dry_run:
             for f in args.files:
-                _, det = detect_file(f, opts)
+                importer, det = detect_file(f, opts)
+                details = importer.preview(Path(f), opts, det, out.progress())
                 out.emit({"file": f, "importer": det.importer, "kind": det.kind, "summary": det.summary,
-                          "mapping": det.mapping, "label_column": det.label_column},
-                         f"{f}: {det.summary}")
+                          "mapping": det.mapping, "label_column": det.label_column, "details": details},
+                         "\n".join([f"{f}: {det.summary}", *details]))
             return 0
         for f in args.files:  # detect every file first: a file no importer reads fails before any work
             detect_file(f, opts)

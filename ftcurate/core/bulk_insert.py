@@ -70,17 +70,46 @@ def insert_frame(conn: sqlite3.Connection, rows: Any, source_id: int | None) -> 
     return n
 
 
+def clean_pairs(pairs: Any, cleaner: Any, label_map: dict[str, str] | None) -> Any:
+    """A pairs frame after the import clean-up (`ImportCleaner`) and the project's label map.
+
+    Rows whose customer turn or reply is empty after clean-up are dropped and counted in
+    `cleaner.dropped`, exactly as `ImportCleaner.apply` drops such examples on the row-by-row path.
+    """
+    import polars as pl
+
+    from ftcurate.core.importers.textclean import REASON_EMPTY
+
+    if cleaner is not None and pairs.height:
+        prev = cleaner.clean_texts(pairs["prev_text"].to_list())
+        text = cleaner.clean_texts(pairs["text"].to_list())
+        pairs = pairs.with_columns(pl.Series("prev_text", prev, pl.String), pl.Series("text", text, pl.String))
+        empty = (pl.col("prev_text") == "") | (pl.col("text") == "")
+        n_empty = pairs.select(empty.sum()).item()
+        if n_empty:
+            cleaner.dropped[REASON_EMPTY] += n_empty
+            pairs = pairs.filter(~empty)
+    if label_map:
+        pairs = pairs.with_columns(pl.col("clabel").replace(label_map))
+    return pairs
+
+
 def insert_batches(project: Project, conn: sqlite3.Connection, batches: Iterable[Any], source_id: int | None,
-                   progress: Progress) -> int:
+                   progress: Progress, cleaner: Any = None, label_map: dict[str, str] | None = None) -> int:
     """Insert every batch (a `pair_rows`-convertible pairs frame or a list of `Example`s) in order.
 
-    Runs inside the caller's transaction; checks for cancellation between batches. Returns the count.
+    Every batch goes through the import clean-up (`cleaner`, an `ImportCleaner`) and the project's
+    label map first, like the row-by-row path. Runs inside the caller's transaction; checks for
+    cancellation between batches. Returns the count.
     """
+    from ftcurate.core.labels import apply_label_map
+
     n = 0
     for batch in batches:
         progress.check_cancelled()
         if isinstance(batch, list):
-            n += project.insert_examples(conn, batch, source_id)
+            examples = cleaner.apply(batch) if cleaner is not None else batch
+            n += project.insert_examples(conn, apply_label_map(examples, label_map or {}), source_id)
         else:
-            n += insert_frame(conn, pair_rows(batch), source_id)
+            n += insert_frame(conn, pair_rows(clean_pairs(batch, cleaner, label_map)), source_id)
     return n

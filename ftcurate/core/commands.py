@@ -196,6 +196,10 @@ def command_from_json(d: dict[str, Any]) -> Command:
         return SetMessagesCommand(d["example_id"], d["messages"], text=d.get("text", ""))
     if t == "composite":
         return CompositeCommand([command_from_json(c) for c in d["commands"]], text=d.get("text", ""))
+    if t == "label_map":  # the label map's command lives with the label map
+        from ftcurate.core.labels import LabelMapCommand
+
+        return LabelMapCommand.from_json(d)
     cls = {"set_label": SetLabelCommand, "set_status": SetStatusCommand,
            "set_flag_state": SetFlagStateCommand}.get(t)
     if cls is None:

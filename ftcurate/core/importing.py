@@ -11,11 +11,12 @@ import hashlib
 import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ftcurate.core.errors import UserError
 from ftcurate.core.importers.base import KINDS, Detection, Importer, ImportOptions, registered_importers
+from ftcurate.core.importers.textclean import ImportCleaner, describe_counts
 from ftcurate.core.progress import Progress
 from ftcurate.core.store import Project
 
@@ -162,6 +163,8 @@ class ImportReport:
     summary: str
     skipped: bool = False
     replaced: bool = False
+    dropped: dict[str, int] = field(default_factory=dict)  # reason -> messages/examples left out
+    cleaned: dict[str, int] = field(default_factory=dict)  # repair -> turns changed by the clean-up
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -206,22 +209,30 @@ def import_file(project: Project, path: str | Path, options: ImportOptions | Non
         sid = project.add_source(conn, name=path.name, path=str(path.resolve()), content_hash=digest,
                                  size=size, importer=det.importer, kind=det.kind, options=options.to_json(),
                                  detection=asdict(det))
+        from ftcurate.core.labels import apply_label_map, project_label_map
+
+        cleaner = ImportCleaner(det.kind)
+        label_map = project_label_map(project)
         with input_guard(path):
             batches = importer.read_batches(path, options, det, progress) \
                 if hasattr(importer, "read_batches") else None
             if batches is not None:  # columns straight into SQLite (ftcurate.core.bulk_insert)
                 from ftcurate.core.bulk_insert import insert_batches
 
-                n = insert_batches(project, conn, batches, sid, progress)
+                n = insert_batches(project, conn, batches, sid, progress, cleaner=cleaner, label_map=label_map)
             else:
-                n = project.insert_examples(conn, _cancellable(importer.read(path, options, det, progress),
-                                                               progress), sid)
+                stream = apply_label_map(cleaner.apply(importer.read(path, options, det, progress)), label_map)
+                n = project.insert_examples(conn, _cancellable(stream, progress), sid)
         if n == 0:
             raise UserError("no examples found in this file", path=path)
         conn.execute("UPDATE sources SET n_examples = ? WHERE id = ?", (n, sid))
         project._notify("examples_added", count=n)
     progress.finish()
-    return ImportReport(str(path), sid, n, det.importer, det.kind, det.summary, replaced=bool(prior))
+    dropped = dict(importer.dropped + cleaner.dropped)
+    notes = describe_counts(dropped, dict(cleaner.fixed))
+    return ImportReport(str(path), sid, n, det.importer, det.kind,
+                        det.summary + (f"; {notes}" if notes else ""), replaced=bool(prior),
+                        dropped=dropped, cleaned=dict(cleaner.fixed))
 
 
 def _cancellable(it, progress: Progress):

@@ -12,6 +12,7 @@ context mode. Detection reports what it picked in `Detection`, which the CLI pri
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +61,20 @@ class Importer:
     name: ClassVar[str] = ""
     kind: ClassVar[str] = ""
     extensions: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self) -> None:
+        self.dropped: Counter[str] = Counter()  # reason -> how many messages/rows `read` left out
+
+    def drop(self, reason: str, n: int = 1) -> None:
+        """Count `n` messages or rows left out for `reason` ("internal note", "auto-reply", ...);
+        the import summary lists the counts."""
+        self.dropped[reason] += n
+
+    def preview(self, path: Path, options: ImportOptions, detection: Detection,
+                progress: Progress) -> list[str]:
+        """Extra lines for `import --dry-run` (e.g. per template how many products it applies to);
+        may read the whole file. Default: none."""
+        return []
 
     def detect(self, path: Path, options: ImportOptions) -> Detection | None:
         """Return a Detection if this importer can read `path`, else None. Must be cheap (sample)."""

@@ -17,12 +17,20 @@ Each product renders every question template (`ftcurate.core.importers.templates
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from ftcurate.core.errors import ConfigError
 from ftcurate.core.importers.base import Detection, Importer, ImportOptions, register_importer
+from ftcurate.core.importers.catalog_text import (
+    BoilerplateFinder,
+    category_path,
+    header_currency,
+    overview,
+    price_column,
+)
 from ftcurate.core.importers.cleaning import clean_text
 from ftcurate.core.importers.tables import (
     TableHead,
@@ -34,7 +42,7 @@ from ftcurate.core.importers.tables import (
     resolve_column,
     table_head,
 )
-from ftcurate.core.importers.templates import check_fields, parse_templates
+from ftcurate.core.importers.templates import Template, check_fields, parse_template, parse_templates
 from ftcurate.core.progress import Progress
 from ftcurate.core.records import Example
 
@@ -69,6 +77,8 @@ OPTION_FIELDS = {"size": "sizes", "sizes": "sizes", "color": "colors", "colour":
 _CATEGORY_SPLIT = re.compile(r"\s*(?:\||>|»|›)\s*")
 _LIST_SPLIT = re.compile(r"\s*[|;,]\s*")
 _OPTION = re.compile(r"^option(\d)_(name|value)$")
+TEXT_FIELDS = ("description", "specifications", "warranty", "material")  # cleaned, checked for boilerplate
+FALLBACK = parse_template("What is {name}? => {overview}")
 
 
 def detect_catalog_columns(head: TableHead, options: ImportOptions) -> dict[str, str]:
@@ -79,6 +89,8 @@ def detect_catalog_columns(head: TableHead, options: ImportOptions) -> dict[str,
         if field not in mapping and (col := find_column(head.columns, names, exclude=used)):
             mapping[field] = col
             used.add(col)
+    if "price" not in mapping and (col := price_column(head.columns, used)):
+        mapping["price"] = col  # "Price (EUR)", "Preis €": the currency comes from the header
     return mapping
 
 
@@ -115,6 +127,7 @@ class _Product:
         self.key = key
         self.fields: dict[str, list[str]] = {}
         self.option_names: dict[str, str] = {}
+        self.not_text: frozenset[str] = frozenset()  # column copies of name, price, category...
 
     def add(self, field: str, value: str | None) -> None:
         if value:
@@ -122,7 +135,11 @@ class _Product:
             if value not in vals:
                 vals.append(value)
 
-    def values(self, label_level: int) -> tuple[dict[str, str], str | None]:
+    def values(self, label_level: int, currency: str | None = None,
+               boiler: BoilerplateFinder | None = None) -> tuple[dict[str, str], str | None, int]:
+        """(field -> text, label, boilerplate sentences removed). `currency` is the price column's
+        currency when the file has no currency column; `boiler` strips sentences repeated across
+        many products from the long text fields."""
         out: dict[str, str] = {}
         for field, vals in self.fields.items():
             if field == "price":
@@ -132,17 +149,33 @@ class _Product:
             else:
                 items = [x for v in vals for x in (_LIST_SPLIT.split(v) if field in ("sizes", "colors") else [v])]
                 out[field] = ", ".join(dict.fromkeys(x for x in items if x))
-        if out.get("currency") and out.get("price"):
-            out["price"] = f"{out['price']} {out['currency']}"
+        currency = out.get("currency") or currency
+        if currency and out.get("price") and currency not in out["price"]:
+            out["price"] = f"{out['price']} {currency}"
+        removed = 0
+        if boiler is not None:
+            for field in [f for f in out if self.is_text(f)]:
+                out[field], n = boiler.remove(out[field])
+                removed += n
         label = None
         if out.get("category"):
-            path = [p for p in _CATEGORY_SPLIT.split(out["category"]) if p]
+            path = category_path(out["category"], _CATEGORY_SPLIT)
             if path:
                 label = path[-1] if label_level < 0 else " | ".join(path[:max(1, label_level)])
                 out["category"] = path[-1]
         for field in [f for f in out if f.startswith("_col_")]:  # columns by their own names
             out.setdefault(field[5:], out.pop(field))
-        return {k: v for k, v in out.items() if v}, label
+        out = {k: v for k, v in out.items() if v}
+        if not out.get("description") and (text := overview(out)):
+            out["overview"] = text
+        return out, label, removed
+
+    def long_texts(self) -> list[str]:
+        """The free-text values of this product (what boilerplate is looked for in)."""
+        return [v for f, vals in self.fields.items() if self.is_text(f) for v in vals[:1] if len(v) > 20]
+
+    def is_text(self, field: str) -> bool:
+        return field in TEXT_FIELDS or field.startswith("_col_") and field not in self.not_text
 
 
 class _CatalogBase(Importer):
@@ -151,14 +184,16 @@ class _CatalogBase(Importer):
 
     def _summary(self, head: TableHead, mapping: dict[str, str], options: ImportOptions, what: str) -> str:
         templates = parse_templates(options.templates)
+        have = set(mapping) | {norm(c) for c in head.columns} | {"overview"}
+        fit = sum(1 for t in templates if set(t.fields) <= have)
         shown = ", ".join(f"{k}={v}" for k, v in mapping.items() if k != "group")
         group = f"; rows grouped by {mapping['group']}" if "group" in mapping else ""
         label = f"; label = top level of {mapping['category']}" if "category" in mapping else ""
-        return (f"{what} ({head.sample.fmt}): {shown}{group}{label}; {len(templates)} question templates"
-                + ("" if options.templates else " (defaults)"))
+        return (f"{what} ({head.sample.fmt}): {shown}{group}{label}; {fit} of {len(templates)} "
+                f"{'' if options.templates else 'default '}question templates fit its columns")
 
-    def read(self, path: Path, options: ImportOptions, detection: Detection,
-             progress: Progress) -> Iterator[Example]:
+    def _plan(self, path: Path, options: ImportOptions, detection: Detection
+              ) -> tuple[TableHead, dict[str, str], list[Template], list[tuple[str, str]]]:
         head = table_head(path)
         mapping = {**detection.mapping, **{k: resolve_column(head, k, v) for k, v in options.mapping.items()}}
         if "name" not in mapping:
@@ -167,31 +202,71 @@ class _CatalogBase(Importer):
         options_cols = _option_columns(head.columns)
         available = set(FIELDS) | {norm(c) for c in head.columns} | set(OPTION_FIELDS.values())
         available |= {_option_field(str(r.get(n))) for r in head.rows for n, _ in options_cols if r.get(n)}
-        check_fields(templates, available)
+        check_fields(templates, available | {"overview"})
+        return head, mapping, templates, options_cols
+
+    def _rendered(self, path: Path, options: ImportOptions, detection: Detection, progress: Progress
+                  ) -> Iterator[tuple[_Product, dict[str, str], str | None, list[tuple[Template, tuple[str, str]]]]]:
+        """Per product with a name: its values, label and the (template, pair)s it renders. A product
+        no template fits gets the overview fallback; one with nothing but a name is counted as dropped."""
+        head, mapping, templates, options_cols = self._plan(path, options, detection)
         level = int(options.extra.get("label_level", 1))
         label_key = norm(resolve_column(head, "label", options.label_column)) if options.label_column else None
+        currency = header_currency(mapping["price"]) if "price" in mapping and "currency" not in mapping else None
+        boiler = self._boiler = BoilerplateFinder()
+        for product in self._products(head, mapping, options_cols, None):
+            boiler.add_product(product.long_texts())
         for product in self._products(head, mapping, options_cols, progress):
-            values, label = product.values(level)
+            values, label, removed = product.values(level, currency, boiler)
+            if removed:
+                self.drop("products whose text lost boilerplate sentences repeated across the catalog")
             if label_key is not None:
                 label = values.get(label_key)
             if not values.get("name"):
+                if product.fields:
+                    self.drop("product without a name")
                 continue
+            pairs = [(t, pair) for t in templates if (pair := t.render(values)) is not None]
+            if not pairs and (pair := FALLBACK.render(values)) is not None:
+                pairs = [(FALLBACK, pair)]
+            if not pairs:
+                self.drop("product with nothing but a name")
+            yield product, values, label, pairs
+
+    def read(self, path: Path, options: ImportOptions, detection: Detection,
+             progress: Progress) -> Iterator[Example]:
+        for product, values, label, pairs in self._rendered(path, options, detection, progress):
             meta_base = {"product": values["name"]}
             for k in ("group", "sku", "price"):
                 if values.get(k):
                     meta_base[{"group": "handle"}.get(k, k)] = values[k]
-            for t in templates:
-                pair = t.render(values)
-                if pair is None:
-                    continue
-                yield Example(messages=[{"role": "user", "content": pair[0]},
-                                        {"role": "assistant", "content": pair[1]}],
+            for t, (question, answer) in pairs:
+                yield Example(messages=[{"role": "user", "content": question},
+                                        {"role": "assistant", "content": answer}],
                               label=label, metadata={**meta_base, "template": t.source},
                               provenance={k: v for k, v in product.loc.items() if k in ("row", "line")})
+
+    def preview(self, path: Path, options: ImportOptions, detection: Detection,
+                progress: Progress) -> list[str]:
+        """Per template, how many products it applies to (reads the whole file)."""
+        used: Counter[str] = Counter()
+        products = 0
+        templates = self._plan(path, options, detection)[2]
+        for _, _, _, pairs in self._rendered(path, options, detection, progress):
+            products += 1
+            used.update(t.source for t, _ in pairs)
+        lines = [f"{used[t.source]:>7} of {products} products  {t.source}" for t in templates]
+        if used[FALLBACK.source] and FALLBACK.source not in {t.source for t in templates}:
+            lines.append(f"{used[FALLBACK.source]:>7} of {products} products  {FALLBACK.source} "
+                         f"(fallback: no template fits them)")
+        lines += [f"{n:>7} {why}" for why, n in self.dropped.items()]
+        lines += [f"        boilerplate: {b[:90]!r}" for b in sorted(self._boiler.boilerplate)[:10]]
+        return lines
 
     def _products(self, head: TableHead, mapping: dict[str, str], options_cols: list[tuple[str, str]],
                   progress: Progress) -> Iterator[_Product]:
         field_of = {col: field for field, col in mapping.items()}
+        not_text = frozenset("_col_" + norm(c) for f, c in mapping.items() if f not in TEXT_FIELDS)
         group_col = mapping.get("group")
         current: _Product | None = None
         for loc, rec in iter_table(head.sample, progress):
@@ -200,11 +275,12 @@ class _CatalogBase(Importer):
                 if current is not None:
                     yield current
                 current = _Product(loc, key)
+                current.not_text = not_text
             for col, value in rec.items():
                 if is_missing(value):
                     continue
                 field = field_of.get(col)
-                text = clean_text(as_text(value)) if field == "description" else as_text(value)
+                text = clean_text(as_text(value)) if field in TEXT_FIELDS else as_text(value)
                 if field is not None:
                     current.add(field, text)
                 current.add("_col_" + norm(col), text)

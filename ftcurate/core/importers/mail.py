@@ -8,7 +8,10 @@ lose quoted replies, signatures and disclaimers (`emailtext.clean_email_body`); 
 rendered to text. A lone reply whose original is not in the file pairs with the text it quotes.
 
 Provenance: `line` (where the message starts in an mbox) and `conversation` (the thread's first
-message id). Bodies are kept per thread until the file is read (threads need every message).
+message id). The mbox is read one message at a time; threads need every message, so what is held until
+the end of the file is each message's cleaned text and a few headers, never the raw mail (a lone
+reply's quoted original is read again from its byte offset when needed). Forwarded messages: the note
+above the forward is the message; a forward without a note contributes the forwarded text.
 """
 
 from __future__ import annotations
@@ -35,19 +38,24 @@ _REPLY_PREFIX = re.compile(r"^(?:\s*(?:re|aw|sv|fw|fwd|wg|tr)\s*(?:\[\d+\])?\s*:
 _AUTO_SUBJECT = re.compile(r"^\s*(?:automatic reply|auto[- ]?reply|out of (?:the )?office|auto:)", re.I)
 
 
-def iter_mbox(path: Path, progress: Progress | None = None) -> Iterator[tuple[int, bytes]]:
-    """Yield `(line, raw message)` for each message of an mbox (mboxrd ">From " lines unescaped)."""
+def iter_mbox(path: Path, progress: Progress | None = None, offsets: list[int] | None = None
+              ) -> Iterator[tuple[int, bytes]]:
+    """Yield `(line, raw message)` for each message of an mbox (mboxrd ">From " lines unescaped),
+    holding one message at a time. When `offsets` is given, the byte offset where each yielded
+    message's "From " line starts is appended to it before the message is yielded."""
     size = path.stat().st_size
     if progress is not None:
         progress.set_total(size)
-    start, lines, prev_blank, done = 0, [], True, 0
+    start, lines, prev_blank, done, start_off = 0, [], True, 0, 0
     with open(path, "rb") as fh:
         for lineno, line in enumerate(fh, start=1):
             done += len(line)
             if line.startswith(b"From ") and prev_blank:
                 if lines:
+                    if offsets is not None:
+                        offsets.append(start_off)
                     yield start, b"".join(lines)
-                start, lines = lineno, []
+                start, lines, start_off = lineno, [], done - len(line)
             elif start:
                 lines.append(line[1:] if re.match(rb">+From ", line) else line)
             elif line.strip():
@@ -58,7 +66,24 @@ def iter_mbox(path: Path, progress: Progress | None = None) -> Iterator[tuple[in
                 progress.set_progress(done)
                 progress.check_cancelled()
     if lines:
+        if offsets is not None:
+            offsets.append(start_off)
         yield start, b"".join(lines)
+
+
+def read_mbox_message(path: Path, offset: int) -> bytes:
+    """The raw message whose "From " line starts at byte `offset` (for a second look at one message)."""
+    out: list[bytes] = []
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        fh.readline()
+        prev_blank = False
+        for line in fh:
+            if line.startswith(b"From ") and prev_blank:
+                break
+            out.append(line[1:] if re.match(rb">+From ", line) else line)
+            prev_blank = not line.strip()
+    return b"".join(out)
 
 
 def _addr(value: Any) -> str:
@@ -91,7 +116,7 @@ def _raw_header(msg: Any, name: str) -> str:
 
 
 def parse_message(raw: bytes, loc: dict[str, Any]) -> dict[str, Any]:
-    """The parts of one message the importer needs. Raises `UserError` (with the line) when the
+    """The parts of one message the importer needs (its cleaned text, not the raw body). Raises `UserError` (with the line) when the
     message's MIME parts are nested too deeply to read."""
     try:
         return _parse_message(raw, loc)
@@ -113,11 +138,12 @@ def _parse_message(raw: bytes, loc: dict[str, Any]) -> dict[str, Any]:
             or bool(_AUTO_SUBJECT.match(subject)))
     body = _body(msg)
     ids = _ids(_raw_header(msg, "Message-ID"))
+    sender = str(msg["From"] or "")
     return {"id": ids[0] if ids else f"{loc}", "in_reply_to": _ids(_raw_header(msg, "In-Reply-To")),
-            "references": _ids(_raw_header(msg, "References")), "from": _addr(msg["From"]),
+            "references": _ids(_raw_header(msg, "References")), "from": _addr(sender),
             "to": [a.lower() for _, a in email.utils.getaddresses([str(msg["To"] or "")]) if a],
-            "subject": subject, "date": stamp, "auto": auto, "raw_body": body,
-            "text": clean_email_body(body), "loc": loc}
+            "subject": subject, "date": stamp, "auto": auto,
+            "text": clean_email_body(body, email.utils.parseaddr(sender)[0] or sender), "loc": loc}
 
 
 class _Threads:
@@ -170,10 +196,13 @@ class EmailImporter(Importer):
              progress: Progress) -> Iterator[Example]:
         context = check_context(options.context)
         sample = sample_file(path)
+        offsets: list[int] = []
         if sample.fmt == "mbox":
-            msgs = [parse_message(raw, {"line": line}) for line, raw in iter_mbox(path, progress)]
+            msgs = [parse_message(raw, {"line": line}) for line, raw in iter_mbox(path, progress, offsets)]
         else:
             msgs = [parse_message(path.read_bytes(), {})]
+        for m, off in zip(msgs, offsets, strict=False):
+            m["offset"] = off
         if not msgs:
             raise UserError("no email messages found", path=path)
         threads = _Threads()
@@ -195,7 +224,7 @@ class EmailImporter(Importer):
         for thread in groups.values():
             if all(m["date"] is not None for m in thread):
                 thread.sort(key=lambda m: m["date"])
-            yield from self._thread_examples(thread, agents, context, len(msgs) == 1)
+            yield from self._thread_examples(path, thread, agents, context, len(msgs) == 1)
 
     @staticmethod
     def _support_domains(groups: dict[str, list[dict[str, Any]]]) -> set[str]:
@@ -204,14 +233,17 @@ class EmailImporter(Importer):
                      if not thread[0]["in_reply_to"])
         return {to.most_common(1)[0][0]} if to else set()
 
-    @staticmethod
-    def _thread_examples(thread: list[dict[str, Any]], agents: set[str], context: str,
+    def _thread_examples(self, path: Path, thread: list[dict[str, Any]], agents: set[str], context: str,
                          lone: bool) -> Iterator[Example]:
         conv = thread[0]["id"]
         turns = []
         starter = thread[0]["from"]
         for m in thread:
-            if m["auto"] or not m["text"]:
+            if m["auto"]:
+                self.drop("automatic replies (out of office, auto-submitted)")
+                continue
+            if not m["text"]:
+                self.drop("messages with nothing new (only quoted text or a signature)")
                 continue
             if agents:
                 role = "assistant" if _domain(m["from"]) in agents else "user"
@@ -220,7 +252,8 @@ class EmailImporter(Importer):
             turns.append((role, m["text"], {**m["loc"], "message_id": m["id"]}))
         is_reply = bool(thread[0]["in_reply_to"] or _REPLY_PREFIX.match(thread[0]["subject"]))
         if len(turns) == 1 and is_reply and (turns[0][0] == "assistant" or lone):
-            original = quoted_text(thread[0]["raw_body"])
+            raw = read_mbox_message(path, thread[0]["offset"]) if "offset" in thread[0] else path.read_bytes()
+            original = quoted_text(_body(email.message_from_bytes(raw, policy=email.policy.default)))
             if original:  # a reply whose original is not in the file: pair it with what it quotes
                 turns = [("user", original, thread[0]["loc"]), ("assistant", turns[0][1], turns[0][2])]
         subject = _REPLY_PREFIX.sub("", thread[0]["subject"]).strip()

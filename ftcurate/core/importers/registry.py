@@ -5,6 +5,8 @@
 
 IMPORTER_MODULES = (
     "ftcurate.core.importers.finetune",
+    "ftcurate.core.importers.support_tools",
+    "ftcurate.core.importers.social",
     "ftcurate.core.importers.support",
     "ftcurate.core.importers.transcripts",
     "ftcurate.core.importers.threads",

@@ -5,7 +5,8 @@ A template is `"QUESTION => ANSWER"` with `{field}` placeholders, e.g.
 the first rule in `ANSWER_RULES` whose keywords it contains ("how much" -> "{name} costs {price}."),
 or, when it names one field besides `{name}`, that field's value. Fields are the catalog's logical
 fields (name, description, price, category, brand, sku, sizes, colors, material, specifications,
-availability, weight, dimensions, warranty, tags, url) and any column, by its normalised name
+availability, weight, dimensions, warranty, tags, url; `overview`, a sentence built from category,
+brand, material, options and price, is filled only for products without a description) and any column, by its normalised name
 ("Variant SKU" -> `{variant_sku}`). A template whose fields are missing for a product is skipped for
 that product: nothing is ever rendered as "None" or "nan".
 """
@@ -23,6 +24,7 @@ from ftcurate.core.importers.tables import norm
 PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 DEFAULT_TEMPLATES = (
     "What is {name}? => {description}",
+    "What is {name}? => {overview}",
     "How much is {name}? => {name} costs {price}.",
     "What sizes does {name} come in? => {name} comes in these sizes: {sizes}.",
     "What colours does {name} come in? => {name} is available in {colors}.",
