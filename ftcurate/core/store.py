@@ -173,6 +173,14 @@ class Project:
         with self._lock, self._corrupt():
             return self.conn.execute(sql, tuple(params)).fetchall()
 
+    def read_blocks(self, sql: str, params: Iterable = (), block: int = 20_000) -> Iterator[list[tuple]]:
+        """The rows of a read query, `block` at a time (the connection stays locked until the last one;
+        a damaged page is a `ProjectError`). Consume it to the end."""
+        with self._lock, self._corrupt():
+            cur = self.conn.execute(sql, tuple(params))
+            while rows := cur.fetchmany(block):
+                yield rows
+
     @contextmanager
     def _corrupt(self) -> Iterator[None]:
         """Turn SQLite's errors a person can act on (corrupt, busy, read-only, disk full) into a

@@ -7,12 +7,19 @@ only the columns they need (see benchmarks/bench_store.py for how the loaders co
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Iterator
+from typing import Protocol
 
 import polars as pl
 
-if TYPE_CHECKING:
-    from ftcurate.core.store import Project
+
+class Project(Protocol):
+    """What the views read through (`ftcurate.core.store.Project` is one); the view never reaches
+    into the store's connection or locks."""
+
+    def read_blocks(self, sql: str, params: Iterable = (), block: int = ...) -> Iterator[list[tuple]]: ...
+
+    def query(self, sql: str, params: Iterable = ()) -> list[tuple]: ...
 
 COLUMNS: dict[str, pl.DataType] = {
     "id": pl.Int64, "source_id": pl.Int64, "source": pl.Utf8, "label": pl.Utf8, "status": pl.Utf8,
@@ -36,10 +43,8 @@ def _read(project: Project, sql: str, schema: dict[str, pl.DataType]) -> pl.Data
     # them alive (fetchall held every row as Python objects next to the frame: about 3x the frame's
     # size at the peak; see docs/bench/scale.md). Reading only the needed columns matters most.
     parts = []
-    with project._lock, project._corrupt():
-        cur = project.conn.execute(sql)
-        while rows := cur.fetchmany(READ_BLOCK):
-            parts.append(pl.DataFrame(rows, schema=schema, orient="row"))
+    for rows in project.read_blocks(sql, block=READ_BLOCK):
+        parts.append(pl.DataFrame(rows, schema=schema, orient="row"))
     if not parts:
         return pl.DataFrame(schema=schema)
     return pl.concat(parts, rechunk=True) if len(parts) > 1 else parts[0]
