@@ -87,10 +87,10 @@ def _gguf_context(gguf: Path) -> int | None:
 
 
 def _load_default() -> TokenCounter:
-    from ftcurate.core.trainer.modelcache import DEFAULT_MODEL_NAME, _gguf_key, cache_dir, default_gguf
+    from ftcurate.core.trainer.modelcache import DEFAULT_MODEL_NAME, cache_dir, default_gguf, gguf_key
 
     gguf = default_gguf()
-    folder = cache_dir() / "tokenizers" / f"{gguf.stem}-{_gguf_key(gguf)}"
+    folder = cache_dir() / "tokenizers" / f"{gguf.stem}-{gguf_key(gguf)}"
     meta = folder / "ftcurate-tokenizer.json"
     from transformers import AutoTokenizer
 

@@ -145,3 +145,9 @@ def resolve_model(name: str | None) -> Path:
 def model_label(name: str | None) -> str:
     """Short human name of a model choice."""
     return DEFAULT_MODEL_NAME if is_default_model(name) else Path(str(name)).name
+
+
+def gguf_key(gguf: Path) -> str:
+    """A short key naming one GGUF file's cached conversions (its path, size and modification time):
+    a changed file gets fresh folders in the cache."""
+    return _gguf_key(gguf)
