@@ -29,7 +29,8 @@ from ftcurate.core.records import text_hash
 LABELS = {"PERSON": "Person name", "EMAIL_ADDRESS": "E-mail address", "PHONE_NUMBER": "Phone number",
           "CREDIT_CARD": "Card number", "IBAN_CODE": "IBAN", "IP_ADDRESS": "IP address",
           "US_SSN": "US social security number", "STREET_ADDRESS": "Street address", "LOCATION": "Place name",
-          "URL": "URL"}
+          "URL": "URL", "ORDER_ID": "Order number", "TRACKING_NUMBER": "Tracking number",
+          "ACCOUNT_NUMBER": "Account number", "TICKET_ID": "Ticket number"}
 
 _ANALYZER: dict[str, Any] = {}  # analysis key -> PiiAnalyzer, kept for the process (model load ~1 s)
 

@@ -9,8 +9,9 @@ what a person sees.
 
 Recognizers: spaCy NER for PERSON and LOCATION (GPE/LOC), cue patterns for names, stock presidio
 recognizers for e-mail, IP and URL (behind cheap pre-checks), and this package's validated
-recognizers for phone numbers, cards, IBANs, SSNs and street addresses, plus the project's custom
-regexes.
+recognizers for phone numbers, cards, IBANs, SSNs, street addresses (many countries' layouts),
+country names, and support identifiers (order, tracking, account, ticket numbers), plus the project's
+custom regexes.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class PiiAnalyzer:
 
         from ftcurate.core.pii import recognizers as R
         from ftcurate.core.pii import recognizers_text as RT
+        from ftcurate.core.pii.support_ids import SupportIdRecognizer
         from ftcurate.core.pii.model import load_ner_pipeline
         from ftcurate.core.pii.nlp import LeanContextEnhancer, NerOnlySpacyNlpEngine
 
@@ -57,7 +59,7 @@ class PiiAnalyzer:
         nlp_engine = NerOnlySpacyNlpEngine(self.nlp, self.model_id)
         recognizers = [
             SpacyRecognizer(supported_entities=["PERSON", "LOCATION"]),
-            RT.PersonCueRecognizer(), RT.StreetAddressRecognizer(),
+            RT.PersonCueRecognizer(), RT.StreetAddressRecognizer(), RT.CountryRecognizer(), SupportIdRecognizer(),
             R.FastEmailRecognizer(), R.FastIpRecognizer(), R.FastUrlRecognizer(), R.ValidatedIbanRecognizer(),
             R.IntlPhoneRecognizer(self.config.phone_regions), R.ValidatedCardRecognizer(),
             R.ValidatedSsnRecognizer(),

@@ -26,7 +26,8 @@ class Finding(NamedTuple):
 # Higher wins when two findings overlap: checksummed identifiers, then other structured ones, then
 # URLs (an e-mail's domain is not a separate URL), addresses, and finally NER names and places.
 PRIORITY = {"EMAIL_ADDRESS": 6, "IBAN_CODE": 6, "CREDIT_CARD": 6, "US_SSN": 5, "PHONE_NUMBER": 5,
-            "IP_ADDRESS": 5, "URL": 4, "STREET_ADDRESS": 3, "PERSON": 2, "LOCATION": 1}
+            "IP_ADDRESS": 5, "ORDER_ID": 5, "TRACKING_NUMBER": 5, "ACCOUNT_NUMBER": 5, "TICKET_ID": 5,
+            "URL": 4, "STREET_ADDRESS": 3, "PERSON": 2, "LOCATION": 1}
 CUSTOM_PRIORITY = 5
 
 _GREETING = re.compile(r"^(?:(?:hi|hello|hey|dear|thanks|thank you|cheers|regards|ok|okay|yes|no|oh|"
@@ -132,11 +133,23 @@ def resolve_overlaps(findings: list[Finding], custom_entities: frozenset[str] = 
     return sorted(kept, key=lambda f: (f.start, f.end))
 
 
+def address_beats_phone(text: str, findings: list[Finding]) -> list[Finding]:
+    """Drop phone numbers written without an international prefix that overlap a street address: in
+    "19607 107 Igias Street" the digits are a house number, not a phone."""
+    addresses = [f for f in findings if f.entity == "STREET_ADDRESS"]
+    if not addresses:
+        return findings
+    return [f for f in findings if not (
+        f.entity == "PHONE_NUMBER" and not text[f.start:f.end].lstrip("(").startswith(("+", "00"))
+        and any(f.start < a.end and a.start < f.end for a in addresses))]
+
+
 def finalize(text: str, raw: list[Finding], config: PiiConfig) -> list[Finding]:
     """Raw analyzer findings for `text` -> the findings a person should see, in text order."""
     wanted = set(config.entities)
     found = [f for f in raw if f.score >= config.threshold and f.entity in wanted]
     found = clean_names(text, found)
+    found = address_beats_phone(text, found)
     found = resolve_overlaps(found, frozenset(c.entity for c in config.custom))
     if config.allow_list:
         found = [f for f in found if not config.is_allowed(text[f.start:f.end], text, f.start, f.end)]
