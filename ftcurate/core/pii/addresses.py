@@ -24,17 +24,18 @@ Score 0.6 for a street line alone, 0.75 with a locality part.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+import regex as re
+
 _RESOURCE: dict[str, Any] | None = None
 
 _CONN = r"(?:de|du|des|la|le|les|del|da|do|dos|das|di|della|of|the|von|van|der|den|y|al|el|l'|d')"
-_NAMEW = r"(?:[A-ZÀ-ÖØ-Þ][\w'’.\-]*|\d{1,5}(?:st|nd|rd|th)?)"
-_TOWNW = r"(?:[A-ZÀ-ÖØ-Þ][\w'’\-]*)"
+_NAMEW = r"(?:\p{Lu}[\w'’.\-]*|\d{1,5}(?:st|nd|rd|th)?)"
+_TOWNW = r"(?:\p{Lu}[\w'’\-]*)"
 _NUM = r"\d{1,6}[A-Za-z]?(?:[-/]\d{1,5}[A-Za-z]?)?"
 _DIR = r"(?:[NSEW]{1,2}|North|South|East|West)"
 # Words that can follow an address after a comma but start the next clause instead of a town.
@@ -71,9 +72,10 @@ def _alt(words: list[str]) -> str:
 @dataclass(frozen=True)
 class _Patterns:
     streets: tuple[re.Pattern, ...]
+    weak: re.Pattern
     unit_after: re.Pattern
     unit_before: re.Pattern
-    parts: tuple[tuple[re.Pattern, bool], ...]  # (pattern, may follow after a bare space)
+    parts: tuple[tuple[str, re.Pattern, bool], ...]  # (kind, pattern, may follow after a bare space)
     pobox: re.Pattern
 
 
@@ -97,23 +99,29 @@ def _patterns(_key: int = 0) -> _Patterns:
         rf"(?:[ \t]+(?:{_CONN}[ \t]+)*{_NAMEW}){{0,3}}",
         rf"\b(?i:{pw})\.?[ \t]+(?:(?:{_NAMEW}|{_CONN})[ \t]+){{0,3}}?{_NAMEW},?[ \t]+(?:n[º°o.]?[ \t]*)?"
         rf"\d{{1,5}}[A-Za-z]?\b",
-        rf"(?:\b{_NUM}[ \t]+)?\b[A-ZÀ-ÖØ-Þ][\w'’\-]*{suf}\.?[ \t]+\d{{1,5}}(?:[ \t]?[A-Za-z]\b)?(?!\d)",
-        rf"\b{_NUM}[ \t]+[A-ZÀ-ÖØ-Þ][\w'’\-]*{suf}\b",
+        rf"(?:\b{_NUM}[ \t]+)?\b\p{{Lu}}[\w'’\-]*{suf}\.?[ \t]+\d{{1,5}}(?:[ \t]?[A-Za-z]\b)?(?!\d)",
+        rf"\b{_NUM}[ \t]+\p{{Lu}}[\w'’\-]*{suf}\b",
+        # name words, type word, number: "Georgi Sava Rakovski St. 27", "Frunze Mikhail Street, 473"
+        rf"\b(?:{_NAMEW}[ \t]+){{1,4}}(?i:{sw})\b\.?,?[ \t]+(?:n[º°o.]?[ \t]*)?\d{{1,5}}[A-Za-z]?(?![\w.,]\d)",
     )
+    # No street-type word: capitalised words and a house number ("Cerrito 1250", "Resslova 343/10"),
+    # an address only when a postcode or a country follows, or two more locality parts.
+    weak = rf"\b\p{{Lu}}[\w'’\-]+(?:[ \t]+(?:{_CONN}[ \t]+)?\p{{Lu}}[\w'’.\-]*){{0,3}},?[ \t]+\d{{1,5}}[A-Za-z]?(?:/\d{{1,4}})?\b"
     parts = (
-        (rf"{pc}[ \t]+{town}", True),                      # 00140 Helsinki
-        (rf"{town},?[ \t]+[A-Z]{{2,3}}\.?[ \t]+{pc}", True),  # Palo Alto, CA 94303
-        (rf"{town},?[ \t]+{pc}", False),                  # London SW1A 1AA
-        (rf"[A-Z]{{2,3}}\.?[ \t]+{pc}", True),               # CA 94303
-        (rf"{countries}\b", True),
-        (pc, True),
-        (rf"{town}", False),
+        ("postcode", rf"{pc}[ \t]+{town}", True),                      # 00140 Helsinki
+        ("postcode", rf"{town},?[ \t]+[A-Z]{{2,3}}\.?[ \t]+{pc}", True),  # Palo Alto, CA 94303
+        ("postcode", rf"{town},?[ \t]+{pc}", False),                  # London SW1A 1AA
+        ("postcode", rf"[A-Z]{{2,3}}\.?[ \t]+{pc}", True),               # CA 94303
+        ("country", rf"{countries}\b", True),
+        ("postcode", pc, True),
+        ("town", rf"{town}", False),
     )
     return _Patterns(
         streets=tuple(re.compile(p) for p in streets),
+        weak=re.compile(weak),
         unit_after=re.compile(rf",?[ \t]*(?:(?i:{unit})\.?[ \t]*(?:#|No\.?)?[ \t]*\w{{1,6}}\b|#[ \t]*\w{{1,6}}\b)"),
         unit_before=re.compile(rf"(?:(?i:{unit})\.?[ \t]*#?[ \t]*\w{{1,6}}|#\w{{1,6}}),?[ \t]+$"),
-        parts=tuple((re.compile(p), space_ok) for p, space_ok in parts),
+        parts=tuple((kind, re.compile(p), space_ok) for kind, p, space_ok in parts),
         pobox=re.compile(r"\b(?i:P\.?[ \t]?O\.?[ \t]?Box|Post Office Box|Postfach|Apartado)[ \t]+\d{1,6}"),
     )
 
@@ -126,26 +134,29 @@ def _shape_len(shape: str) -> int:
     return n
 
 
-_SEP = re.compile(r"[ \t]*(?:,[ \t]*\n?|\n)[ \t]*|[ \t]+")
-_PART_END = re.compile(r"[ \t]*(?:[,\n]|$|\.(?:\s|$)|[!?;)])")
+_SEP = re.compile(r"[ \t]*(?:,[ \t]*\n?|\n|[-–](?=[ \t]))[ \t]*|[ \t]+")
+_PART_END = re.compile(r"[ \t]*(?:[,\n]|$|\.(?:\s|$)|[!?;)])|[ \t]+(?:on|in|at|and|before|by|for|from|to|"
+                       r"until|with|or|not|please|is|was)\b")
+# What may lie between two pieces of one address found separately ("Av. dos Holandeses, 9, Quadra 33").
+_JOIN = re.compile(r"[ \t]*(?:,|\n)?[ \t]*(?:[\w.]{1,6}[ \t]*,[ \t]*)?")
 
 
-def _extend(text: str, end: int, pats: _Patterns) -> tuple[int, int]:
-    """Extend an address that ends at `end` with units and locality parts; returns (end, parts)."""
+def _extend(text: str, end: int, pats: _Patterns) -> tuple[int, list[str]]:
+    """Extend an address that ends at `end` with units and locality parts; returns (end, part kinds)."""
     m = pats.unit_after.match(text, end)
     while m and m.end() > end:
         end = m.end()
         m = pats.unit_after.match(text, end)
-    n = 0
-    while n < 5:
+    kinds: list[str] = []
+    while len(kinds) < 6:
         sep = _SEP.match(text, end)
         if sep is None or sep.end() >= len(text):
             break
-        bare = "," not in sep.group() and "\n" not in sep.group()
+        bare = not any(c in sep.group() for c in ",\n-–")
         if sep.group().count("\n") > 1:
             break
-        best = None
-        for rx, space_ok in pats.parts:
+        best, best_kind = None, ""
+        for kind, rx, space_ok in pats.parts:
             if bare and not space_ok:
                 continue
             pm = rx.match(text, sep.end())
@@ -154,11 +165,12 @@ def _extend(text: str, end: int, pats: _Patterns) -> tuple[int, int]:
             if any(w.strip(",.") in _NOT_TOWN for w in pm.group().split()):
                 continue
             if best is None or pm.end() > best:
-                best = pm.end()
+                best, best_kind = pm.end(), kind
         if best is None:
             break
-        end, n = best, n + 1
-    return end, n
+        end = best
+        kinds.append(best_kind)
+    return end, kinds
 
 
 def find_addresses(text: str) -> list[tuple[int, int, float]]:
@@ -170,19 +182,29 @@ def find_addresses(text: str) -> list[tuple[int, int, float]]:
     cands = [m.span() for rx in pats.streets for m in rx.finditer(text)]
     if "box" in text.lower() or "postfach" in text.lower() or "apartado" in text.lower():
         cands += [m.span() for m in pats.pobox.finditer(text)]
-    for s, e in cands:
+    weak = [m.span() for m in pats.weak.finditer(text)]
+    for s, e in cands + weak:
         before = pats.unit_before.search(text[max(0, s - 24):s])
         if before:
             s -= len(before.group())
-        e, parts = _extend(text, e, pats)
-        e = _trim_end(text, s, e)
-        found.append((s, e, 0.75 if parts else 0.6))
+        e2, kinds = _extend(text, e, pats)
+        if (s, e) in weak and (s, e) not in cands and not (
+                "postcode" in kinds or "country" in kinds or len(kinds) >= 2):
+            continue
+        e = _trim_end(text, s, e2)
+        found.append((s, e, 0.75 if kinds else 0.6))
     found.sort(key=lambda f: (-(f[1] - f[0]), f[0]))
     kept: list[tuple[int, int, float]] = []
     for f in found:
         if all(f[1] <= k[0] or f[0] >= k[1] for k in kept):
             kept.append(f)
-    return sorted(kept)
+    merged: list[tuple[int, int, float]] = []
+    for f in sorted(kept):
+        if merged and _JOIN.fullmatch(text, merged[-1][1], f[0]):
+            p = merged.pop()
+            f = (p[0], f[1], max(p[2], f[2]))
+        merged.append(f)
+    return merged
 
 
 def _trim_end(text: str, s: int, e: int) -> int:

@@ -24,9 +24,10 @@ class Finding(NamedTuple):
 
 
 # Higher wins when two findings overlap: checksummed identifiers, then other structured ones, then
-# URLs (an e-mail's domain is not a separate URL), addresses, and finally NER names and places.
+# URLs (an e-mail's domain is not a separate URL), addresses, and finally NER names and places. A
+# support id found after its cue word ("case number 2023-4567") beats a phone read in the same digits.
 PRIORITY = {"EMAIL_ADDRESS": 6, "IBAN_CODE": 6, "CREDIT_CARD": 6, "US_SSN": 5, "PHONE_NUMBER": 5,
-            "IP_ADDRESS": 5, "ORDER_ID": 5, "TRACKING_NUMBER": 5, "ACCOUNT_NUMBER": 5, "TICKET_ID": 5,
+            "IP_ADDRESS": 5, "ORDER_ID": 5.5, "TRACKING_NUMBER": 5.5, "ACCOUNT_NUMBER": 5.5, "TICKET_ID": 5.5,
             "URL": 4, "STREET_ADDRESS": 3, "PERSON": 2, "LOCATION": 1}
 CUSTOM_PRIORITY = 5
 
