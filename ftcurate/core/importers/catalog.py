@@ -177,7 +177,7 @@ class _CatalogBase(Importer):
             if not values.get("name"):
                 continue
             meta_base = {"product": values["name"]}
-            for k in ("group", "sku", "price"):
+            for k in ("group", "sku", "price", "brand", "colors"):  # brand/colors: the PII check skips them
                 if values.get(k):
                     meta_base[{"group": "handle"}.get(k, k)] = values[k]
             for t in templates:

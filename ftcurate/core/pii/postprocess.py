@@ -31,7 +31,7 @@ PRIORITY = {"EMAIL_ADDRESS": 6, "IBAN_CODE": 6, "CREDIT_CARD": 6, "US_SSN": 5, "
             "URL": 4, "STREET_ADDRESS": 3, "PERSON": 2, "LOCATION": 1}
 CUSTOM_PRIORITY = 5
 
-_GREETING = re.compile(r"^(?:(?:hi|hello|hey|dear|thanks|thank you|cheers|regards|ok|okay|yes|no|oh|"
+_GREETING = re.compile(r"^(?:(?:hi|hello|hey|dear|thanks|thank you|cheers|regards|ok|okay|yes|no|oh|wow|"
                        r"sorry|please|attn|attention|cc|to|from)\b[\s,:!.]*)+", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"(?:'s|’s|')$")
 _NOT_A_NAME_CHARS = re.compile(r"[\d@#/\\_=+<>{}\[\]|~^*$%&]|://|\.\w{2,3}$")
@@ -50,6 +50,22 @@ _NOT_NAME_WORDS = {
     "supervisor", "ok", "okay", "yes", "no", "please", "urgent", "good", "morning", "evening",
 }
 
+# Words that spaCy tags as a lone PERSON or place in shop and support text but that are, standing alone,
+# colours, menu or page names, or chat words: "Brown", "Grey" (catalog colours), "White" (a place),
+# "Returns" (a menu). As part of a longer name ("Lisa White") or after a title ("Mrs Brown") they stay.
+_LONE_NOT_NAME = {
+    "black", "white", "grey", "gray", "brown", "green", "blue", "red", "pink", "purple", "orange",
+    "yellow", "beige", "navy", "olive", "teal", "ivory", "cream", "charcoal", "silver", "gold", "rose",
+    "coral", "khaki", "tan", "taupe", "burgundy", "maroon", "indigo", "violet", "lavender", "mint",
+    "sage", "sand", "stone", "slate", "graphite", "midnight", "jet", "pearl", "copper", "bronze",
+    "returns", "return", "orders", "home", "cart", "basket", "checkout", "wishlist", "sale", "sales",
+    "shop", "menu", "settings", "profile", "search", "deals", "offers", "gift", "gifts", "rewards",
+    "tracking", "track", "exchange", "exchanges", "warranty", "faq", "faqs", "contact", "about",
+    "size", "sizes", "color", "colour", "fit", "new", "bio", "congrats", "congratulations", "makeup",
+    "bill", "nurse", "doctor", "user", "comment", "post", "profile", "location", "date", "amount",
+    "description", "subject", "re", "fwd", "note", "notes", "status", "total", "invoice", "receipt",
+}
+_TITLE_BEFORE = re.compile(r"(?i)\b(?:mr|mrs|ms|miss|mx|dr|prof|sir|madam|dear)\.?\s*$")
 
 # A "name" with one of these words signs for a team ("Acme Support", "The Billing Team").
 TEAM_WORDS = {"support", "team", "service", "services", "care", "desk", "helpdesk", "staff", "department",
@@ -96,6 +112,11 @@ def clean_names(text: str, findings: list[Finding]) -> list[Finding]:
         s, e = _trim_name(text, f.start, f.end, f.entity == "PERSON")
         span = text[s:e]
         if len(span) < 2 or _NOT_A_NAME_CHARS.search(span):
+            continue
+        if not any(c.isalpha() for c in span):  # emoji or punctuation runs
+            continue
+        if " " not in span and span.strip(".,").casefold() in _LONE_NOT_NAME and \
+                not _TITLE_BEFORE.search(text[max(0, s - 8):s]):
             continue
         if f.entity == "PERSON":
             words = [w.strip(".,") for w in span.lower().split()]
