@@ -49,9 +49,9 @@ class PiiAnalyzer:
 
         from ftcurate.core.pii import recognizers as R
         from ftcurate.core.pii import recognizers_text as RT
-        from ftcurate.core.pii.support_ids import SupportIdRecognizer
         from ftcurate.core.pii.model import load_ner_pipeline
         from ftcurate.core.pii.nlp import LeanContextEnhancer, NerOnlySpacyNlpEngine
+        from ftcurate.core.pii.support_ids import SupportIdRecognizer
 
         logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
         self.config = config or PiiConfig()

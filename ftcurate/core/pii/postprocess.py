@@ -62,7 +62,7 @@ _LONE_NOT_NAME = {
     "shop", "menu", "settings", "profile", "search", "deals", "offers", "gift", "gifts", "rewards",
     "tracking", "track", "exchange", "exchanges", "warranty", "faq", "faqs", "contact", "about",
     "size", "sizes", "color", "colour", "fit", "new", "bio", "congrats", "congratulations", "makeup",
-    "bill", "nurse", "doctor", "user", "comment", "post", "profile", "location", "date", "amount",
+    "bill", "nurse", "doctor", "user", "comment", "post", "location", "date", "amount",
     "description", "subject", "re", "fwd", "note", "notes", "status", "total", "invoice", "receipt",
 }
 _TITLE_BEFORE = re.compile(r"(?i)\b(?:mr|mrs|ms|miss|mx|dr|prof|sir|madam|dear)\.?\s*$")

@@ -22,6 +22,7 @@ from ftcurate.core.pii.addresses import find_addresses, find_countries  # noqa: 
 from ftcurate.core.pii.postprocess import TEAM_WORDS  # noqa: E402
 from ftcurate.core.pii.recognizers import _result  # noqa: E402
 
+
 class StreetAddressRecognizer(LocalRecognizer):
     """Street addresses (entity STREET_ADDRESS) in many countries' layouts; see `addresses`.
     Score 0.6 for a street line, 0.75 with postcode, town or country."""
