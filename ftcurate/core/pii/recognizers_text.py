@@ -10,7 +10,7 @@ This module imports presidio at import time; import it lazily (the engine does).
 
 from __future__ import annotations
 
-import re
+import regex as re
 
 from ftcurate.core.pii import _presidio
 
@@ -56,7 +56,20 @@ class CountryRecognizer(LocalRecognizer):
 
 
 # -- names from cues ---------------------------------------------------------------------------------
-_NAME = r"[A-Z][a-zà-ÿ'’-]+(?:[ -](?:(?:van|von|de|del|da|di|le|la|al|bin|ibn)\s)?[A-Z][a-zA-Zà-ÿ'’-]+){0,2}"
+_NAME = r"\p{Lu}[\p{Ll}'’-]+(?:[ -](?:(?:van|von|de|del|da|di|le|la|al|bin|ibn)\s)?\p{Lu}[\p{L}'’-]+){0,2}"
+# Lower-case names after the strongest cues only ("my name is ana silva", "thanks, omar").
+_LOWER_NAME = r"\p{Ll}[\p{Ll}'’-]{1,20}(?: \p{Ll}[\p{Ll}'’-]{1,20})?"
+_INTRO_LOWER = re.compile(r"(?:\bmy name is|\bmy name's|\bname:)\s+(" + _LOWER_NAME + r")"
+                          r"(?=\s*(?:[,.!?;]|$|\s(?:and|from|here|i|my|speaking)\b))")
+_SIGNOFF_LOWER = re.compile(r"(?:\bthanks|\bregards|\bcheers|\bthank you)\s*,?\s*\n?\s*(\p{Ll}[\p{Ll}'’-]{1,20})"
+                            r"\s*[.!]?\s*$")
+# Words that follow those cues in lower case without being a name.
+NOT_LOWER_NAMES = {
+    "not", "on", "in", "the", "a", "an", "still", "wrong", "missing", "spelled", "spelt", "listed", "shown",
+    "correct", "incorrect", "different", "changed", "there", "here", "now", "so", "very", "all", "again",
+    "anyway", "guys", "team", "everyone", "you", "u", "ya", "much", "lot", "lots", "again", "bye", "in advance",
+    "for", "and", "but", "ok", "okay", "sir", "madam", "mam", "maam", "dear", "friend", "buddy", "mate",
+}
 _TITLE = re.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam)\.?\s+({_NAME})")
 _INTRO = re.compile(r"(?i:\bmy name is|\bmy name's|\bcall me|\bin the name of|"
                     r"\bname on (?:the |my )?(?:account|card)|\baccount holder|\bcardholder)[\s:,-]+(" + _NAME + ")")
@@ -67,6 +80,9 @@ _INTRO_WEAK = re.compile(r"(?i:\bthis is|\bit's|\bit is|\bhi,? i'm|\bhello,? i'm
 _SIGNOFF = re.compile(
     rf"(?i:regards|thanks|thank you|cheers|sincerely|best wishes|best|many thanks|yours truly|warmly)"
     rf"\s*[,.!\-–]?\s*\n?\s*[-–]?\s*({_NAME})\s*[.!]?\s*$", re.MULTILINE)
+_LOWER_STOP = {w.lower() for w in (
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday today tomorrow yesterday again help "
+    "support please is was be are were will would can could should have has had do does did").split()}
 # Capitalised words that follow "this is" / "I'm" / "thanks" but are not names.
 NOT_NAMES = {
     "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February",
@@ -93,6 +109,12 @@ class PersonCueRecognizer(LocalRecognizer):
 
     def analyze(self, text, entities, nlp_artifacts=None):
         out = []
+        for rx, base in ((_INTRO_LOWER, 0.6), (_SIGNOFF_LOWER, 0.55)):
+            for m in rx.finditer(text):
+                value = m.group(1)
+                if not any(w in NOT_LOWER_NAMES or w in _LOWER_STOP for w in value.split()) and \
+                        value not in NOT_LOWER_NAMES:
+                    out.append(_result(self, "PERSON", m.start(1), m.end(1), base))
         for rx, base in ((_TITLE, 0.7), (_INTRO, 0.7), (_INTRO_WEAK, 0.55), (_SIGNOFF, 0.55)):
             for m in rx.finditer(text):
                 s, e = m.span(1)

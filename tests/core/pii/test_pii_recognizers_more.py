@@ -60,3 +60,17 @@ def test_lone_colours_and_menu_words_are_not_names(analyzer, text):
 
 def test_colour_surnames_stay_in_full_names(analyzer):
     assert ("PERSON", "Lisa White") in found(analyzer, "Please ask Lisa White to call me back.")
+
+
+@pytest.mark.parametrize("text, value", [
+    ("hi my name is ana silva and my order is late", "ana silva"),
+    ("ok thanks, omar", "omar"),
+    ("My name is Łukasz Żółw.", "Łukasz Żółw"),
+])
+def test_lower_case_and_non_english_names_after_strong_cues(analyzer, text, value):
+    assert ("PERSON", value) in found(analyzer, text)
+
+
+@pytest.mark.parametrize("text", ["my name is not on the invoice", "my name is wrong on the bill", "Thanks, everyone"])
+def test_lower_case_cues_without_a_name(analyzer, text):
+    assert not any(k == "PERSON" for k, _ in found(analyzer, text))
