@@ -29,7 +29,7 @@ from typing import Any
 from ftcurate.core.errors import ConfigError
 
 # Bump when recognizers or post-processing change, so cached results are not reused.
-ENGINE_VERSION = "pii-6"
+ENGINE_VERSION = "pii-7"
 
 BUILTIN_ENTITIES: tuple[str, ...] = (
     "PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS", "US_SSN",
