@@ -67,7 +67,7 @@ _SIGNOFF_LOWER = re.compile(r"(?:\bthanks|\bregards|\bcheers|\bthank you)\s*,?\s
 NOT_LOWER_NAMES = {
     "not", "on", "in", "the", "a", "an", "still", "wrong", "missing", "spelled", "spelt", "listed", "shown",
     "correct", "incorrect", "different", "changed", "there", "here", "now", "so", "very", "all", "again",
-    "anyway", "guys", "team", "everyone", "you", "u", "ya", "much", "lot", "lots", "again", "bye", "in advance",
+    "anyway", "guys", "team", "everyone", "you", "u", "ya", "much", "lot", "lots", "bye", "in advance",
     "for", "and", "but", "ok", "okay", "sir", "madam", "mam", "maam", "dear", "friend", "buddy", "mate",
 }
 _TITLE = re.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam)\.?\s+({_NAME})")
