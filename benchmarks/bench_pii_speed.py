@@ -50,6 +50,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=3)
+    ap.add_argument("--model", default=None, help="spaCy model package or directory (default: preferred)")
+    ap.add_argument("--no-workers", action="store_true", help="skip the 2-worker runs")
     ap.add_argument("--baseline-n", type=int, default=0,
                     help="time the stock loop on the first N texts only (default: all) and extrapolate")
     args = ap.parse_args()
@@ -62,15 +64,18 @@ def main() -> None:
     from presidio_analyzer import AnalyzerEngine
     from presidio_analyzer.nlp_engine import SpacyNlpEngine
 
+    from ftcurate.core.pii.config import PiiConfig
     from ftcurate.core.pii.engine import PiiAnalyzer
+    from ftcurate.core.pii.model import resolve_model
 
     texts = load_texts(args.n, args.seed)
     print(f"{len(texts)} texts, mean {sum(map(len, texts)) / len(texts):.0f} chars; "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
 
-    ours = PiiAnalyzer()
-    model_pkg = ours.model_id.rsplit("-", 1)[0]
-    stock = AnalyzerEngine(nlp_engine=SpacyNlpEngine(models=[{"lang_code": "en", "model_name": model_pkg}]))
+    ours = PiiAnalyzer(PiiConfig(model=args.model))
+    model_pkg = ours.model_id
+    model_dir = str(resolve_model(args.model)[1])  # stock presidio loads the same model, full pipeline
+    stock = AnalyzerEngine(nlp_engine=SpacyNlpEngine(models=[{"lang_code": "en", "model_name": model_dir}]))
     stock.analyze("warm up: call John at +1 415 555 2671", language="en")
     ours.analyze("warm up: call John at +1 415 555 2671")
 
@@ -93,7 +98,7 @@ def main() -> None:
 
     import resource
 
-    for method, note in (("fork", "CLI"), ("spawn", "GUI thread")):
+    for method, note in (() if args.no_workers else (("fork", "CLI"), ("spawn", "GUI thread"))):
         r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         raw2 = ours.analyze_many(texts, n_process=2, start_method=method)

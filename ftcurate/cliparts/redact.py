@@ -97,8 +97,10 @@ def cmd_pii_config(args, out: Output) -> int:
             settings["threshold"] = args.threshold
             changed = True
         cfg = PiiConfig.from_dict(settings, where="pii settings")  # validate before saving
-        if changed:
-            project.set_setting("pii", settings)
+        if changed:  # through the history: `ftcurate undo` restores the previous settings
+            from ftcurate.core.commands import SetSettingCommand
+
+            project.apply(SetSettingCommand("pii", settings, text="Change PII settings"))
     d = cfg.to_dict()
     shown = {k: d[k] for k in ("entities", "allow_list", "custom", "threshold")}
     lines = [f"entities:   {', '.join(d['entities'])}", f"threshold:  {d['threshold']}",
@@ -107,6 +109,27 @@ def cmd_pii_config(args, out: Output) -> int:
         lines.append(f"custom:     {c['name']}: {c['entity']} /{c['regex']}/ score {c['score']} "
                      f"context [{', '.join(c['context'])}] severity {c['severity']}")
     out.emit({"saved": changed, **shown}, "\n".join(lines))
+    return 0
+
+
+def cmd_pii_allow(args, out: Output) -> int:
+    from ftcurate.core.pii.allow import allow_again_command, never_flag_command, never_flag_words
+    from ftcurate.core.store import Project
+
+    with Project.open(args.project) as project:
+        done = []
+        for word in args.word or []:
+            cmd = (allow_again_command if args.remove else never_flag_command)(project, word)
+            if cmd is not None:
+                project.apply(cmd)
+                done.append(cmd.text)
+        words = never_flag_words(project)
+    obj = {"changed": done, "never_flag": words}
+    lines = [*done] if done else (["Nothing changed."] if args.word else [])
+    if done:
+        lines.append(f"Undo with `ftcurate undo {args.project}`.")
+    lines.append(f"Never flagged as PII: {', '.join(words) or '(none)'}")
+    out.emit(obj, "\n".join(lines))
     return 0
 
 
@@ -141,4 +164,14 @@ def register(sub) -> None:
     p.add_argument("--threshold", type=float, help="minimum score of a finding (default 0.5)")
     add_common(p)
     p.set_defaults(func=cmd_pii_config)
+
+    p = sub.add_parser("pii-allow", help="never flag these words as PII (undoable); lists the words",
+                       description="Add words to the project's PII allow-list and ignore their open flags, "
+                                   "as one history entry per word (`ftcurate undo` reverts). Without WORD: "
+                                   "list the words. Matching ignores case.")
+    p.add_argument("project")
+    p.add_argument("word", nargs="*", help="word or phrase, e.g. Brightwave; 're:REGEX' for a pattern")
+    p.add_argument("--remove", action="store_true", help="flag these words again (on the next check run)")
+    add_common(p)
+    p.set_defaults(func=cmd_pii_allow)
 

@@ -189,9 +189,33 @@ class CompositeCommand(Command):
         return out
 
 
+@dataclass
+class SetSettingCommand(Command):
+    """Set (or, with `value` None, remove) one project setting; the inverse restores the old value."""
+
+    key: str
+    value: Any
+    text: str = ""
+    type: str = "set_setting"
+
+    def apply(self, conn: sqlite3.Connection) -> Command:
+        row = conn.execute("SELECT value FROM settings WHERE key = ?", (self.key,)).fetchone()
+        old = json.loads(row[0]) if row else None
+        if self.value is None:
+            conn.execute("DELETE FROM settings WHERE key = ?", (self.key,))
+        else:
+            conn.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", (self.key, json.dumps(self.value)))
+        return SetSettingCommand(self.key, old, text=f"Undo: {self.text}")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": self.type, "key": self.key, "value": self.value, "text": self.text}
+
+
 def command_from_json(d: dict[str, Any]) -> Command:
     """Rebuild a command from `to_json()` output."""
     t = d["type"]
+    if t == "set_setting":
+        return SetSettingCommand(d["key"], d["value"], text=d.get("text", ""))
     if t == "set_messages":
         return SetMessagesCommand(d["example_id"], d["messages"], text=d.get("text", ""))
     if t == "composite":

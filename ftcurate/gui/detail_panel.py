@@ -353,6 +353,15 @@ class DetailPanel(QWidget):
         ignore = QAction("Ignore: not personal data", menu)
         ignore.triggered.connect(lambda: self.set_flag_state([flag_id], "ignored"))
         menu.addAction(ignore)
+        from ftcurate.core.pii.allow import flag_value, never_flag_command
+
+        word = flag_value(self.controller.project, flag_id)
+        if word:  # allow-list entry in the project settings, one undoable edit
+            never = QAction(f"Never flag \u201c{word[:40]}\u201d in this project", menu)
+            never.setObjectName("neverFlagAction")
+            never.triggered.connect(lambda: (cmd := never_flag_command(self.controller.project, word)) is not None
+                                    and self.controller.try_apply(cmd, "never flag this word"))
+            menu.addAction(never)
         return menu
 
     def _span_menu(self, flag_id: int, where: QPoint) -> None:

@@ -8,7 +8,10 @@ only analyses turns that changed. The spaCy model is not even loaded when everyt
 
 Flags: kind = entity type, turn/start/end = the span in `messages[turn]["content"]`, score = the
 recognizer's confidence, severity per `ftcurate.core.pii.config.SEVERITY` (custom recognizers: their
-own), data = {"role", "turn_hash" (to detect stale spans before redacting), "preview" (masked)}.
+own), data = {"role", "turn_hash" (to detect stale spans before redacting), "preview" (masked),
+"country_only" (a LOCATION that is only a country name: low severity, skipped by default redaction)}.
+Skipped: names/places inside the project's catalog product, brand and colour names, and fake values
+that ftcurate's redaction inserted itself (recorded per turn text, so re-runs do not flag them again).
 Summary: counts, plus `allow_list_candidates`: values found in at least 1 % of examples (and 20),
 which are nearly always the company, a product or an agent's sign-off rather than a customer.
 """
@@ -21,15 +24,18 @@ from typing import Any
 
 from ftcurate.core.checks.base import Check, CheckContext, CheckResult, Flag, register_check
 from ftcurate.core.errors import ConfigError
+from ftcurate.core.pii.addresses import is_country
 from ftcurate.core.pii.config import PiiConfig
 from ftcurate.core.pii.postprocess import Finding, finalize
+from ftcurate.core.pii.redact import FAKES_NAMESPACE
 from ftcurate.core.progress import Progress
 from ftcurate.core.records import text_hash
 
 LABELS = {"PERSON": "Person name", "EMAIL_ADDRESS": "E-mail address", "PHONE_NUMBER": "Phone number",
           "CREDIT_CARD": "Card number", "IBAN_CODE": "IBAN", "IP_ADDRESS": "IP address",
           "US_SSN": "US social security number", "STREET_ADDRESS": "Street address", "LOCATION": "Place name",
-          "URL": "URL"}
+          "URL": "URL", "ORDER_ID": "Order number", "TRACKING_NUMBER": "Tracking number",
+          "ACCOUNT_NUMBER": "Account number", "TICKET_ID": "Ticket number"}
 
 _ANALYZER: dict[str, Any] = {}  # analysis key -> PiiAnalyzer, kept for the process (model load ~1 s)
 
@@ -64,10 +70,12 @@ def masked_preview(value: str) -> str:
 
 NAME_LIKE = frozenset({"PERSON", "LOCATION"})
 _CATALOG_KEYS = ("product", "brand", "vendor")
+_CATALOG_LISTS = ("colors",)  # "Brown, Grey": each value is a name of its own
 
 
 class CatalogNames:
-    """Product and brand names from the project's own catalog imports (`metadata.product`/`brand`).
+    """Product, brand and colour names from the project's catalog imports (`metadata.product`, `brand`,
+    `vendor`, `colors`).
 
     spaCy readily takes a capitalised product word for a person or a place ("Is the Ember camp stove
     waterproof?"); a name or place finding that lies inside one of the project's own product names,
@@ -92,6 +100,10 @@ class CatalogNames:
                     value = meta.get(key)
                     if isinstance(value, str) and value.strip():
                         names.add(" ".join(value.casefold().split()))
+                for key in _CATALOG_LISTS:
+                    value = meta.get(key)
+                    if isinstance(value, str):
+                        names.update(" ".join(v.casefold().split()) for v in value.split(",") if v.strip())
         return cls(names)
 
     def covers(self, text: str, start: int, end: int) -> bool:
@@ -158,17 +170,28 @@ class PiiCheck(Check):
         final: dict[str, list[Finding]] = {}
         flags: list[Flag] = []
         catalog = CatalogNames.from_frame(frame)
+        # fakes that ftcurate's own redaction inserted (see redact.FAKES_NAMESPACE) are not PII again
+        fakes = {h: json.loads(v) for h, v in ctx.project.cache_get(FAKES_NAMESPACE, list(texts)).items()} \
+            if ctx.project is not None and texts else {}
         for ex_id, t, role, h in turns:
             if h not in final:
+                inserted = fakes.get(h, [])
                 final[h] = [f for f in finalize(texts[h], raw_by_hash[h], cfg)
-                            if not (f.entity in NAME_LIKE and catalog.covers(texts[h], f.start, f.end))]
+                            if not (f.entity in NAME_LIKE and catalog.covers(texts[h], f.start, f.end))
+                            and not any(f.start < e and s < f.end for s, e, *_ in inserted)]
             for f in final[h]:
                 value = texts[h][f.start:f.end]
+                data = {"role": role, "turn_hash": h, "preview": masked_preview(value)}
+                severity = cfg.severity_of(f.entity)
+                if f.entity == "LOCATION" and is_country(value):
+                    # a country alone is not personal data: low at most, and not redacted by default
+                    data["country_only"] = True
+                    severity = "low" if severity in ("medium", "high") else severity
                 flags.append(Flag(
-                    example_id=int(ex_id), check=self.name, severity=cfg.severity_of(f.entity),
+                    example_id=int(ex_id), check=self.name, severity=severity,
                     message=f"{LABELS.get(f.entity, f.entity)} in the {role or 'unknown'} message (turn {t + 1})",
                     kind=f.entity, turn=t, start=f.start, end=f.end, score=round(float(f.score), 3),
-                    data={"role": role, "turn_hash": h, "preview": masked_preview(value)}))
+                    data=data))
         by_kind = Counter(f.kind for f in flags)
         # The same value in many examples is usually the company, product or an agent's sign-off, not
         # a customer: offer those as allow-list candidates instead of making a person find them.

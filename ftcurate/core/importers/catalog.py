@@ -237,7 +237,7 @@ class _CatalogBase(Importer):
              progress: Progress) -> Iterator[Example]:
         for product, values, label, pairs in self._rendered(path, options, detection, progress):
             meta_base = {"product": values["name"]}
-            for k in ("group", "sku", "price"):
+            for k in ("group", "sku", "price", "brand", "colors"):  # brand/colors: the PII check skips them
                 if values.get(k):
                     meta_base[{"group": "handle"}.get(k, k)] = values[k]
             for t, (question, answer) in pairs:

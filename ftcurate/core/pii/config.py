@@ -29,20 +29,22 @@ from typing import Any
 from ftcurate.core.errors import ConfigError
 
 # Bump when recognizers or post-processing change, so cached results are not reused.
-ENGINE_VERSION = "pii-5"
+ENGINE_VERSION = "pii-7"
 
 BUILTIN_ENTITIES: tuple[str, ...] = (
     "PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS", "US_SSN",
-    "STREET_ADDRESS", "LOCATION", "URL",
+    "STREET_ADDRESS", "LOCATION", "URL", "ORDER_ID", "TRACKING_NUMBER", "ACCOUNT_NUMBER", "TICKET_ID",
 )
 
 # Structured identifiers that pin down one person or one account are "high"; names and street
 # addresses identify people but are common in support text and need a human look ("medium"); URLs,
-# IP addresses and place names rarely identify someone on their own ("low").
+# IP addresses and place names rarely identify someone on their own ("low"), nor do a company's own
+# order, tracking, account and ticket numbers, which are flagged so they are not trained in ("low").
 SEVERITY: dict[str, str] = {
     "CREDIT_CARD": "high", "US_SSN": "high", "IBAN_CODE": "high", "EMAIL_ADDRESS": "high",
     "PHONE_NUMBER": "high", "PERSON": "medium", "STREET_ADDRESS": "medium", "URL": "low",
-    "IP_ADDRESS": "low", "LOCATION": "low",
+    "IP_ADDRESS": "low", "LOCATION": "low", "ORDER_ID": "low", "TRACKING_NUMBER": "low",
+    "ACCOUNT_NUMBER": "low", "TICKET_ID": "low",
 }
 
 DEFAULT_PHONE_REGIONS: tuple[str, ...] = ("US", "GB", "CA", "AU", "IN", "IE", "NZ", "ZA", "DE", "FR")

@@ -9,8 +9,9 @@ what a person sees.
 
 Recognizers: spaCy NER for PERSON and LOCATION (GPE/LOC), cue patterns for names, stock presidio
 recognizers for e-mail, IP and URL (behind cheap pre-checks), and this package's validated
-recognizers for phone numbers, cards, IBANs, SSNs and street addresses, plus the project's custom
-regexes.
+recognizers for phone numbers, cards, IBANs, SSNs, street addresses (many countries' layouts),
+country names, and support identifiers (order, tracking, account, ticket numbers), plus the project's
+custom regexes.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
 PARALLEL_MIN_TEXTS = 2000
 PARALLEL_MIN_TEXTS_SPAWN = 10000
 BATCH_SIZE = 64
+# spaCy batch: larger batches make the NER's matrix products more efficient (the md model: ~25 % less
+# CPU per text at 256 than at 64 on short support messages); progress still advances every BATCH_SIZE.
+NLP_BATCH_SIZE = 256
 RAW_FLOOR = 0.05  # raw results under this score are never kept (not even in the cache)
 _WARM_UP = ("Hi, I'm Ana Silva from Lisbon: ana@example.com, +1 415 555 2671, 4111 1111 1111 1111, "
             "DE89 3704 0044 0532 0130 00, 123-45-6789, 10.0.0.1, https://example.com, 12 Main Street.")
@@ -50,6 +54,7 @@ class PiiAnalyzer:
         from ftcurate.core.pii import recognizers_text as RT
         from ftcurate.core.pii.model import load_ner_pipeline
         from ftcurate.core.pii.nlp import LeanContextEnhancer, NerOnlySpacyNlpEngine
+        from ftcurate.core.pii.support_ids import SupportIdRecognizer
 
         logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
         self.config = config or PiiConfig()
@@ -57,7 +62,7 @@ class PiiAnalyzer:
         nlp_engine = NerOnlySpacyNlpEngine(self.nlp, self.model_id)
         recognizers = [
             SpacyRecognizer(supported_entities=["PERSON", "LOCATION"]),
-            RT.PersonCueRecognizer(), RT.StreetAddressRecognizer(),
+            RT.PersonCueRecognizer(), RT.StreetAddressRecognizer(), RT.CountryRecognizer(), SupportIdRecognizer(),
             R.FastEmailRecognizer(), R.FastIpRecognizer(), R.FastUrlRecognizer(), R.ValidatedIbanRecognizer(),
             R.IntlPhoneRecognizer(self.config.phone_regions), R.ValidatedCardRecognizer(),
             R.ValidatedSsnRecognizer(),
@@ -81,7 +86,7 @@ class PiiAnalyzer:
                     batch_size: int = BATCH_SIZE) -> list[list[Finding]]:
         """Raw findings for each text, in this process (spaCy batched with `nlp.pipe`)."""
         out: list[list[Finding]] = []
-        docs = self.engine.nlp_engine.process_batch(list(texts), "en", batch_size=batch_size)
+        docs = self.engine.nlp_engine.process_batch(list(texts), "en", batch_size=max(batch_size, NLP_BATCH_SIZE))
         for i, (text, artifacts) in enumerate(docs):
             results = self.engine.analyze(text=text, language="en", entities=self.entities,
                                           nlp_artifacts=artifacts, score_threshold=RAW_FLOOR)

@@ -24,6 +24,7 @@ from spacy.tokens import Span  # noqa: E402
 # recognizer instead.
 SPACY_TO_ENTITY = {"PERSON": "PERSON", "PER": "PERSON", "GPE": "LOCATION", "LOC": "LOCATION"}
 NER_SCORE = 0.85
+CONFIDENT = 0.75  # results scored this high are not raised by context words (see LeanContextEnhancer)
 
 
 class NerOnlySpacyNlpEngine(SpacyNlpEngine):
@@ -84,12 +85,20 @@ class LazyNlpArtifacts(NlpArtifacts):
 
 
 class LeanContextEnhancer(LemmaContextAwareEnhancer):
-    """presidio's lemma context enhancer, skipped (no deep copy, no token lists) for texts where no
-    result came from a recognizer that has context words: most texts, and all NER-only findings."""
+    """presidio's lemma context enhancer, run only on results of recognizers that have context words
+    and scored under CONFIDENT; skipped (no deep copy, no token lists) for texts with none: most texts,
+    all NER-only findings, and validated structured findings."""
 
     def enhance_using_context(self, text, raw_results, nlp_artifacts, recognizers, context=None):
         with_context = {r.id for r in recognizers if r.context}
         key = RecognizerResult.RECOGNIZER_IDENTIFIER_KEY
-        if not context and not any((r.recognition_metadata or {}).get(key) in with_context for r in raw_results):
+        # Context can only matter for results a threshold might drop: one already scored at least
+        # CONFIDENT keeps its score (presidio would raise it further, to no effect on what is shown).
+        weak = [r for r in raw_results
+                if (r.recognition_metadata or {}).get(key) in with_context and r.score < CONFIDENT]
+        if not context and not weak:
             return raw_results
-        return super().enhance_using_context(text, raw_results, nlp_artifacts, recognizers, context)
+        if context:
+            return super().enhance_using_context(text, raw_results, nlp_artifacts, recognizers, context)
+        rest = [r for r in raw_results if not any(r is w for w in weak)]
+        return rest + super().enhance_using_context(text, weak, nlp_artifacts, recognizers, context)

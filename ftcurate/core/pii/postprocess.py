@@ -24,12 +24,14 @@ class Finding(NamedTuple):
 
 
 # Higher wins when two findings overlap: checksummed identifiers, then other structured ones, then
-# URLs (an e-mail's domain is not a separate URL), addresses, and finally NER names and places.
+# URLs (an e-mail's domain is not a separate URL), addresses, and finally NER names and places. A
+# support id found after its cue word ("case number 2023-4567") beats a phone read in the same digits.
 PRIORITY = {"EMAIL_ADDRESS": 6, "IBAN_CODE": 6, "CREDIT_CARD": 6, "US_SSN": 5, "PHONE_NUMBER": 5,
-            "IP_ADDRESS": 5, "URL": 4, "STREET_ADDRESS": 3, "PERSON": 2, "LOCATION": 1}
+            "IP_ADDRESS": 5, "ORDER_ID": 5.5, "TRACKING_NUMBER": 5.5, "ACCOUNT_NUMBER": 5.5, "TICKET_ID": 5.5,
+            "URL": 4, "STREET_ADDRESS": 3, "PERSON": 2, "LOCATION": 1}
 CUSTOM_PRIORITY = 5
 
-_GREETING = re.compile(r"^(?:(?:hi|hello|hey|dear|thanks|thank you|cheers|regards|ok|okay|yes|no|oh|"
+_GREETING = re.compile(r"^(?:(?:hi|hello|hey|dear|thanks|thank you|cheers|regards|ok|okay|yes|no|oh|wow|"
                        r"sorry|please|attn|attention|cc|to|from)\b[\s,:!.]*)+", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"(?:'s|’s|')$")
 _NOT_A_NAME_CHARS = re.compile(r"[\d@#/\\_=+<>{}\[\]|~^*$%&]|://|\.\w{2,3}$")
@@ -48,6 +50,22 @@ _NOT_NAME_WORDS = {
     "supervisor", "ok", "okay", "yes", "no", "please", "urgent", "good", "morning", "evening",
 }
 
+# Words that spaCy tags as a lone PERSON or place in shop and support text but that are, standing alone,
+# colours, menu or page names, or chat words: "Brown", "Grey" (catalog colours), "White" (a place),
+# "Returns" (a menu). As part of a longer name ("Lisa White") or after a title ("Mrs Brown") they stay.
+_LONE_NOT_NAME = {
+    "black", "white", "grey", "gray", "brown", "green", "blue", "red", "pink", "purple", "orange",
+    "yellow", "beige", "navy", "olive", "teal", "ivory", "cream", "charcoal", "silver", "gold", "rose",
+    "coral", "khaki", "tan", "taupe", "burgundy", "maroon", "indigo", "violet", "lavender", "mint",
+    "sage", "sand", "stone", "slate", "graphite", "midnight", "jet", "pearl", "copper", "bronze",
+    "returns", "return", "orders", "home", "cart", "basket", "checkout", "wishlist", "sale", "sales",
+    "shop", "menu", "settings", "profile", "search", "deals", "offers", "gift", "gifts", "rewards",
+    "tracking", "track", "exchange", "exchanges", "warranty", "faq", "faqs", "contact", "about",
+    "size", "sizes", "color", "colour", "fit", "new", "bio", "congrats", "congratulations", "makeup",
+    "bill", "nurse", "doctor", "user", "comment", "post", "location", "date", "amount",
+    "description", "subject", "re", "fwd", "note", "notes", "status", "total", "invoice", "receipt",
+}
+_TITLE_BEFORE = re.compile(r"(?i)\b(?:mr|mrs|ms|miss|mx|dr|prof|sir|madam|dear)\.?\s*$")
 
 # A "name" with one of these words signs for a team ("Acme Support", "The Billing Team").
 TEAM_WORDS = {"support", "team", "service", "services", "care", "desk", "helpdesk", "staff", "department",
@@ -95,6 +113,11 @@ def clean_names(text: str, findings: list[Finding]) -> list[Finding]:
         span = text[s:e]
         if len(span) < 2 or _NOT_A_NAME_CHARS.search(span):
             continue
+        if not any(c.isalpha() for c in span):  # emoji or punctuation runs
+            continue
+        if " " not in span and span.strip(".,").casefold() in _LONE_NOT_NAME and \
+                not _TITLE_BEFORE.search(text[max(0, s - 8):s]):
+            continue
         if f.entity == "PERSON":
             words = [w.strip(".,") for w in span.lower().split()]
             if all(w in _NOT_NAME_WORDS for w in words) or any(w in TEAM_WORDS for w in words):
@@ -132,11 +155,23 @@ def resolve_overlaps(findings: list[Finding], custom_entities: frozenset[str] = 
     return sorted(kept, key=lambda f: (f.start, f.end))
 
 
+def address_beats_phone(text: str, findings: list[Finding]) -> list[Finding]:
+    """Drop phone numbers written without an international prefix that overlap a street address: in
+    "19607 107 Igias Street" the digits are a house number, not a phone."""
+    addresses = [f for f in findings if f.entity == "STREET_ADDRESS"]
+    if not addresses:
+        return findings
+    return [f for f in findings if not (
+        f.entity == "PHONE_NUMBER" and not text[f.start:f.end].lstrip("(").startswith(("+", "00"))
+        and any(f.start < a.end and a.start < f.end for a in addresses))]
+
+
 def finalize(text: str, raw: list[Finding], config: PiiConfig) -> list[Finding]:
     """Raw analyzer findings for `text` -> the findings a person should see, in text order."""
     wanted = set(config.entities)
     found = [f for f in raw if f.score >= config.threshold and f.entity in wanted]
     found = clean_names(text, found)
+    found = address_beats_phone(text, found)
     found = resolve_overlaps(found, frozenset(c.entity for c in config.custom))
     if config.allow_list:
         found = [f for f in found if not config.is_allowed(text[f.start:f.end], text, f.start, f.end)]

@@ -29,8 +29,9 @@ from presidio_analyzer.predefined_recognizers import (  # noqa: E402
 # Words that, just before a number, say it is not a phone/SSN/card (an order or ticket id).
 _NOT_PII_BEFORE = re.compile(
     r"(?i)\b(?:order|invoice|ticket|ref(?:erence)?|tracking|serial|case|sku|model|version|ver|v|build|"
-    r"id|no|nr|item|part|batch|receipt|confirmation|po|isbn|parcel|shipment|transaction|txn)"
-    r"(?:\s*(?:number|no\.?|num|nr|code|id|#))?[\s.:#-]*$|#\s*$")
+    r"id|no|nr|item|part|batch|receipt|confirmation|po|isbn|parcel|shipment|transaction|txn|student|"
+    r"patient|employee|member|policy|claim|account|acct|customer|invoice|bill)"
+    r"(?:\s*(?:number|no\.?|num|nr|code|id|#))?(?:\s+(?:is|was|=))?[\s.:#-]*$|#\s*$")
 _DIGITS = re.compile(r"\d")
 
 
@@ -68,6 +69,8 @@ _PHONE_CAND = re.compile(
 _DATE_LIKE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$|^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$|^\d{1,2}:\d{2}")
 # 123-45-6789 is the SSN layout and 12.34.56.78 an IPv4 address; neither is how people write phones.
 _NOT_PHONE_LAYOUT = re.compile(r"^\d{3}-\d{2}-\d{4}$|^\d{1,3}(?:\.\d{1,3}){3}$")
+_GROUPED = re.compile(r"^\(?0\d{1,4}\)?[ -]\d{3,4}[ -]\d{3,4}$")
+_EXTENSION = re.compile(r"\s*(?:,\s*)?(?i:ext\.?|extension|x|#)\s*\d{1,5}\b")
 _NANP = re.compile(r"^(?:\+?1[-. ]?)?(?:\(\d{3}\)\s?|\d{3}[-. ])\d{3}[-. ]\d{4}$")
 
 
@@ -97,6 +100,9 @@ class IntlPhoneRecognizer(LocalRecognizer):
         out = []
         for m in _PHONE_CAND.finditer(text):
             for s, e, score in self._validate(m.group(), m.start()):
+                ext = _EXTENSION.match(text, e)
+                if ext:  # "+1 415 555 2671 ext. 204": the extension is part of the number
+                    e = ext.end()
                 if _preceded_by_id_word(text, s):
                     score -= 0.25
                 if _ssn_cue_before(text, s):  # "my SSN is 123 45 6789" is not a phone number
@@ -131,6 +137,12 @@ class IntlPhoneRecognizer(LocalRecognizer):
                     return [(offset, offset + len(stripped), 0.55)]
             except phonenumbers.NumberParseException:
                 pass
+            if 8 <= ndig <= 15:  # "+1234567890": not a real number, but written as one (needs context)
+                return [(offset, offset + len(stripped), 0.4)]
+        if _NANP.match(stripped) or _GROUPED.match(stripped):
+            # the layout of a phone number whose digits no numbering plan has (555 numbers, fictional
+            # area codes): a phone only with a context word nearby ("call", "phone")
+            return [(offset, offset + len(stripped), 0.4)]
         # Only a candidate of several digit groups can hide a valid number inside ("0207 946 0958 2");
         # a Luhn-valid 13-19 digit run is a card number (the card recognizer's), not joined phones.
         if ndig <= 10 or " " not in stripped or (ndig >= 13 and luhn_ok(re.sub(r"\D", "", stripped))):
@@ -284,7 +296,7 @@ class FastEmailRecognizer(EmailRecognizer):
 
 class FastIpRecognizer(IpRecognizer):
     def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):
-        if "." not in text and "::" not in text and text.count(":") < 2:
+        if not _IP_HINT.search(text):
             return []
         results = super().analyze(text, entities, nlp_artifacts, regex_flags)
         # "version 10.0.19045.1" is a version, not an address
@@ -292,9 +304,16 @@ class FastIpRecognizer(IpRecognizer):
                                                     text[max(0, r.start - 12):r.start])]
 
 
+_DOMAIN_HINT = re.compile(r"[A-Za-z0-9-]\.[A-Za-z]{2}|://")
+_IP_HINT = re.compile(r"\d\.\d|::|[0-9a-fA-F]:[0-9a-fA-F]")
+
+
 class FastUrlRecognizer(UrlRecognizer):
+    """Stock URL recognizer, run only when the text has something like "x.co" or "://" in it (its
+    pattern list is the most expensive part of the structured recognizers)."""
+
     def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):
-        return super().analyze(text, entities, nlp_artifacts, regex_flags) if "." in text else []
+        return super().analyze(text, entities, nlp_artifacts, regex_flags) if _DOMAIN_HINT.search(text) else []
 
 
 # -- IBANs ----------------------------------------------------------------------------------------------

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 MODES = ("placeholder", "fake", "mask")
 SALT_SETTING = "pii_redaction_salt"
+# Cache namespace: turn text hash -> [[start, end, entity], ...] of the fakes redaction put in that text,
+# so the pii check does not flag ftcurate's own fakes on the next run.
+FAKES_NAMESPACE = "pii-fakes"
 
 
 def redact_text(text: str, spans: Sequence[tuple[int, int, str]], mode: str = "placeholder",
@@ -38,13 +41,19 @@ def redact_text(text: str, spans: Sequence[tuple[int, int, str]], mode: str = "p
     Overlapping spans are reduced to the longest one first. Raises ValueError for an unknown mode,
     a span outside the text, or mode "fake" without `fakes`.
     """
+    return redact_text_spans(text, spans, mode, fakes)[0]
+
+
+def redact_text_spans(text: str, spans: Sequence[tuple[int, int, str]], mode: str = "placeholder",
+                      fakes: FakeMaker | None = None) -> tuple[str, list[tuple[int, int, str]]]:
+    """Like `redact_text`, also returning the (start, end, entity) of each replacement in the new text."""
     if mode not in MODES:
         raise ValueError(f"unknown redaction mode {mode!r}; expected one of {', '.join(MODES)}")
     if mode == "fake" and fakes is None:
         raise ValueError("mode 'fake' needs a FakeMaker")
     spans = _non_overlapping(spans, len(text))
     if not spans:
-        return text
+        return text, []
     from ftcurate.core.pii import _presidio
 
     _presidio.load()  # presidio-anonymizer imports presidio-analyzer
@@ -61,7 +70,8 @@ def redact_text(text: str, spans: Sequence[tuple[int, int, str]], mode: str = "p
                                                   "from_end": False})}
     else:
         ops = {ent: OperatorConfig("custom", {"lambda": _fake_op(fakes, ent)}) for ent in entities}
-    return _anonymizer(AnonymizerEngine).anonymize(text=text, analyzer_results=results, operators=ops).text
+    res = _anonymizer(AnonymizerEngine).anonymize(text=text, analyzer_results=results, operators=ops)
+    return res.text, sorted((int(i.start), int(i.end), str(i.entity_type)) for i in res.items)
 
 
 _ENGINE = None
@@ -98,6 +108,7 @@ class RedactionPlan:
     example_ids: list[int] = field(default_factory=list)
     stale_flag_ids: list[int] = field(default_factory=list)
     by_kind: dict[str, int] = field(default_factory=dict)
+    fake_spans: dict[str, list] = field(default_factory=dict)  # new turn text hash -> inserted fakes
 
 
 def project_salt(project: Project) -> str:
@@ -121,6 +132,9 @@ def plan_redaction(project: Project, flag_ids: Iterable[int] | None = None, *, k
         mode: "placeholder", "fake" or "mask".
         states: flag states to include when selecting by filter.
 
+    Selecting by filter without `kinds` leaves out country names standing alone (flags with
+    data.country_only): a country is not personal data. Name them by flag id or kind to redact them.
+
     Flags whose turn text changed since the check ran (the stored `turn_hash` differs) are not
     applied; they are returned in `stale_flag_ids` (re-run the check to refresh them).
 
@@ -133,6 +147,8 @@ def plan_redaction(project: Project, flag_ids: Iterable[int] | None = None, *, k
     if mode not in MODES:
         raise UserError(f"unknown redaction mode {mode!r}; expected one of {', '.join(MODES)}")
     rows = _select_flags(project, flag_ids, kinds, example_ids, states)
+    if flag_ids is None and not kinds:
+        rows = [r for r in rows if not r["data"].get("country_only")]
     plan = RedactionPlan(command=None)
     if not rows:
         return plan
@@ -165,7 +181,10 @@ def plan_redaction(project: Project, flag_ids: Iterable[int] | None = None, *, k
         fakes = makers.setdefault(conv, FakeMaker(salt, conv)) if mode == "fake" else None
         for turn in sorted(per_turn):
             spans = [(f["start"], f["end"], f["kind"] or "PII") for f in per_turn[turn]]
-            messages[turn]["content"] = redact_text(messages[turn]["content"], spans, mode, fakes)
+            new, inserted = redact_text_spans(messages[turn]["content"], spans, mode, fakes)
+            messages[turn]["content"] = new
+            if mode == "fake" and inserted:
+                plan.fake_spans[text_hash(new)] = [list(x) for x in inserted]
             for f in per_turn[turn]:
                 applied.append(f["id"])
                 plan.by_kind[f["kind"]] = plan.by_kind.get(f["kind"], 0) + 1
@@ -175,6 +194,12 @@ def plan_redaction(project: Project, flag_ids: Iterable[int] | None = None, *, k
         return plan
     commands.append(SetFlagStateCommand(applied, "resolved", text=f"Resolve {len(applied)} PII flag(s)"))
     plan.flag_ids = applied
+    if plan.fake_spans:
+        # Recorded now (harmless if the plan is never applied: the hashes are of texts that then do
+        # not exist), so the next pii check run knows these values are ftcurate's own fakes.
+        import json
+
+        project.cache_put(FAKES_NAMESPACE, {h: json.dumps(v).encode() for h, v in plan.fake_spans.items()})
     plan.command = CompositeCommand(
         commands, text=f"Redact {len(applied)} PII finding(s) in {len(plan.example_ids)} example(s) ({mode})")
     return plan

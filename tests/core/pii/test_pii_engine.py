@@ -42,12 +42,29 @@ def test_each_entity_type_is_found_with_its_span(analyzer, text, entity, value):
 
 
 @pytest.mark.parametrize("text", [
-    "My order #100234567 arrived damaged, tracking 1Z999AA10123456784.",
     "The invoice dated 2024-03-12 lists $1,249.00 twice; version 10.0.19045 crashes.",
-    "Ticket INC0012345: I upgraded to the Premium Plan on my Galaxy Buds.",
+    "I upgraded to the Premium Plan on my Galaxy Buds.",
     "Email support or call us, thanks!",
 ])
 def test_look_alikes_are_not_flagged(analyzer, text):
+    assert found(analyzer, text) == set()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("My order #100234567 arrived damaged, tracking 1Z999AA10123456784.",
+     {("ORDER_ID", "100234567"), ("TRACKING_NUMBER", "1Z999AA10123456784")}),
+    ("Ticket INC0012345: I upgraded to the Premium Plan.", {("TICKET_ID", "INC0012345")}),
+    ("My account number is 44120983, can you check it?", {("ACCOUNT_NUMBER", "44120983")}),
+    ("The case number is 2023-4567.", {("TICKET_ID", "2023-4567")}),
+])
+def test_support_ids_are_typed_and_not_read_as_phones(analyzer, text, expected):
+    assert found(analyzer, text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "What is my order status?", "Open the account settings page.", "The ticket was closed yesterday.",
+])
+def test_support_id_cue_words_without_an_id_are_not_flagged(analyzer, text):
     assert found(analyzer, text) == set()
 
 
