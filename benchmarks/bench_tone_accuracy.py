@@ -10,7 +10,16 @@ rest alone. Reported:
 * how many polite (P, not Q/W) messages were flagged (should be few)
 * the same check on Bitext's real replies (`response` column): share flagged (all should be in voice)
 
-Run: python benchmarks/bench_tone_accuracy.py [--limit N] [--csv PATH]
+The learnt `rude` flag (ftcurate/core/tone/rude.py, trained by scripts/train_rude.py) is measured apart:
+
+* dev  - the held-out part of its training corpora (Stack Exchange communities sorting last; every
+  fifth of the first 2,500 ParaDetox rows): where its threshold was chosen.
+* test - never seen in training: 50 rude sentences from ParaDetox rows 6,000+ among 950 polite agent
+  replies (Bitext responses and agents' tweets from IBM's Twitter customer-care set), a 5 % / 95 %
+  mix, run through the tone check itself; then again with 50 rude sentences that contain none of the
+  common swear words (confrontation without profanity).
+
+Run: python benchmarks/bench_tone_accuracy.py [--limit N] [--csv PATH] [--no-rude | --rude-only]
 """
 
 from __future__ import annotations
@@ -78,11 +87,100 @@ def evaluate(df: pl.DataFrame, config: dict | None = None) -> dict:
     }
 
 
+SWEARS = r"(?i)\b(?:fuck\w*|shit\w*|damn\w*|crap\w*|ass(?:hole)?s?|bitch\w*|bastard\w*|idiot\w*|stupid|dumb\w*|moron\w*|hell|suck\w*|bullshit|piss\w*|dick\w*|cunt\w*)\b"
+
+
+def polite_replies(data: Path, n: int, seed: int = 0) -> list[str]:
+    """n agent replies: half Bitext responses, half agents' tweets (IBM Twitter customer care)."""
+    import json
+    import random
+
+    rng = random.Random(seed)
+    bitext = pl.read_csv(data / "bitext_cs" / "Bitext_Sample_Customer_Support_Training_Dataset.csv",
+                         infer_schema=False)["response"].to_list()
+    tweets = []
+    for name in ("dev.json", "test.json"):
+        path = data / "ibm_twitter_customer_care" / name
+        if path.is_file():
+            for dialog in json.loads(path.read_text(encoding="utf-8")):
+                tweets += [t["message"] for t in dialog.get("dialogContent", []) if "agent" in t and t.get("message")]
+    half = n // 2 if tweets else n
+    return rng.sample(bitext, half) + (rng.sample(tweets, n - half) if tweets else [])
+
+
+def rude_sentences(data: Path, n: int, no_swears: bool, seed: int = 0) -> list[str]:
+    """n toxic ParaDetox sentences from rows 6,000+ (training reads only the first 2,500)."""
+    import csv
+    import random
+    import re
+
+    rows = []
+    with open(data / "paradetox" / "paradetox.tsv", encoding="utf-8") as fh:
+        reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+        next(reader)
+        for k, row in enumerate(reader):
+            if k >= 6000 and row and row[0].strip() and (not no_swears or not re.search(SWEARS, row[0])):
+                rows.append(row[0])
+    return random.Random(seed).sample(rows, n)
+
+
+def rude_eval(data: Path) -> None:
+    """Dev and test figures of the learnt rude flag."""
+    import tempfile
+
+    import numpy as np
+
+    from ftcurate.core.store import Project
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    from train_rude import paradetox, pick_threshold, politeness
+
+    from ftcurate.core.tone.rude import RudeModel, rude_probabilities
+
+    model = RudeModel.load()
+    t1, y1, d1 = politeness(data)
+    t2, y2, d2 = paradetox(data, 2500)
+    dev_texts = [t for t, d in zip(t1, d1, strict=True) if d] + [t for t, d in zip(t2, d2, strict=True) if d]
+    y = np.concatenate([y1[d1], y2[d2]])
+    p = rude_probabilities(dev_texts, None, model=model)
+    _, m = pick_threshold(p, y)
+    tpr = float((p[y == 1] >= model.threshold).mean())
+    fpr = float((p[y == 0] >= model.threshold).mean())
+    prec = 0.05 * tpr / (0.05 * tpr + 0.95 * fpr) if tpr + fpr else 0.0
+    print(f"rude model, dev (held-out training corpora, {len(y)} texts, {int(y.sum())} rude), threshold "
+          f"{model.threshold:.2f}: recall {tpr:.3f}, false-positive rate {fpr:.3f}, precision at 5 % rude "
+          f"{prec:.3f}")
+    polite = polite_replies(data, 950)
+    tmp = tempfile.TemporaryDirectory()
+    project = Project.create(Path(tmp.name) / "cache.ftcurate")  # the polite replies are embedded once
+    for label, no_swears in (("held-out rude sentences", False), ("held-out rude, no swear words", True)):
+        rude = rude_sentences(data, 50, no_swears)
+        texts = polite + rude
+        frame = frame_of(texts, ["x"] * len(texts))
+        res = ToneCheck().run(CheckContext(frame=frame, project=project, config={}), Progress())
+        flagged = {f.example_id for f in res.flags if f.kind == "rude"}
+        gold = set(range(len(polite) + 1, len(texts) + 1))
+        p_, r_, f_ = prf(flagged, gold)
+        print(f"rude model, test ({label}: 50 among 950 polite agent replies): precision {p_:.3f} "
+              f"recall {r_:.3f} F1 {f_:.3f}; polite replies flagged {len(flagged - gold)}/950")
+        for k in sorted(flagged - gold)[:3]:
+            print(f"    false alarm: {texts[k - 1][:110]!r}")
+        for k in sorted(gold - flagged)[:3]:
+            print(f"    missed: {texts[k - 1][:110]!r}")
+    project.close()
+    tmp.cleanup()
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--csv", type=Path, default=DEFAULT_CSV)
     ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--no-rude", action="store_true", help="skip the learnt rude model's dev/test figures")
+    ap.add_argument("--rude-only", action="store_true", help="only the learnt rude model's dev/test figures")
     args = ap.parse_args(argv)
+    if args.rude_only:
+        rude_eval(args.csv.parents[1])
+        return 0
     if not args.csv.is_file():
         print(f"data not found: {args.csv}", file=sys.stderr)
         return 1
@@ -103,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     flagged = {f.example_id for f in res.flags}
     print(f"Bitext replies (one house voice): {len(flagged)}/{len(replies)} flagged "
           f"({100 * len(flagged) / max(1, len(replies)):.1f} %), by kind {res.summary['by_kind']}")
+    if not args.no_rude:
+        rude_eval(args.csv.parents[1])
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from ftcurate.cli import Output, add_common
@@ -119,6 +120,14 @@ def cmd_check(args, out: Output) -> int:
     from ftcurate.core.checks.runner import run_checks
 
     names = [n.strip() for n in args.only.split(",") if n.strip()] if args.only else None
+
+    def show(o) -> None:  # each check as it ends, so a later crash cannot hide earlier results
+        obj = {"check": o.name, "ok": o.ok, "flags": o.flags, "seconds": round(o.seconds, 3),
+               "error": o.error}
+        text = (f"{o.name:<18} {o.flags:>7} flags  ({o.seconds:.1f} s)" if o.ok
+                else f"{o.name:<18} FAILED: {o.error}")
+        out.emit(obj, text)
+
     with _open(args.project) as project:
         if getattr(args, "engine", "local") == "ray":
             from ftcurate.scale import require_ray
@@ -128,17 +137,15 @@ def cmd_check(args, out: Output) -> int:
 
             outcomes, report = run_checks_ray(project, names, progress=out.progress(), address=args.address)
             out.emit({"engine": "ray", "cpus": report.cpus, "texts": report.texts}, report.line())
+            for o in outcomes:
+                show(o)
         else:
-            outcomes = run_checks(project, names, progress=out.progress())
-    failed = 0
-    for o in outcomes:
-        obj = {"check": o.name, "ok": o.ok, "flags": o.flags, "seconds": round(o.seconds, 3),
-               "error": o.error}
-        text = (f"{o.name:<18} {o.flags:>7} flags  ({o.seconds:.1f} s)" if o.ok
-                else f"{o.name:<18} FAILED: {o.error}")
-        out.emit(obj, text)
-        failed += not o.ok
-    return 2 if failed else 0
+            outcomes = run_checks(project, names, progress=out.progress(), on_outcome=show)
+    failed = [o for o in outcomes if not o.ok]
+    for o in failed:
+        sys.stderr.write(f"error: check {o.name} failed ({o.error}); the other checks ran and their flags "
+                         "are saved; its flags from its last good run are unchanged\n")
+    return 1 if failed else 0
 
 
 def cmd_flags(args, out: Output) -> int:

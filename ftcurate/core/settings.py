@@ -32,14 +32,15 @@ class CheckThresholds:
     """App-wide defaults for the check settings people tune most often.
 
     near_duplicate: MinHash Jaccard similarity (0..1) above which two examples are near-duplicates.
-    paraphrase: embedding cosine similarity (0..1) above which two questions are paraphrases.
+    paraphrase: mean similarity (0..1) of centred sentence embeddings two groups of questions need to
+        count as paraphrases (average linkage; see ftcurate.core.dedup.linkage).
     tone_sensitivity: multiplier on the tone check's sensitivity: 1 = its defaults, 2 = flags outputs
         half as far from the house voice, 0.5 = only those twice as far.
     max_tokens: token budget of one example; None = the target model's context window.
     """
 
     near_duplicate: float = 0.7
-    paraphrase: float = 0.85
+    paraphrase: float = 0.65
     tone_sensitivity: float = 1.0
     max_tokens: int | None = None
 

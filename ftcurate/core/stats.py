@@ -12,6 +12,7 @@ import polars as pl
 from ftcurate.core.checks.imbalance import (
     LabelImbalanceCheck,
     behaviour_stats,
+    imbalance_rule,
     label_column,
     label_stats,
     suggested_caps,
@@ -66,7 +67,8 @@ def project_stats(project: Project) -> dict[str, Any]:
          "status": {status: n}, "sources": {source: n}, "flags": {check: open flags},
          "flags_all": {check: flags in any state}, "flag_states": {state: n},
          "flag_severity": {severity: open flags}, "flagged_examples": {check: examples with an open flag},
-         "label_imbalance": {"ratio", "entropy", "under", "over", "median", "by"},
+         "label_imbalance": {"ratio", "entropy", "under", "over", "median", "by", "rule"} (rule: the
+         under/over-represented rule in plain words, with this project's numbers),
          "behaviours": {"overall", "counts", "per_label", "outputs"}, "suggested_caps": {label: cap},
          "lengths": {"input_words": {...}, "output_words": {...}}}
         `flags` counts open flags only: ignored and resolved ones no longer ask for work.
@@ -95,7 +97,9 @@ def project_stats(project: Project) -> dict[str, Any]:
         "flag_severity": fc["severity"],
         "flagged_examples": fc["examples"],
         "label_imbalance": {"ratio": ls["ratio"], "entropy": ls["entropy"], "under": ls["under"],
-                            "over": ls["over"], "median": ls["median"], "by": cfg["by"]},
+                            "over": ls["over"], "median": ls["median"], "by": cfg["by"],
+                            "rule": imbalance_rule(ls["median"], cfg["under_factor"], cfg["over_factor"],
+                                                   cfg["by"])},
         "behaviours": behaviour_stats(frame, labels),
         "suggested_caps": suggested_caps(frame, cfg),
         "lengths": {"input_words": _describe(word_lengths(frame["input"])),

@@ -31,7 +31,13 @@ NEAR_DEFAULTS: dict[str, Any] = {
     # word 3-grams at 0.8 find 7 % of one-typo copies of such short texts (docs/readme/duplicates.md).
     "near_threshold": 0.7, "shingle": "char", "ngram": 4, "num_perm": 128, "seed": 1, "lsh_backend": "auto",
 }
-PARAPHRASE_DEFAULTS: dict[str, Any] = {"paraphrase_threshold": 0.85, "batch_size": 64, "nprobe": 8}
+# paraphrase_threshold: mean cosine of centred MiniLM embeddings two clusters need to merge (average
+# linkage, see ftcurate.core.dedup.linkage): the highest threshold keeping recall >= 0.80 on the
+# ParaDetox rewrites (dev; precision first), reported on held-out ParaDetox rows and Bitext support
+# questions (test) by benchmarks/bench_paraphrase_accuracy.py. max_cluster: no cluster grows beyond
+# this many distinct questions.
+PARAPHRASE_DEFAULTS: dict[str, Any] = {"paraphrase_threshold": 0.65, "batch_size": 64, "nprobe": 8,
+                                       "max_cluster": 1000}
 
 
 def _is_number(v: Any) -> bool:
@@ -72,7 +78,7 @@ def _validate_paraphrase(config: dict, name: str, need_model: bool = True) -> No
     from ftcurate.core.dedup.embed import model_dir
 
     _unit(config, "paraphrase_threshold", name)
-    for key in ("batch_size", "nprobe"):
+    for key in ("batch_size", "nprobe", "max_cluster"):
         v = config.get(key)
         if not isinstance(v, int) or isinstance(v, bool) or v < 1:
             raise ConfigError(f"{name}: {key} must be a positive whole number, got {v!r}")
@@ -229,7 +235,8 @@ class ParaphraseCheck(Check):
         qc = _near(frame, cfg, "question", progress)
         pc, embedded = engine.paraphrase_components(
             frame, qc, float(cfg["paraphrase_threshold"]), ctx.project, progress,
-            batch_size=cfg["batch_size"], seed=cfg["seed"], nprobe=cfg["nprobe"])
+            batch_size=cfg["batch_size"], seed=cfg["seed"], nprobe=cfg["nprobe"],
+            max_size=cfg.get("max_cluster", 1000))
         clusters = nested_groups(pc.labels, qc.labels)
         flags: list[Flag] = []
         for members in clusters:
@@ -279,6 +286,53 @@ class _AnswerSimilarity:
         contain = np.minimum(1.0, jac * (a + b) / ((1.0 + jac) * np.minimum(a, b)))
         return np.maximum(jac, contain)
 
+    def dense_ok(self, k: int) -> bool:
+        """Whether a k x k similarity matrix fits the memory budget (`DENSE_BYTES`)."""
+        per_pair = 8 if self.sizes is None else 8 + self.vecs.shape[1]
+        return k * k * per_pair <= DENSE_BYTES
+
+    def pairs(self, ks: list[int], threshold: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Pairs (positions in ks) with similarity >= threshold, in bounded memory: blocks of
+        similarities (embeddings: `ann.similar_pairs`, at most 64 neighbours each) or MinHash LSH
+        (Jaccard only). For clusters too large for `matrix`."""
+        if self.sizes is None:
+            from ftcurate.core.dedup.ann import similar_pairs
+
+            return similar_pairs(self.vecs[ks], threshold, seed=seed, max_neighbors=64)
+        from ftcurate.core.dedup.lsh import near_pairs
+
+        return near_pairs(self.vecs[ks], threshold, seed)
+
+
+# Largest similarity matrix one conflict cluster may build (64 MB); larger clusters are compared
+# block-wise through nearest neighbours, so memory stays bounded whatever the clusters look like.
+DENSE_BYTES = 64 << 20
+
+
+def _answer_groups(similarity: _AnswerSimilarity, ks: list[int], compatible_fn, t: float,
+                   seed: int) -> tuple[np.ndarray, float]:
+    """Agreement groups of the answers `ks` and the disagreement score (1 - best cross-group similarity).
+
+    Two answers agree when their similarity is >= t and their facts are compatible; groups are the
+    connected components of agreement. Small clusters use the full matrix; large ones only the pairs
+    above t (bounded memory), where the disagreement is then 1 - the best incompatible pair, or at
+    least 1 - t when no pair crosses groups.
+    """
+    from ftcurate.core.dedup.clusters import connected_components
+
+    k = len(ks)
+    if similarity.dense_ok(k):
+        sim = similarity.matrix(ks)
+        ii, jj = np.nonzero((sim >= t) & compatible_fn(np.arange(k)[:, None], np.arange(k)[None, :]))
+        groups = connected_components(k, ii, jj)
+        cross = groups[:, None] != groups[None, :]
+        return groups, (1.0 - float(sim[cross].max()) if cross.any() else 0.0)
+    i, j, v = similarity.pairs(ks, t, seed)
+    ok = compatible_fn(i, j)
+    groups = connected_components(k, i[ok], j[ok])
+    cross = groups[i] != groups[j]
+    return groups, (1.0 - float(v[cross].max()) if cross.any() else 1.0 - t)
+
 
 def _record_keys(frame: pl.DataFrame) -> list[tuple]:
     """Per row, the source record it was cut from: (source, conversation), else (source, row), else id."""
@@ -311,8 +365,6 @@ class ConflictCheck(Check):
                              or config["answer_similarity"] == "embedding")
 
     def run(self, ctx: CheckContext, progress: Progress) -> CheckResult:
-        from ftcurate.core.dedup.clusters import connected_components
-
         frame = scope(ctx.frame, ctx.config)
         cfg = ctx.config
         prep = engine.prepare(frame)
@@ -325,7 +377,8 @@ class ConflictCheck(Check):
                 labels = engine.paraphrase_components(
                     frame, engine.Components(labels, np.zeros(len(labels))),
                     float(cfg["paraphrase_threshold"]), ctx.project, progress,
-                    batch_size=cfg["batch_size"], seed=cfg["seed"], nprobe=cfg["nprobe"])[0].labels
+                    batch_size=cfg["batch_size"], seed=cfg["seed"], nprobe=cfg["nprobe"],
+                    max_size=cfg.get("max_cluster", 1000))[0].labels
         answer_of = _distinct(prep.exact_a)
         answer_of = np.where((prep.a_norm.str.len_chars() > 0).to_numpy(), answer_of, -1)
         candidates = nested_groups(np.where(answer_of >= 0, labels, -1), answer_of)
@@ -351,18 +404,16 @@ class ConflictCheck(Check):
                 # answer different questions by construction, however alike the questions read
                 continue
             ks = sorted({index[int(answer_of[m])] for m in members})
-            sim = similarity.matrix(ks)
             # Similar wording is not agreement when the facts differ: other numbers, or yes vs no.
             num, pol = number_id[ks], polarity[ks]
-            compatible = (((num[:, None] == num[None, :]) | (num[:, None] == 0) | (num[None, :] == 0))
-                          & (pol[:, None] * pol[None, :] >= 0))
-            ii, jj = np.nonzero((sim >= t) & compatible)
-            groups = connected_components(len(ks), ii, jj)
+
+            def compatible(a, b, num=num, pol=pol):
+                return ((num[a] == num[b]) | (num[a] == 0) | (num[b] == 0)) & (pol[a] * pol[b] >= 0)
+
+            groups, disagreement = _answer_groups(similarity, ks, compatible, t, int(cfg["seed"]))
             if len(np.unique(groups)) < 2:
                 continue
             n_clusters += 1
-            cross = groups[:, None] != groups[None, :]
-            disagreement = 1.0 - float(sim[cross].max())
             group_no = {g: k for k, g in enumerate(np.unique(groups))}
             where = {k: p for p, k in enumerate(ks)}
             group_of = {int(m): group_no[groups[where[index[int(answer_of[m])]]]] for m in members}

@@ -1,8 +1,10 @@
 """Label imbalance, the balance of behaviours the data teaches, and suggested caps per label.
 
 Sizes are judged against the median label size, so the rule reads the same with 5 labels or 500:
-a label with fewer than `under_factor` x median examples is under-represented, one with more than
-`over_factor` x median is over-represented. Examples of those labels get a `label_imbalance` flag.
+a label with at most `under_factor` x median examples (a third of the median by default) is
+under-represented, one with more than `over_factor` x median is over-represented. Examples of those
+labels get a `label_imbalance` flag. `imbalance_rule` says the rule in plain words for stats and the
+report.
 
 Behaviours: the share of answers that refuse ("I can't help with that"), apologise, or hand over to a
 human, overall and per label. A model learns these rates: a label where half the answers refuse
@@ -21,6 +23,34 @@ from ftcurate.core.errors import ConfigError
 from ftcurate.core.progress import Progress
 
 UNLABELLED = None
+_EPS = 1e-9  # 1/3 x 75 is 24.999999999999996 in floating point: 25 must still count as a third
+
+
+def _fraction_words(f: float) -> str:
+    named = {1 / 2: "half", 1 / 3: "a third", 1 / 4: "a quarter", 1 / 5: "a fifth", 2 / 3: "two thirds"}
+    for v, w in named.items():
+        if abs(f - v) < 1e-6:
+            return w
+    return f"{f:g}x"
+
+
+def under_limit(median: float, under_factor: float) -> float:
+    """The largest label size still counted as under-represented (can be fractional)."""
+    return under_factor * median + _EPS
+
+
+def imbalance_rule(median: float | None, under_factor: float = 1 / 3, over_factor: float = 3.0,
+                   by: str = "label") -> str:
+    """The imbalance rule in plain words, with the numbers of this dataset when the median is known."""
+    frac = _fraction_words(under_factor)
+    rule = (f"A {by} is under-represented when it has {frac} of the median {by} size or fewer examples, "
+            f"and over-represented when it has more than {over_factor:g} times the median.")
+    if median is None:
+        return rule
+    low = math.floor(under_limit(median, under_factor))
+    high = math.floor(over_factor * median + _EPS) + 1
+    return (rule + f" Here the median is {median:g} examples, so a {by} with {low} or fewer is "
+            f"under-represented and one with {high} or more is over-represented.")
 
 BEHAVIOURS: dict[str, str] = {
     "refusal": (r"\b(?:i am|i'm|we are|we're) (?:not able|unable|not allowed|not permitted) to "
@@ -68,20 +98,22 @@ def label_stats(labels: pl.Series, under_factor: float = 1 / 3, over_factor: flo
           .sort(["count", s.name], descending=[True, False]))
     counts = dict(zip(vc[s.name].to_list(), [int(c) for c in vc["count"].to_list()], strict=True))
     out: dict[str, Any] = {"labels": counts, "unlabelled": unlabelled, "ratio": None, "entropy": None,
-                           "median": None, "under": [], "over": []}
+                           "median": None, "under": [], "over": [],
+                           "rule": imbalance_rule(None, under_factor, over_factor)}
     if not counts:
         return out
     sizes = sorted(counts.values())
     mid = len(sizes) // 2
     median = float(sizes[mid]) if len(sizes) % 2 else (sizes[mid - 1] + sizes[mid]) / 2
     out["median"] = median
+    out["rule"] = imbalance_rule(median, under_factor, over_factor)
     if len(counts) >= 2:
         total = sum(sizes)
         h = -sum((c / total) * math.log(c / total) for c in sizes)
         out["entropy"] = round(h / math.log(len(sizes)), 4)
         out["ratio"] = round(sizes[-1] / sizes[0], 3)
-        out["under"] = [lab for lab, c in counts.items() if c < under_factor * median]
-        out["over"] = [lab for lab, c in counts.items() if c > over_factor * median]
+        out["under"] = [lab for lab, c in counts.items() if c <= under_limit(median, under_factor)]
+        out["over"] = [lab for lab, c in counts.items() if c > over_factor * median + _EPS]
     return out
 
 
@@ -134,7 +166,7 @@ class LabelImbalanceCheck(Check):
     description = "Labels far smaller or larger than the typical label; refusal/apology/escalation shares."
     defaults: dict[str, Any] = {
         "by": "label",  # label | source | metadata.KEY
-        "under_factor": 1 / 3,  # under-represented: fewer than this x the median label size
+        "under_factor": 1 / 3,  # under-represented: this x the median label size or fewer
         "over_factor": 3.0,  # over-represented: more than this x the median label size
         "cap_factor": 2.0,  # suggested cap for over-represented labels: this x the median
         "min_cap": 10,
@@ -169,8 +201,9 @@ class LabelImbalanceCheck(Check):
             if lab in under:
                 n = stats["labels"][lab]
                 flags.append(Flag(example_id=int(ex_id), check=self.name, severity="low", kind="under",
-                                  message=f"{cfg['by']} '{lab}' has only {n} example{'s' if n != 1 else ''}, far fewer"
-                                          f" than the typical {cfg['by']} ({median:g}); add more like it",
+                                  message=f"{cfg['by']} '{lab}' has only {n} example{'s' if n != 1 else ''}: at most"
+                                          f" {_fraction_words(cfg['under_factor'])} of the typical {cfg['by']}"
+                                          f" ({median:g}); add more like it",
                                   score=round(n / median, 4), data={"label": lab, "count": n, "median": median}))
             elif lab in over:
                 n = stats["labels"][lab]

@@ -2,8 +2,9 @@
 
 Each check runs on the columnar view and returns flags; the runner replaces that check's flags in one
 transaction, carrying over the state (ignored / resolved) a person gave to a flag found again, so
-re-running checks never undoes review work. A check that raises is recorded as failed and the others
-still run.
+re-running checks never undoes review work. A check that raises (a bug, MemoryError, a missing
+model) is recorded as failed in `check_runs`, reported through `on_outcome` as soon as it happens, and
+the others still run; the failed check's flags from its last good run are left as they were.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +25,8 @@ from ftcurate.core.store import Project
 
 @dataclass
 class CheckOutcome:
+    """How one check went: ok with `flags` stored, or failed with `error` ("ExceptionType: message")."""
+
     name: str
     ok: bool
     flags: int = 0
@@ -65,8 +69,14 @@ def app_check_config(project: Project) -> dict[str, dict[str, Any]]:
 
 def run_checks(project: Project, names: list[str] | None = None,
                config: dict[str, dict[str, Any]] | None = None,
-               progress: Progress | None = None) -> list[CheckOutcome]:
-    """Run checks (all by default) and store their flags. Config errors are raised before any work."""
+               progress: Progress | None = None,
+               on_outcome: Callable[[CheckOutcome], None] | None = None) -> list[CheckOutcome]:
+    """Run checks (all by default) and store their flags. Config errors are raised before any work.
+
+    A check that raises is recorded as failed and the rest still run; every outcome, failed or not,
+    is in the returned list, and `on_outcome` (if given) is called with each as soon as its check ends,
+    so a caller can print results while later checks run. Cancellation and ConfigError stop the run.
+    """
     progress = progress or Progress()
     checks = load_checks()
     names = resolve_names(names)
@@ -91,10 +101,14 @@ def run_checks(project: Project, names: list[str] | None = None,
             err = f"{exc.__class__.__name__}: {exc}"
             _record_run(project, n, False, err, {"traceback": traceback.format_exc(limit=5)}, cfg)
             outcomes.append(CheckOutcome(n, False, error=err, seconds=time.perf_counter() - t0))
+            if on_outcome is not None:
+                on_outcome(outcomes[-1])
             continue
         stored = store_flags(project, n, result.flags)
         _record_run(project, n, True, None, result.summary, cfg)
         outcomes.append(CheckOutcome(n, True, stored, time.perf_counter() - t0, summary=result.summary))
+        if on_outcome is not None:
+            on_outcome(outcomes[-1])
     progress.finish()
     return outcomes
 

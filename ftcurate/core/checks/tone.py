@@ -4,7 +4,11 @@ Each final assistant output gets a style profile (`ftcurate.core.tone.profile`);
 their robust centre, or the user's target (project setting "tone"); outputs far from it along one of
 the dimensions in `ftcurate.core.tone.voice` get a `tone` flag whose kind is the dimension and whose
 message says why in plain words, e.g. "much more casual than the rest: slang ('ur', 'wanna'), emoji,
-no greeting" or "curt or rude: rude words ('damn'), no polite words".
+no greeting" or "curt: very short, no polite words".
+
+Rudeness is not a style distance: kind "rude" comes from a learnt classifier over the answers'
+sentence embeddings (`ftcurate.core.tone.rude`), so a sarcastic or confrontational reply is caught
+without swear words, whatever the house voice is.
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ from ftcurate.core.tone.voice import DIMENSIONS, THRESHOLDS, HouseVoice, Judgeme
 
 HEADLINES = {"casual": ("much more casual", "more casual"), "loud": ("much louder", "louder"),
              "complex": ("much harder to read", "harder to read")}
-SEVERITY = {"casual": "low", "rude": "medium", "loud": "low", "complex": "low", "person": "info",
+KINDS = (*DIMENSIONS, "rude")  # style dimensions, and the learnt rudeness model
+SEVERITY = {"casual": "low", "curt": "low", "rude": "medium", "loud": "low", "complex": "low", "person": "info",
             "target": "medium"}
 WORD_EXAMPLES = {"slang": "slang", "rude words": "rude", "negative words": "negative", "emoji": "emoji",
                  "ALL CAPS": "caps"}
@@ -68,8 +73,8 @@ def explain(dim: str, contributions: np.ndarray, text: str, voice: HouseVoice, p
         elif reason == "hard words":
             reason = f"reading grade {profile[IDX['grade']]:.0f} (usually {voice.center[IDX['grade']]:.0f})"
         reasons.append(reason)
-    if dim == "rude":
-        return "curt or rude: " + ", ".join(reasons)
+    if dim == "curt":
+        return "curt: " + ", ".join(reasons)
     return f"{HEADLINES[dim][0 if strong else 1]} than the rest: " + ", ".join(reasons)
 
 
@@ -94,7 +99,7 @@ class ToneCheck(Check):
     defaults: dict[str, Any] = {
         "target": None,  # None: project setting "tone"; {} or a target dict overrides it
         "thresholds": {},  # per dimension, see ftcurate.core.tone.voice.THRESHOLDS
-        "dimensions": list(DIMENSIONS),
+        "dimensions": list(KINDS),
         "min_reference": 30,  # approved outputs needed before they alone define the house voice
         "min_outputs": 10,  # fewer outputs: a built-in neutral support voice is used
         "formality_mode": "auto",  # auto | tagger | lexicon
@@ -104,8 +109,11 @@ class ToneCheck(Check):
     def validate_config(self, config: dict[str, Any]) -> None:
         validate_target(config.get("target"))
         for dim in list(config.get("thresholds") or {}) + list(config.get("dimensions") or []):
-            if dim not in DIMENSIONS:
-                raise ConfigError(f"tone: unknown dimension {dim!r}; known: {', '.join(DIMENSIONS)}")
+            if dim not in KINDS:
+                raise ConfigError(f"tone: unknown dimension {dim!r}; known: {', '.join(KINDS)}")
+        cut = (config.get("thresholds") or {}).get("rude")
+        if cut is not None and (not isinstance(cut, int | float) or isinstance(cut, bool) or not 0 < cut < 1):
+            raise ConfigError(f"tone: the rude threshold is a probability between 0 and 1, got {cut!r}")
         if config.get("formality_mode", "auto") not in ("auto", "tagger", "lexicon"):
             raise ConfigError(f"tone: formality_mode must be auto, tagger or lexicon, "
                               f"got {config.get('formality_mode')!r}")
@@ -129,17 +137,21 @@ class ToneCheck(Check):
             approved = (frame["status"].to_numpy()[rows] == "approved")
         voice = HouseVoice.fit(profiles, approved, target, int(cfg["min_reference"]), int(cfg["min_outputs"]))
         judgement = judge(voice, profiles)
-        flags = self._flags(ctx, cfg, rows, texts, profiles, voice, judgement)
+        rude_p, rude_note = None, "off"
+        if "rude" in (cfg.get("dimensions") or KINDS):
+            rude_p, rude_note = _rude(texts, ctx.project, progress)
+        flags = self._flags(ctx, cfg, rows, texts, profiles, voice, judgement, rude_p)
         counts: dict[str, int] = {}
         for f in flags:
             counts[f.kind or ""] = counts.get(f.kind or "", 0) + 1
         summary = {"outputs": len(texts), "flagged": len({f.example_id for f in flags}), "by_kind": counts,
                    "house_voice": voice.describe(), "formality_tagged": scorer.tagged,
-                   "thresholds": {**THRESHOLDS, **(cfg.get("thresholds") or {})}}
+                   "thresholds": {**THRESHOLDS, **(cfg.get("thresholds") or {})}, "rude_model": rude_note}
         return CheckResult(flags, summary)
 
     def _flags(self, ctx: CheckContext, cfg: dict[str, Any], rows: np.ndarray, texts: list[str],
-               profiles: np.ndarray, voice: HouseVoice, j: Judgement) -> list[Flag]:
+               profiles: np.ndarray, voice: HouseVoice, j: Judgement,
+               rude_p: np.ndarray | None = None) -> list[Flag]:
         thresholds = {**THRESHOLDS, **(cfg.get("thresholds") or {})}
         ids = ctx.frame["id"].to_list()
         msgs = ctx.frame["messages"].to_list() if "messages" in ctx.frame.columns else None
@@ -153,15 +165,30 @@ class ToneCheck(Check):
                 turn_cache[r] = _output_turn(msgs[r])
             return turn_cache[r]
 
-        for dim in cfg.get("dimensions") or list(DIMENSIONS):
+        if rude_p is not None:
+            from ftcurate.core.tone.rude import RudeModel
+
+            cut = float(thresholds.get("rude") or RudeModel.load().threshold)
+            for k in np.flatnonzero(rude_p >= cut):
+                p = float(rude_p[k])
+                words = Hits()
+                surface_features(texts[k], words)
+                msg = f"sounds rude or confrontational (rudeness score {p:.2f}, flagged from {cut:.2f})"
+                if words.rude:
+                    msg += f": rude words ({_quote(words.rude)})"
+                r = int(rows[k])
+                flags.append(Flag(example_id=int(ids[r]), check=self.name, kind="rude", turn=turn(r),
+                                  severity="high" if p >= 0.9 or words.rude else SEVERITY["rude"],
+                                  message=msg, score=round(p, 3), data={"threshold": cut}))
+        for dim in [d for d in (cfg.get("dimensions") or list(KINDS)) if d in DIMENSIONS]:
             thr = float(thresholds[dim])
             for k in np.flatnonzero(j.scores[dim] >= thr):
                 score = float(j.scores[dim][k])
                 strong = score >= 2 * thr
                 msg = explain(dim, j.contributions[dim][k], texts[k], voice, profiles[k], strong)
                 sev = SEVERITY[dim]
-                if dim == "rude" and profiles[k, IDX["rude"]] > 0:
-                    sev = "high"
+                if dim == "curt" and profiles[k, IDX["rude"]] > 0:
+                    sev = "medium"
                 elif dim == "casual" and strong:
                     sev = "medium"
                 r = int(rows[k])
@@ -175,6 +202,18 @@ class ToneCheck(Check):
                                   message=f"breaks the house style you set ({wanted}): " + ", ".join(broken),
                                   kind="target", turn=turn(r), data={"broken": broken}))
         return flags
+
+
+def _rude(texts: list[str], project, progress: Progress) -> tuple[np.ndarray | None, str]:
+    """p(rude) per text, or (None, why) when the embedding model is not installed."""
+    from ftcurate.core.tone.rude import MODEL_FILE, rude_probabilities
+
+    if not MODEL_FILE.is_file():
+        return None, "unavailable: the rudeness model file is missing from the installation"
+    try:
+        return rude_probabilities(texts, project, progress), "on"
+    except ConfigError as exc:
+        return None, f"unavailable: {exc.message}"
 
 
 def _target_words(t: dict[str, Any]) -> list[str]:

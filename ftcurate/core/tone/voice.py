@@ -11,7 +11,8 @@ beyond a dead zone of `DEAD_ZONE` spreads (small deviations in several features 
 flag) and clipped at `Z_CAP` (one feature cannot run away with the score):
 
 * casual  — less formal wording, contractions, slang, emoji, exclamation marks, no greeting/sign-off
-* rude    — rude words, negative words, no polite words, very short, ALL CAPS ("curt or rude")
+* curt    — rude words, negative words, no polite words, very short, ALL CAPS (a style cue; whether
+  a reply is rude is judged by the learnt model in `ftcurate.core.tone.rude`, kind "rude")
 * loud    — exclamation marks, ALL CAPS, emoji
 * complex — long sentences, high reading grade
 * person  — "I" where the rest say "we", or the reverse
@@ -37,14 +38,14 @@ DIMENSIONS: dict[str, list[tuple[str, int, float, str]]] = {
                ("emoji", 1, 1.3, "emoji"), ("contractions", 1, 0.5, "contractions"),
                ("exclaim", 1, 0.4, "exclamation marks"), ("greeting", -1, 0.4, "no greeting"),
                ("signoff", -1, 0.3, "no sign-off")],
-    "rude": [("rude", 1, 2.0, "rude words"), ("negative", 1, 0.6, "negative words"),
+    "curt": [("rude", 1, 2.0, "rude words"), ("negative", 1, 0.6, "negative words"),
              ("polite", -1, 0.6, "no polite words"), ("words", -1, 0.6, "very short"),
              ("caps", 1, 0.5, "ALL CAPS")],
     "loud": [("exclaim", 1, 1.0, "exclamation marks"), ("caps", 1, 1.0, "ALL CAPS"), ("emoji", 1, 0.5, "emoji")],
     "complex": [("sent_len", 1, 1.0, "long sentences"), ("grade", 1, 1.0, "hard words")],
     "person": [("we", 0, 1.0, "")],  # direction set from the house voice in `judge`
 }
-THRESHOLDS = {"casual": 3.0, "rude": 3.0, "loud": 3.5, "complex": 5.0, "person": 2.5}
+THRESHOLDS = {"casual": 3.0, "curt": 3.0, "loud": 3.5, "complex": 5.0, "person": 2.5}
 
 # A neutral customer-support voice, used when there are too few outputs to learn one (NaN = no opinion).
 DEFAULT_CENTER = {"formality": 55.0, "polite": float(np.log1p(1)), "rude": 0.0, "negative": 0.0,

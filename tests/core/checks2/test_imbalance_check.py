@@ -96,3 +96,20 @@ def test_behaviour_shares_overall_and_per_label():
     assert b["overall"]["apology"] == 0.5
     assert b["per_label"]["refunds"] == {"refusal": 0.5, "apology": 1.0, "escalation": 0.5}
     assert b["per_label"]["orders"] == {"refusal": 0.0, "apology": 0.0, "escalation": 0.0}
+
+
+def test_a_third_of_the_median_is_under_represented_150_intents():
+    # 150 intents, 30 at each of 25 / 50 / 75 / 100 (and 30 more at 75): median 75, a third is 25.
+    sizes = {f"intent_{i:03d}": (25, 50, 75, 75, 100)[i % 5] for i in range(150)}
+    s = label_stats(pl.Series("label", [lab for lab, n in sizes.items() for _ in range(n)]))
+    assert s["median"] == 75
+    assert sorted(s["under"]) == sorted(lab for lab, n in sizes.items() if n == 25) and len(s["under"]) == 30
+    assert s["over"] == []
+    assert "a third of the median" in s["rule"] and "25 or fewer" in s["rule"] and "226 or more" in s["rule"]
+
+
+def test_just_above_a_third_is_not_under_represented():
+    s = label_stats(pl.Series("label", ["a"] * 26 + ["b"] * 75 + ["c"] * 80))
+    assert s["median"] == 75 and s["under"] == []
+    s = label_stats(pl.Series("label", ["a"] * 25 + ["b"] * 75 + ["c"] * 80))
+    assert s["under"] == ["a"]

@@ -87,6 +87,9 @@ def test_write_report_is_one_self_contained_page(shop, tmp_path):
     embedded = re.search(r'<script type="application/json" id="health-data">(.*?)</script>', page, re.S).group(1)
     data = json.loads(embedded.replace("<\\/", "</"))
     assert data["stats"]["labels"]["rare"] == 2
+    # the rule in plain words, with this project's numbers (median 11: 3 or fewer is under-represented)
+    assert "under-represented when it has a third of the median label size or fewer" in page
+    assert "3 or fewer" in page
 
 
 def test_cli_report_and_stats(shop, tmp_path, capsys):
@@ -101,3 +104,4 @@ def test_cli_report_and_stats(shop, tmp_path, capsys):
     assert main(["stats", path, "--json"]) == 0
     stats = json.loads(capsys.readouterr().out)
     assert stats["label_imbalance"]["under"] == ["rare"] and stats["labels"]["orders"] == 12
+    assert "a third of the median" in stats["label_imbalance"]["rule"]

@@ -65,9 +65,12 @@ def test_planted_off_voice_answers_are_flagged_with_reasons():
     msg = {f.example_id: f.message for f in res.flags}
     assert "casual" in kinds[41] and msg[41].startswith("much more casual than the rest:")
     assert "slang ('hey', 'u', 'ur')" in msg[41] and "emoji" in msg[41]
-    assert kinds[42] == {"rude"} and msg[42].startswith("curt or rude:") and "'damn'" in msg[42]
-    assert next(f.severity for f in res.flags if f.example_id == 42) == "high"
-    assert kinds[43] == {"rude"} and "very short" in msg[43] and "no polite words" in msg[43]
+    assert kinds[42] == {"curt", "rude"}  # the style cue and the learnt model both see it
+    rude = next(f for f in res.flags if f.example_id == 42 and f.kind == "rude")
+    assert rude.severity == "high" and rude.message.startswith("sounds rude or confrontational")
+    assert "'damn'" in rude.message and rude.score >= rude.data["threshold"]
+    curt = {f.kind: f.message for f in res.flags if f.example_id == 43}
+    assert kinds[43] == {"curt"} and "very short" in curt["curt"] and "no polite words" in curt["curt"]
     assert all(f.turn == 1 for f in res.flags)  # the assistant turn
     assert res.summary["house_voice"]["source"] == "all"
 

@@ -60,17 +60,25 @@ def test_paraphrases_conflicts_and_incremental_cache(para_project):
     assert "5-7 business days" in row["message"] and "30 days" in row["message"]
 
     blob = para_project.cache_get(CACHE_NAMESPACE, [text_hash("Do you accept Apple Pay?")])
-    assert len(next(iter(blob.values()))) == DIM * 2  # float16
+    assert len(next(iter(blob.values()))) == DIM * 4  # float32: cached = fresh, bit for bit
 
+    before = _flag_rows(para_project)
     engine.clear_memo()  # a new process: only the project cache remains
-    again = {o.name: o for o in run_checks(para_project, ["paraphrase"])}
+    again = {o.name: o for o in run_checks(para_project, ["paraphrase", "conflict"])}
     assert again["paraphrase"].summary["embedded"] == 0
     assert sorted(map(sorted, flags_by(para_project, "paraphrase").values())) == para
+    assert _flag_rows(para_project) == before  # same flags, same scores, byte for byte
 
     para_project.apply(SetMessagesCommand(9, pair_to_messages("Do you deliver to Canada?", "Yes.")))
     engine.clear_memo()
     edited = {o.name: o for o in run_checks(para_project, ["paraphrase"])}
     assert edited["paraphrase"].summary["embedded"] == 1  # only the edited question
+
+
+def _flag_rows(project) -> list[tuple]:
+    df = project.flags_frame().sort("id")
+    cols = ["example_id", "check", "kind", "severity", "message", "cluster", "score", "data"]
+    return [tuple(r) for r in df.select(cols).iter_rows()]
 
 
 def test_embeddings_are_unit_vectors_and_deterministic():

@@ -1,0 +1,185 @@
+"""Paraphrase check accuracy on labelled pairs: dev (threshold chosen here) and test (never tuned on).
+
+Pair membership: two questions are predicted paraphrases when the duplicate funnel (exact -> near ->
+paraphrase, the check's defaults) puts them in one cluster. Each set is clustered as one pool, so
+dense sets are judged as dense (many wordings of few requests), not as isolated pairs.
+
+* dev  - ParaDetox (../shared/data/paradetox): 700 sentences (seeded sample) with 2-3 crowd-written
+  rewrites each. Positive: two rewrites of one sentence. Negative: each rewrite with its most similar
+  rewrite of another sentence (MiniLM cosine: the hardest negatives). The default threshold was
+  chosen here: the highest threshold whose dev recall stays >= 0.80 (precision first).
+* test A - ParaDetox, 700 *other* sentences: positive = the toxic original and its first rewrite
+  (meaning kept, wording changed), negative = hardest other-sentence pairs as above.
+* test B - Bitext customer-support questions (../shared/data/bitext_cs, 4,514 questions, 27 intents
+  in 10 categories: ~170 wordings per request, paraphrase-dense). Positive: two questions of one intent;
+  negative: two questions of different intents in the same category ("cancel order" vs "change
+  order"). One intent holds wordings that add reasons or details, so recall there is a lower bound.
+* templated - synthetic support questions from templates (benchmarks/bench_dedup_1m.py): largest
+  cluster, to show that different templated questions no longer chain into a giant cluster.
+
+The old rule (cosine >= 0.85 + connected components) runs in the same process as the baseline.
+
+    python benchmarks/bench_paraphrase_accuracy.py [--templated 5000] [--sweep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def paradetox_groups(seed: int = 0) -> list[tuple[str, list[str]]]:
+    rows = []
+    with open(DATA / "paradetox" / "paradetox.tsv", encoding="utf-8") as fh:
+        reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+        next(reader)
+        for row in reader:
+            neutral = list(dict.fromkeys(t for t in row[1:4] if t and t.strip()))
+            if len(neutral) >= 2:
+                rows.append((row[0], neutral))
+    order = np.random.default_rng(seed).permutation(len(rows))
+    return [rows[k] for k in order[:1400]]
+
+
+def hard_negatives(x: np.ndarray, group: np.ndarray, limit: int) -> list[tuple[int, int]]:
+    """Each text (every other one) with its most similar text of another group."""
+    out = []
+    for a in range(0, len(x), 2):
+        s = x @ x[a]
+        s[group == group[a]] = -2
+        out.append((a, int(s.argmax())))
+    return out[:limit]
+
+
+def labels_of(texts: list[str], project, cfg: dict, old: bool = False) -> np.ndarray:
+    """Cluster label per text with the check's funnel; old=True: cosine >= 0.85 + components."""
+    from ftcurate.core.dedup import engine
+    from ftcurate.core.dedup.minhash import MinHashConfig
+
+    frame = pl.DataFrame({"id": list(range(1, len(texts) + 1)), "input": texts, "output": [""] * len(texts)})
+    mh = MinHashConfig(shingle=cfg["shingle"], ngram=cfg["ngram"], num_perm=cfg["num_perm"], seed=cfg["seed"])
+    near = engine.near_components(frame, "question", mh, cfg["near_threshold"], cfg["lsh_backend"])
+    if not old:
+        return engine.paraphrase_components(frame, near, cfg["paraphrase_threshold"], project,
+                                            seed=cfg["seed"], max_size=cfg["max_cluster"])[0].labels
+    from ftcurate.core.dedup.ann import similar_pairs
+    from ftcurate.core.dedup.clusters import connected_components
+    from ftcurate.core.dedup.embed import embed_texts
+
+    reps = np.flatnonzero(near.labels == np.arange(len(texts)))
+    vecs, _ = embed_texts([texts[r] for r in reps], project)
+    i, j, _ = similar_pairs(vecs, 0.85, seed=cfg["seed"])
+    comp = connected_components(len(reps), i, j)
+    index = np.full(len(texts), -1)
+    index[reps] = np.arange(len(reps))
+    return reps[comp[index[near.labels]]]
+
+
+def score(labels: np.ndarray, pairs: np.ndarray, y: np.ndarray) -> dict:
+    pred = labels[pairs[:, 0]] == labels[pairs[:, 1]]
+    tp = int((pred & (y == 1)).sum())
+    p = tp / max(1, int(pred.sum()))
+    r = tp / max(1, int(y.sum()))
+    sizes = np.bincount(np.unique(labels, return_inverse=True)[1])
+    return {"P": p, "R": r, "F1": 2 * p * r / (p + r) if p + r else 0.0, "pairs": len(y),
+            "clusters": int((sizes >= 2).sum()), "largest": int(sizes.max()),
+            "median": float(np.median(sizes[sizes >= 2])) if (sizes >= 2).any() else 0.0}
+
+
+def show(name: str, r: dict) -> None:
+    print(f"  {name:<34} P {r['P']:.3f}  R {r['R']:.3f}  F1 {r['F1']:.3f}  ({r['pairs']} pairs; "
+          f"{r['clusters']} clusters, median size {r['median']:g}, largest {r['largest']})")
+
+
+def build_sets(project) -> dict:
+    from ftcurate.core.dedup.embed import embed_texts
+
+    groups = paradetox_groups()
+    sets = {}
+    for name, part, use_toxic in (("dev: ParaDetox rewrites", groups[:700], False),
+                                  ("test A: ParaDetox toxic->rewrite", groups[700:], True)):
+        texts, gid = [], []
+        for k, (toxic, neutral) in enumerate(part):
+            chosen = [toxic, neutral[0]] if use_toxic else neutral
+            texts += chosen
+            gid += [k] * len(chosen)
+        gid = np.array(gid)
+        pos = [(a, b) for a in range(len(texts)) for b in range(a + 1, len(texts)) if gid[a] == gid[b]]
+        x, _ = embed_texts(texts, project)
+        neg = hard_negatives(x, gid, len(pos))
+        sets[name] = (texts, np.array(pos + neg), np.r_[np.ones(len(pos)), np.zeros(len(neg))])
+    b = pl.read_csv(DATA / "bitext_cs" / "Bitext_Sample_Customer_Support_Training_Dataset.csv", infer_schema=False)
+    texts = b["instruction"].to_list()
+    intent = np.unique(b["intent"].to_numpy(), return_inverse=True)[1]
+    cat = np.unique(b["category"].to_numpy(), return_inverse=True)[1]
+    rng = np.random.default_rng(1)
+    pos, neg = [], []
+    while len(pos) < 1000 or len(neg) < 1000:
+        a, c = (int(v) for v in rng.integers(len(texts), size=2))
+        if a != c and intent[a] == intent[c] and len(pos) < 1000:
+            pos.append((a, c))
+        elif intent[a] != intent[c] and cat[a] == cat[c] and len(neg) < 1000:
+            neg.append((a, c))
+    sets["test B: Bitext questions (dense)"] = (texts, np.array(pos + neg), np.r_[np.ones(1000), np.zeros(1000)])
+    return sets
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--templated", type=int, default=5000, help="synthetic templated questions (0: skip)")
+    ap.add_argument("--sweep", action="store_true", help="dev figures for thresholds 0.4-0.8")
+    ap.add_argument("--threshold", type=float, default=None, help="override the default threshold")
+    args = ap.parse_args()
+    if not (DATA / "paradetox" / "paradetox.tsv").is_file():
+        print(f"skipped: {DATA} not found")
+        return 0
+    from ftcurate.core.checks.duplicates import ParaphraseCheck
+    from ftcurate.core.dedup import engine
+    from ftcurate.core.store import Project
+
+    cfg = dict(ParaphraseCheck.defaults)
+    if args.threshold is not None:
+        cfg["paraphrase_threshold"] = args.threshold
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Project.create(Path(tmp) / "cache.ftcurate")  # an embedding cache across runs
+        t0 = time.perf_counter()
+        sets = build_sets(project)
+        print(f"sets embedded in {time.perf_counter() - t0:.0f} s; threshold {cfg['paraphrase_threshold']}")
+        for name, (texts, pairs, y) in sets.items():
+            print(f"{name}: {len(texts)} texts")
+            show("new: centred + average linkage", score(labels_of(texts, project, cfg), pairs, y))
+            show("old: cosine >= 0.85 + components", score(labels_of(texts, project, cfg, old=True), pairs, y))
+            if args.sweep and name.startswith("dev"):
+                for t in (0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8):
+                    engine.clear_memo()
+                    show(f"  threshold {t}", score(labels_of(texts, project, {**cfg, "paraphrase_threshold": t}),
+                                                   pairs, y))
+        if args.templated:
+            sys.path.insert(0, str(Path(__file__).resolve().parent))
+            from bench_dedup_1m import make_questions
+
+            texts, _ = make_questions(args.templated, seed=3)
+            t0 = time.perf_counter()
+            new = labels_of(texts, project, cfg)
+            t_new = time.perf_counter() - t0
+            old = labels_of(texts, project, cfg, old=True)
+            for name, lab in (("new", new), ("old", old)):
+                sizes = np.bincount(np.unique(lab, return_inverse=True)[1])
+                print(f"templated questions ({len(texts)}), {name}: {int((sizes >= 2).sum())} clusters, largest "
+                      f"{int(sizes.max())} ({100 * sizes.max() / len(texts):.1f} % of all)")
+            print(f"  new funnel incl. embedding: {t_new:.1f} s")
+        project.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
