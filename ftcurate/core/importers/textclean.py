@@ -28,7 +28,7 @@ from ftcurate.core.records import Example
 NULL_WORDS = frozenset({"none", "nan", "null", "n/a", "na", "nil", "undefined", "#n/a"})
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 # a Latin-1 lead byte followed by a continuation byte or a cp1252 special: the signature of mojibake
-_MOJIBAKE_HINT = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e"
+MOJIBAKE_HINT = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e"
                             "\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030"
                             "\u2039\u203a\u20ac\u2122]")
 _FURNITURE = re.compile(
@@ -60,7 +60,7 @@ def is_null_text(text: str | None) -> bool:
 
 def fix_mojibake(text: str) -> str:
     """`text` with mis-decoded UTF-8 repaired (ftfy's encoding fix only); unchanged when clean."""
-    if not _MOJIBAKE_HINT.search(text):
+    if not MOJIBAKE_HINT.search(text):
         return text
     import ftfy
 
@@ -69,7 +69,7 @@ def fix_mojibake(text: str) -> str:
 
 def has_mojibake(text: str) -> bool:
     """True when `text` still holds mis-decoded UTF-8 that ftfy would repair."""
-    return bool(_MOJIBAKE_HINT.search(text)) and fix_mojibake(text) != text
+    return bool(MOJIBAKE_HINT.search(text)) and fix_mojibake(text) != text
 
 
 def unescape_entities(text: str) -> str:

@@ -104,3 +104,20 @@ def test_dry_run_counts_products_per_template(marketplace, tmp_path, capsys):
     assert "boilerplate: 'show up to 2 reviews by default'" in out
     with Project.open(proj) as p:
         assert p.count_examples() == 0
+
+
+def test_hygiene_flags_mojibake_that_survived(tmp_path):
+    from ftcurate.core.checks.runner import run_checks
+    from ftcurate.core.hygiene.rules import find_mojibake
+
+    f = find_mojibake("Whatâ€™s the price?")
+    assert f is not None and f.kind == "mojibake" and f.text.startswith("â€")
+    assert find_mojibake("naïve café – déjà vu") is None
+    with Project.create(tmp_path / "p.ftcurate") as p:
+        # added straight to the project (not through an import, which would have repaired it)
+        p.add_examples([Example(messages=[{"role": "user", "content": "Is it open?"},
+                                          {"role": "assistant", "content": "Yes, itâ€™s open every day."}])])
+        run_checks(p, ["hygiene"])
+        flags = p.flags_frame()
+    kinds = flags["kind"].to_list()
+    assert "mojibake" in kinds
