@@ -55,12 +55,16 @@ FIX_NULL = "None/nan/null field treated as empty"
 
 def is_null_text(text: str | None) -> bool:
     """True for None, blank text and the words spreadsheets and scripts write for "no value"."""
-    return text is None or not text.strip() or text.strip().lower() in NULL_WORDS
+    if text is None:
+        return True
+    if len(text) > 12 and not text[0].isspace() and not text[-1].isspace():
+        return False  # longer than any of the words (the common case, decided without copying)
+    return not text.strip() or text.strip().lower() in NULL_WORDS
 
 
 def fix_mojibake(text: str) -> str:
     """`text` with mis-decoded UTF-8 repaired (ftfy's encoding fix only); unchanged when clean."""
-    if not MOJIBAKE_HINT.search(text):
+    if text.isascii() or not MOJIBAKE_HINT.search(text):
         return text
     import ftfy
 
@@ -69,7 +73,7 @@ def fix_mojibake(text: str) -> str:
 
 def has_mojibake(text: str) -> bool:
     """True when `text` still holds mis-decoded UTF-8 that ftfy would repair."""
-    return bool(MOJIBAKE_HINT.search(text)) and fix_mojibake(text) != text
+    return not text.isascii() and bool(MOJIBAKE_HINT.search(text)) and fix_mojibake(text) != text
 
 
 def unescape_entities(text: str) -> str:
@@ -83,9 +87,19 @@ def unescape_entities(text: str) -> str:
 
 def remove_furniture(text: str) -> str:
     """Drop whole lines that are page furniture (navigation, shop buttons, review widgets)."""
+    if "\n" not in text:  # one line: furniture only if it is the whole text (cheap anchored test)
+        return "" if len(text) <= 200 and _FURNITURE.fullmatch(text) else text
     if not _FURNITURE.search(text):
         return text
     return _FURNITURE.sub("", text)
+
+
+def _plain(text: str | None) -> bool:
+    """True when no rule can change `text` (most chat messages): one ASCII line without "&" or "<",
+    no outer spaces, too long for a null word, and not a line of page furniture."""
+    return (text is not None and 12 < len(text) and text.isascii() and "&" not in text and "<" not in text
+            and "\n" not in text and not text[0].isspace() and not text[-1].isspace()
+            and (len(text) > 60 or not _FURNITURE.fullmatch(text)))
 
 
 def clean_turn(text: str | None, markup: bool = True, fixes: Counter | None = None) -> str:
@@ -96,6 +110,8 @@ def clean_turn(text: str | None, markup: bool = True, fixes: Counter | None = No
         markup: also unescape entities, render HTML and remove page furniture.
         fixes: a Counter that gets one count per kind of repair made.
     """
+    if _plain(text):
+        return text
     fixes = fixes if fixes is not None else Counter()
     if is_null_text(text):
         if text and text.strip():
@@ -105,7 +121,7 @@ def clean_turn(text: str | None, markup: bool = True, fixes: Counter | None = No
     if out != text:
         fixes[FIX_MOJIBAKE] += 1
     if markup:
-        if looks_like_html(out):
+        if "<" in out and looks_like_html(out):
             out = html_to_text(out)
             fixes[FIX_MARKUP] += 1
         unescaped = unescape_entities(out)
@@ -131,6 +147,8 @@ class ImportCleaner:
 
     def clean(self, ex: Example) -> Example | None:
         """The example with every turn cleaned, or None (counted) when a turn ends up empty."""
+        if all(_plain(m.get("content")) for m in ex.messages):
+            return ex
         msgs = []
         for m in ex.messages:
             content = m.get("content")
