@@ -130,7 +130,18 @@ def _raw_headers(msg: Any) -> dict[str, str]:
 
 
 def parse_message(raw: bytes, loc: dict[str, Any]) -> dict[str, Any]:
-    """The parts of one message the importer needs (its cleaned text, not the raw body)."""
+    """The parts of one message the importer needs (its cleaned text, not the raw body). Raises
+    `UserError` (with the line) when the message's MIME parts are nested too deeply to read."""
+    try:
+        return _parse_message(raw, loc)
+    except RecursionError:
+        raise UserError("an e-mail whose MIME parts are nested too deeply to read",
+                        line=loc.get("line")) from None
+
+
+def _parse_message(raw: bytes, loc: dict[str, Any]) -> dict[str, Any]:
+    # headers are read from the raw text: faster than the header registry, and the structured
+    # parser fails on values such as `<<<>>>`
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     h = _raw_headers(msg)
     try:
