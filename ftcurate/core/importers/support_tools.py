@@ -100,7 +100,8 @@ class _ToolImporter(Importer):
         label = options.label_column or (self.default_label if any(
             isinstance(r, dict) and r.get(self.default_label or "") for r in records) else None)
         what = "tickets/conversations" if "conversation" in hits else "messages grouped by ticket id"
-        summary = (f"{self.shape.title} export ({sample.fmt}, {what}; recognised by its fields): public "
+        summary = (f"{self.shape.title} export ({sample.fmt}, {what}; recognised by its fields: "
+                   f"{self.shape.fields}): public "
                    f"messages only (internal notes, bots and system events dropped), HTML to text"
                    + (f"; label={label}" if label else "") + f"; context={options.context}")
         return Detection(self.name, self.kind, 0.97, summary, {}, label)
