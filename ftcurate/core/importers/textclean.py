@@ -7,7 +7,9 @@
 - unescapes HTML entities written with a semicolon (`&amp;`, `&gt;`, `&#39;`, `&rsquo;`); a bare `&`
   ("AT&T", "Q&A") is never touched;
 - renders HTML markup to text when the turn looks like HTML, and removes whole lines of page furniture
-  ("Skip to content", "Add to cart", "Was this article helpful?", "show up to 2 reviews by default").
+  ("Skip to content", "Add to cart", "Was this article helpful?", "show up to 2 reviews by default")
+  from texts of several lines; for FAQs and catalogs (scraped pages) also a one-line turn that is only
+  furniture. A chat message is never dropped for reading like a button.
 
 Ready-made fine-tuning files (kind "pairs") only get the first two: their authors may mean the markup.
 An example whose user or assistant turn ends up empty is dropped. `counts` says, per reason, how many
@@ -39,7 +41,6 @@ _FURNITURE = re.compile(
     r"was this (?:article|answer|page|information) helpful\??(?: yes no)?|yes\s*no|"
     r"\d+ (?:out of \d+ )?(?:people|customers) found this helpful|"
     r"(?:this site|we) uses? cookies[^\n]{0,160}|accept (?:all )?cookies|cookie (?:settings|preferences)|"
-    r"sign in|log in|create an account|my account|home\s*[>/›»|]\s*[^\n]{0,120}|"
     r"(?:previous|next) (?:article|page|product)|related (?:articles|products)|"
     r"you may also like|customers also (?:bought|viewed)|in stock\.? ?ready to ship|"
     r"free shipping on orders over[^\n]{0,40}|subscribe to (?:our )?newsletter[^\n]{0,60})"
@@ -49,7 +50,7 @@ _MOJIBAKE_HINT = MOJIBAKE_HINT  # the name earlier code (the column import path)
 _NEEDS_WORK = re.compile(r"[&<\n\u0080-\U0010ffff]|^\s|\s\Z")
 _FURNITURE_FIRST = frozenset(
     "skip back add buy share tweet pin print read see show load view showing write be was yes this we accept "
-    "cookie sign log create my home previous next related you customers in free subscribe".split())
+    "cookie previous next related you customers in free subscribe".split())
 REASON_EMPTY = "a turn is empty after clean-up"
 FIX_MOJIBAKE = "mojibake repaired"
 FIX_ENTITIES = "HTML entities unescaped"
@@ -90,36 +91,41 @@ def unescape_entities(text: str) -> str:
     return text
 
 
-def remove_furniture(text: str) -> str:
-    """Drop whole lines that are page furniture (navigation, shop buttons, review widgets)."""
+def remove_furniture(text: str, single_line: bool = False) -> str:
+    """Drop whole lines that are page furniture (navigation, shop buttons, review widgets). A text of
+    one line is only checked when `single_line` (pages and catalogs: in a chat, "Read more" may be
+    what someone wrote)."""
     if "\n" not in text:  # one line: furniture only if it is the whole text (cheap anchored test)
-        return "" if len(text) <= 200 and _FURNITURE.fullmatch(text) else text
+        return "" if single_line and len(text) <= 200 and _FURNITURE.fullmatch(text) else text
     if not _FURNITURE.search(text):
         return text
     return _FURNITURE.sub("", text)
 
 
-def _plain(text: str | None) -> bool:
+def _plain(text: str | None, single_line: bool = False) -> bool:
     """True when no rule can change `text` (most chat messages): one ASCII line without "&" or "<",
     no outer spaces, too long for a null word, and not a line of page furniture."""
     if text is None or len(text) <= 12 or _NEEDS_WORK.search(text):
         return False
-    if len(text) <= 200:  # furniture lines are short and start with one of a few words
+    if single_line and len(text) <= 200:  # furniture lines are short and start with one of a few words
         first = text.split(" ", 1)[0].lower()
         if first in _FURNITURE_FIRST or first[:1].isdigit():
             return not _FURNITURE.fullmatch(text)
     return True
 
 
-def clean_turn(text: str | None, markup: bool = True, fixes: Counter | None = None) -> str:
+def clean_turn(text: str | None, markup: bool = True, fixes: Counter | None = None,
+               single_line_furniture: bool = False) -> str:
     """One turn cleaned as described in the module docstring ("" when nothing is left).
 
     Args:
         text: the turn as the importer produced it.
         markup: also unescape entities, render HTML and remove page furniture.
+        single_line_furniture: also treat a one-line text that is furniture as empty (FAQ pages and
+            catalogs; never chat messages).
         fixes: a Counter that gets one count per kind of repair made.
     """
-    if _plain(text):
+    if _plain(text, single_line_furniture):
         return text
     fixes = fixes if fixes is not None else Counter()
     if is_null_text(text):
@@ -137,7 +143,7 @@ def clean_turn(text: str | None, markup: bool = True, fixes: Counter | None = No
         if unescaped != out:
             fixes[FIX_ENTITIES] += 1
             out = unescaped
-        stripped = remove_furniture(out)
+        stripped = remove_furniture(out, single_line_furniture)
         if stripped != out:
             fixes[FIX_FURNITURE] += 1
             out = stripped
@@ -151,20 +157,21 @@ class ImportCleaner:
 
     def __init__(self, kind: str) -> None:
         self.markup = kind != "pairs"
+        self.single_line = kind in ("faq", "catalog")  # scraped pages: a whole turn may be furniture
         self.dropped: Counter[str] = Counter()
         self.fixed: Counter[str] = Counter()
 
     def clean(self, ex: Example) -> Example | None:
         """The example with every turn cleaned, or None (counted) when a turn ends up empty."""
         for m in ex.messages:
-            if not _plain(m.get("content")):
+            if not _plain(m.get("content"), self.single_line):
                 break
         else:
             return ex  # the common case: nothing to change
         msgs = []
         for m in ex.messages:
             content = m.get("content")
-            text = clean_turn(content if isinstance(content, str) else None, self.markup, self.fixed)
+            text = clean_turn(content if isinstance(content, str) else None, self.markup, self.fixed, self.single_line)
             if not text and m.get("role") in ("user", "assistant"):
                 self.dropped[REASON_EMPTY] += 1
                 return None

@@ -38,6 +38,18 @@ def test_clean_turn_rules():
     assert has_mojibake("cafÃ©") and not has_mojibake("café")
 
 
+def test_one_line_furniture_only_for_pages_and_catalogs():
+    def ex(text):
+        return Example(messages=[{"role": "user", "content": "What now?"}, {"role": "assistant", "content": text}])
+
+    assert next(ImportCleaner("support").apply([ex("Read more")])).output == "Read more"  # a chat message
+    catalog = ImportCleaner("catalog")
+    assert list(catalog.apply([ex("Show up to 2 reviews by default")])) == []
+    assert catalog.dropped == {REASON_EMPTY: 1} and catalog.fixed["page furniture removed"] == 1
+    multi = "Our mugs hold 350 ml.\nAdd to cart\nWas this answer helpful? Yes No"
+    assert next(ImportCleaner("support").apply([ex(multi)])).output == "Our mugs hold 350 ml."
+
+
 def test_cleaner_drops_empty_turns_and_leaves_pairs_markup():
     c = ImportCleaner("support")
     exs = [Example(messages=[{"role": "user", "content": "nan"}, {"role": "assistant", "content": "Hi"}]),
