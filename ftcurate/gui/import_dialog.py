@@ -473,6 +473,12 @@ class ImportDialog(QDialog):
             text = f"Imported {added} examples from {len(reports) - len(skipped)} file(s)"
             if skipped:
                 text += f"; skipped {', '.join(skipped)} (already imported)"
+            left_out: dict[str, int] = {}
+            for r in reports:
+                for why, k in r.dropped.items():
+                    left_out[why] = left_out.get(why, 0) + k
+            if left_out:  # internal notes, boilerplate, empty turns...: what was dropped and why
+                text += "; left out: " + ", ".join(f"{k} {why}" for why, k in left_out.items())
             controller.statusMessage.emit(text)
 
         n = len(jobs)

@@ -40,6 +40,12 @@ def _act(w: MainWindow, key: str, text: str, slot, shortcut=None, icon_name: str
     return a
 
 
+def _open_labels(w: MainWindow) -> None:
+    from ftcurate.gui.labels_dialog import open_labels_dialog
+
+    w.labels_dialog = open_labels_dialog(w)
+
+
 def build_actions(w: MainWindow) -> None:
     """Create every action of `w` in `w.actions_by_key` and the menus, grouped for the shortcut sheet."""
     c = w.controller
@@ -77,6 +83,8 @@ def build_actions(w: MainWindow) -> None:
         _act(w, "next_flagged", "Next &Flagged Example", lambda: w.move_flagged(1), "N", "flag"),
         _act(w, "prev_flagged", "Previous Flagged Example", lambda: w.move_flagged(-1), "Shift+N"),
         _act(w, "resolve_clusters", "Resolve Duplicate/Conflict Clusters", w.resolve_clusters),
+        _act(w, "labels", "Manage La&bels…", lambda: _open_labels(w), None, None,
+             "Merge or rename labels; see suggested merges"),
     ]
     checks = [
         _act(w, "run_checks", "Run &All Checks", w.run_checks, "F5", "checks", "Run every quality check"),

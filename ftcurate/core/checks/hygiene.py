@@ -4,7 +4,8 @@ Kinds (flag `kind`): empty (an empty or whitespace-only turn), short (an answer 
 words), truncated (the answer stops mid-sentence), placeholder (`{{Order Number}}`, `[NAME]`, `%s`,
 `<insert ...>` left in a turn), markup (HTML or markdown residue), language (a turn in another language
 than the project's), too_long (more tokens than the target model's context window, counted with its
-real tokenizer and chat template), boilerplate (the same opening as a large share of the answers).
+real tokenizer and chat template), boilerplate (the same opening as a large share of the answers),
+mojibake (text read with the wrong encoding, "Whatâ€™s", that the import clean-up could not repair).
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from typing import Any
 from ftcurate.core.checks.base import Check, CheckContext, CheckResult, Flag, register_check
 from ftcurate.core.errors import ConfigError
 from ftcurate.core.hygiene import language as lang_mod
-from ftcurate.core.hygiene.rules import find_markup, find_placeholders, opening, truncation
+from ftcurate.core.hygiene.rules import find_markup, find_mojibake, find_placeholders, opening, truncation
 from ftcurate.core.progress import Progress
 from ftcurate.core.records import pair_to_messages, text_hash
 
-KINDS = ("empty", "short", "truncated", "placeholder", "markup", "language", "too_long", "boilerplate")
+KINDS = ("empty", "short", "truncated", "placeholder", "markup", "language", "too_long", "boilerplate",
+         "mojibake")
 MAX_SPANS_PER_TURN = 10
 LANG_CACHE_NS = "lang.v1"
 
@@ -153,6 +155,9 @@ class HygieneCheck(Check):
                     add(Flag(ex_id, self.name, f.severity if is_answer else "low",
                              f"{f.detail} left in the text: '{f.text[:40]}'", kind="markup", turn=i,
                              start=f.start, end=f.end))
+            if "mojibake" in kinds and (f := find_mojibake(content)) is not None:
+                add(Flag(ex_id, self.name, f.severity, f"{f.detail}: '{f.text}'", kind="mojibake", turn=i,
+                         start=f.start, end=f.end))
         return out
 
     # -- language ---------------------------------------------------------------------------------

@@ -94,6 +94,20 @@ def find_markup(text: str, markdown: bool = True) -> list[Finding]:
     return out
 
 
+def find_mojibake(text: str) -> Finding | None:
+    """Mis-decoded UTF-8 ("Whatâ€™s", "cafÃ©") that survived import: the first bad run as a span."""
+    from ftcurate.core.importers.textclean import MOJIBAKE_HINT, has_mojibake
+
+    m = MOJIBAKE_HINT.search(text)
+    if m is None or not has_mojibake(text):
+        return None
+    end = m.end()
+    while end < len(text) and end - m.start() < 12 and not text[end].isspace():
+        end += 1
+    return Finding("mojibake", m.start(), end, text[m.start():end], "medium",
+                   "characters read with the wrong encoding")
+
+
 def truncation(text: str) -> Finding | None:
     """Does the answer stop mid-sentence? Strong signs -> medium, weak signs -> low, else None."""
     t = text.rstrip()

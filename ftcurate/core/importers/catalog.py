@@ -11,7 +11,14 @@ Two importers share the reading:
 Each product renders every question template (`ftcurate.core.importers.templates`; the user's via
 `options.templates`, else the defaults) whose fields it has. The label is the category's top level
 ("Camping | Tents" or "Camping > Tents" -> "Camping"); `extra["label_level"]` = N keeps N levels
-(-1: the leaf). Metadata keeps the product name, handle/SKU, price and the template used.
+(-1: the leaf; a shop's root crumb such as "Home" is skipped). Metadata keeps the product name,
+handle/SKU, price and the template used.
+
+The file is read twice: the first pass counts the sentences of every product's free text, so that
+sentences repeated across many products (shop furniture, policies: `catalog_text.BoilerplateFinder`)
+are left out of the answers of the second. A product no template fits answers "What is X?" with an
+overview built from its category, brand, options and price; a price column named with its currency
+("Price (EUR)") adds the currency to the price.
 """
 
 from __future__ import annotations

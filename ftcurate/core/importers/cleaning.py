@@ -15,8 +15,8 @@ _NUMERIC_HANDLE = re.compile(r"(?<![\w@])@\d{2,}\b\s?")
 _HANDLE = re.compile(r"(?<![\w@])@([A-Za-z_]\w{0,29})\b")
 # "^RR", "-AB", "~JK", "*TS", "^Rashmi", "-Richard", "~Brianna", "^CharlesOpacki" at the very end:
 # initials or a first name agents sign tweets and chats with (after a space, nothing after it)
-_SIGNATURE = re.compile(r"(?:\s+|^)(?:\^\s?[A-Z][A-Za-z]{0,20}|[-~*/]\s?(?:[A-Z]{2,3}|[A-Z][a-z]{2,15}"
-                        r"(?:[A-Z][a-z]{1,15})?))\.?\s*$")
+_SIGNATURE = re.compile(r"(?:\s+|^)(?:\^\s?[A-Z][A-Za-z]{0,20}|[-~*/]\s?[A-Z]{2,3}"
+                        r"|[-~]\s?[A-Z][a-z]{2,15}(?:[A-Z][a-z]{1,15})?)\.?\s*$")  # "/Applications" stays
 # a closing line such as "Sam, Fernhill Support", "- Jo from the Acme team", "~ Alex"
 _SIGN_OFF = re.compile(r"\n[ \t]*(?:(?:[-\u2013\u2014~][ \t]*)?[A-Z][\w'.-]*(?: [A-Z][\w'.-]*)?"
                        r"(?:,| -| \u2013| from| at| @)[ \t]+(?:the )?[\w&'. -]{0,40}?"

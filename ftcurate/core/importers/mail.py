@@ -17,6 +17,7 @@ above the forward is the message; a forward without a note contributes the forwa
 from __future__ import annotations
 
 import email
+import email.header
 import email.policy
 import email.utils
 import re
@@ -110,14 +111,27 @@ def _body(msg: Any) -> str:
         return payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else str(payload)
 
 
-def _raw_header(msg: Any, name: str) -> str:
-    # ids are read from the raw text: the structured parser fails on values like `<<<>>>`
-    return " ".join(str(v) for k, v in msg.raw_items() if k.lower() == name.lower())
+def _raw_headers(msg: Any) -> dict[str, str]:
+    """Header name (lower case) -> value, first occurrence, without the (slow) header registry;
+    RFC 2047 encoded words ("=?utf-8?...") decoded."""
+    out: dict[str, str] = {}
+    for name, value in msg.raw_items():
+        key = name.lower()
+        if key in out:
+            continue
+        value = re.sub(r"\r?\n[ \t]+", " ", str(value)).strip()
+        if "=?" in value:
+            try:
+                value = str(email.header.make_header(email.header.decode_header(value)))
+            except (LookupError, ValueError, UnicodeError):
+                pass
+        out[key] = value
+    return out
 
 
 def parse_message(raw: bytes, loc: dict[str, Any]) -> dict[str, Any]:
-    """The parts of one message the importer needs (its cleaned text, not the raw body). Raises `UserError` (with the line) when the
-    message's MIME parts are nested too deeply to read."""
+    """The parts of one message the importer needs (its cleaned text, not the raw body). Raises
+    `UserError` (with the line) when the message's MIME parts are nested too deeply to read."""
     try:
         return _parse_message(raw, loc)
     except RecursionError:
@@ -126,24 +140,43 @@ def parse_message(raw: bytes, loc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _parse_message(raw: bytes, loc: dict[str, Any]) -> dict[str, Any]:
+    # headers are read from the raw text: faster than the header registry, and the structured
+    # parser fails on values such as `<<<>>>`
     msg = email.message_from_bytes(raw, policy=email.policy.default)
+    h = _raw_headers(msg)
     try:
-        date = email.utils.parsedate_to_datetime(str(msg["Date"])) if msg["Date"] else None
+        date = email.utils.parsedate_to_datetime(h["date"]) if h.get("date") else None
         stamp = date.timestamp() if date and date.tzinfo else None
     except (TypeError, ValueError, IndexError):
         stamp = None
-    subject = str(msg["Subject"] or "")
-    auto = (str(msg["Auto-Submitted"] or "no").lower() != "no" or msg["X-Autoreply"] is not None
-            or str(msg["Precedence"] or "").lower() in ("bulk", "junk", "auto_reply")
+    subject = h.get("subject", "")
+    auto = (h.get("auto-submitted", "no").lower() != "no" or "x-autoreply" in h
+            or h.get("precedence", "").lower() in ("bulk", "junk", "auto_reply")
             or bool(_AUTO_SUBJECT.match(subject)))
     body = _body(msg)
-    ids = _ids(_raw_header(msg, "Message-ID"))
-    sender = str(msg["From"] or "")
-    return {"id": ids[0] if ids else f"{loc}", "in_reply_to": _ids(_raw_header(msg, "In-Reply-To")),
-            "references": _ids(_raw_header(msg, "References")), "from": _addr(sender),
-            "to": [a.lower() for _, a in email.utils.getaddresses([str(msg["To"] or "")]) if a],
+    ids = _ids(h.get("message-id"))
+    sender = h.get("from", "")
+    return {"id": ids[0] if ids else f"{loc}", "in_reply_to": _ids(h.get("in-reply-to")),
+            "references": _ids(h.get("references")), "from": _addr(sender),
+            "to": [a.lower() for _, a in email.utils.getaddresses([h.get("to", "")]) if a],
             "subject": subject, "date": stamp, "auto": auto,
             "text": clean_email_body(body, email.utils.parseaddr(sender)[0] or sender), "loc": loc}
+
+
+class _Mail:
+    """What is kept of one message until its thread is complete (no raw mail, no reference lists)."""
+
+    __slots__ = ("id", "sender", "to", "subject", "date", "auto", "text", "line", "offset", "replying")
+
+    def __init__(self, m: dict[str, Any], offset: int | None) -> None:
+        self.id, self.sender, self.subject, self.date = m["id"], m["from"], m["subject"], m["date"]
+        self.to = m["to"][0] if m["to"] else ""
+        self.auto, self.text, self.line, self.offset = m["auto"], m["text"], m["loc"].get("line"), offset
+        self.replying = bool(m["in_reply_to"])
+
+    @property
+    def loc(self) -> dict[str, Any]:
+        return {"line": self.line} if self.line else {}
 
 
 class _Threads:
@@ -197,66 +230,67 @@ class EmailImporter(Importer):
         context = check_context(options.context)
         sample = sample_file(path)
         offsets: list[int] = []
-        if sample.fmt == "mbox":
-            msgs = [parse_message(raw, {"line": line}) for line, raw in iter_mbox(path, progress, offsets)]
-        else:
-            msgs = [parse_message(path.read_bytes(), {})]
-        for m, off in zip(msgs, offsets, strict=False):
-            m["offset"] = off
-        if not msgs:
-            raise UserError("no email messages found", path=path)
+        raws = iter_mbox(path, progress, offsets) if sample.fmt == "mbox" else iter([(0, path.read_bytes())])
         threads = _Threads()
         by_subject: dict[str, str] = {}
-        for m in msgs:
+        msgs: list[_Mail] = []
+        for line, raw in raws:
+            m = parse_message(raw, {"line": line} if line else {})
             threads.find(m["id"])
             linked = m["references"] + m["in_reply_to"]
-            for ref in linked:
+            for ref in linked:  # threads are linked as messages arrive; the id lists are not kept
                 threads.union(ref, m["id"])
             norm = _REPLY_PREFIX.sub("", m["subject"]).strip().lower()
             if not linked and norm and _REPLY_PREFIX.match(m["subject"]) and norm in by_subject:
                 threads.union(by_subject[norm], m["id"])
             if norm:
                 by_subject.setdefault(norm, m["id"])
-        groups: dict[str, list[dict[str, Any]]] = {}
-        for m in msgs:
-            groups.setdefault(threads.find(m["id"]), []).append(m)
+            msgs.append(_Mail(m, offsets[-1] if offsets else None))
+        del by_subject
+        if not msgs:
+            raise UserError("no email messages found", path=path)
+        groups: dict[str, list[_Mail]] = {}
+        for mail in msgs:
+            groups.setdefault(threads.find(mail.id), []).append(mail)
+        del threads
         agents = _agent_domains(options) or self._support_domains(groups)
+        lone = len(msgs) == 1
+        del msgs
         for thread in groups.values():
-            if all(m["date"] is not None for m in thread):
-                thread.sort(key=lambda m: m["date"])
-            yield from self._thread_examples(path, thread, agents, context, len(msgs) == 1)
+            if all(m.date is not None for m in thread):
+                thread.sort(key=lambda m: m.date)
+            yield from self._thread_examples(path, thread, agents, context, lone)
 
     @staticmethod
-    def _support_domains(groups: dict[str, list[dict[str, Any]]]) -> set[str]:
+    def _support_domains(groups: dict[str, list[_Mail]]) -> set[str]:
         """The domain most thread starters wrote to: the support mailbox."""
-        to = Counter(_domain(a) for thread in groups.values() for a in thread[0]["to"][:1]
-                     if not thread[0]["in_reply_to"])
+        to = Counter(_domain(thread[0].to) for thread in groups.values() if thread[0].to and not thread[0].replying)
         return {to.most_common(1)[0][0]} if to else set()
 
-    def _thread_examples(self, path: Path, thread: list[dict[str, Any]], agents: set[str], context: str,
+    def _thread_examples(self, path: Path, thread: list[_Mail], agents: set[str], context: str,
                          lone: bool) -> Iterator[Example]:
-        conv = thread[0]["id"]
+        conv = thread[0].id
         turns = []
-        starter = thread[0]["from"]
+        starter = thread[0].sender
         for m in thread:
-            if m["auto"]:
+            if m.auto:
                 self.drop("automatic replies (out of office, auto-submitted)")
                 continue
-            if not m["text"]:
+            if not m.text:
                 self.drop("messages with nothing new (only quoted text or a signature)")
                 continue
             if agents:
-                role = "assistant" if _domain(m["from"]) in agents else "user"
+                role = "assistant" if _domain(m.sender) in agents else "user"
             else:  # no support mailbox known: whoever started the thread is the customer
-                role = "user" if m["from"] == starter else "assistant"
-            turns.append((role, m["text"], {**m["loc"], "message_id": m["id"]}))
-        is_reply = bool(thread[0]["in_reply_to"] or _REPLY_PREFIX.match(thread[0]["subject"]))
+                role = "user" if m.sender == starter else "assistant"
+            turns.append((role, m.text, {**m.loc, "message_id": m.id}))
+        is_reply = bool(thread[0].replying or _REPLY_PREFIX.match(thread[0].subject))
         if len(turns) == 1 and is_reply and (turns[0][0] == "assistant" or lone):
-            raw = read_mbox_message(path, thread[0]["offset"]) if "offset" in thread[0] else path.read_bytes()
+            raw = read_mbox_message(path, thread[0].offset) if thread[0].offset is not None else path.read_bytes()
             original = quoted_text(_body(email.message_from_bytes(raw, policy=email.policy.default)))
             if original:  # a reply whose original is not in the file: pair it with what it quotes
-                turns = [("user", original, thread[0]["loc"]), ("assistant", turns[0][1], turns[0][2])]
-        subject = _REPLY_PREFIX.sub("", thread[0]["subject"]).strip()
+                turns = [("user", original, thread[0].loc), ("assistant", turns[0][1], turns[0][2])]
+        subject = _REPLY_PREFIX.sub("", thread[0].subject).strip()
         for ex in conversation_examples(conv, turns, context, None, {"subject": subject} if subject else None):
             ex.metadata["message_id"] = ex.provenance.pop("message_id", None)
             yield ex

@@ -13,8 +13,9 @@ The clean-up rule for social text (also documented in docs/importing.md):
   AdobePremiere");
 - URLs are kept (help-article links are the answer), but web-archive copies are unwrapped to the
   original address ("https://web.archive.org/web/2020.../https://help.x.com/a" -> "https://help.x.com/a");
-- an agent's signature at the very end — "^" or "-", "~", "*" followed by initials or a first name
-  ("^Rashmi", "-AB", "~Brianna", "*MS", "^CharlesOpacki") — is removed.
+- an agent's signature at the very end — "^", "-", "~", "*" or "/" followed by 2-3 capitals, or "^",
+  "-", "~" followed by a first name ("^Rashmi", "-AB", "~Brianna", "*MS", "^CharlesOpacki") — is
+  removed.
 """
 
 from __future__ import annotations

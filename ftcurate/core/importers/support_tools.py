@@ -14,7 +14,8 @@ the end of the file, so those are held in memory (about the size of their text).
 
 Provenance: the record's `row`/`line` in the file and the ticket or conversation id. The label is
 `--label-column` (a field of the ticket, dotted paths allowed: `custom_fields.category`); by
-default Freshdesk's ticket `type`, none for the others.
+default Freshdesk's ticket `type`, none for the others. Who is the customer when a ticket's requester
+is not in the file: a sideloaded `users` list's roles (Zendesk `end-user`), else whoever wrote first.
 """
 
 from __future__ import annotations
@@ -68,11 +69,21 @@ class _ToolImporter(Importer):
         """`(loc, record)` for the file's tickets/conversations/messages, API page wrappers opened."""
         if sample.fmt == "json" and sample.text.lstrip().startswith("{") and (
                 sample.complete or not head and sample.size <= WHOLE_OBJECT_LIMIT):
-            yield from self._expand({"row": 1}, _load_object(sample))
+            obj = _load_object(sample)
+            self._note_users(obj)
+            yield from self._expand({"row": 1}, obj)
             return
         source = head_records(sample, 50) if head else iter_json_records(sample, progress)
         for loc, rec in source:
             yield from self._expand(loc, rec)
+
+    def _note_users(self, obj: Any) -> None:
+        """Roles of sideloaded users (`{"users": [{"id": 1, "role": "end-user"}, ...]}`), so comments
+        of a ticket whose requester is unknown still get the right side."""
+        users = obj.get("users") if isinstance(obj, dict) else None
+        if isinstance(users, list):
+            self.user_roles = {u.get("id"): str(u.get("role") or "").lower() for u in users
+                               if isinstance(u, dict) and "id" in u}
 
     def _expand(self, loc: dict[str, Any], rec: Any) -> Iterator[tuple[dict[str, Any], Any]]:
         if not isinstance(rec, dict) or self.shape.kind(rec):
@@ -100,7 +111,8 @@ class _ToolImporter(Importer):
         label = options.label_column or (self.default_label if any(
             isinstance(r, dict) and r.get(self.default_label or "") for r in records) else None)
         what = "tickets/conversations" if "conversation" in hits else "messages grouped by ticket id"
-        summary = (f"{self.shape.title} export ({sample.fmt}, {what}; recognised by its fields): public "
+        summary = (f"{self.shape.title} export ({sample.fmt}, {what}; recognised by its fields: "
+                   f"{self.shape.fields}): public "
                    f"messages only (internal notes, bots and system events dropped), HTML to text"
                    + (f"; label={label}" if label else "") + f"; context={options.context}")
         return Detection(self.name, self.kind, 0.97, summary, {}, label)
@@ -149,7 +161,9 @@ class _ToolImporter(Importer):
             if not m.text:
                 self.drop(DROP_EMPTY)
                 continue
-            role = m.role or ("user" if m.author == first_author else "assistant")
+            known = getattr(self, "user_roles", {}).get(m.author)
+            role = m.role or ({"end-user": "user", "end_user": "user", "customer": "user", "user": "user"}.get(
+                known, "assistant") if known else "user" if m.author == first_author else "assistant")
             turns.append((role, m.text, {k: v for k, v in loc.items() if k in ("row", "line")}))
         n = 0
         for ex in conversation_examples(conv, turns, context, label, {"tool": self.shape.title}):

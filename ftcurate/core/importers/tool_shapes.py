@@ -63,6 +63,7 @@ def _id(value: Any) -> str | None:
 
 class ZendeskShape:
     name, title = "zendesk", "Zendesk"
+    fields = "requester_id/submitter_id/via, comments or child_events with author_id and public"
 
     def kind(self, rec: dict[str, Any]) -> str | None:
         comments = rec.get("comments")
@@ -114,6 +115,7 @@ class ZendeskShape:
 
 class FreshdeskShape:
     name, title = "freshdesk", "Freshdesk"
+    fields = "requester_id with description_text, conversations with incoming and private"
 
     def kind(self, rec: dict[str, Any]) -> str | None:
         if "requester_id" in rec and ("description_text" in rec or "description" in rec) and \
@@ -151,6 +153,7 @@ _INTERCOM_AGENT = {"admin", "team", "teammate"}
 
 class IntercomShape:
     name, title = "intercom", "Intercom"
+    fields = "type conversation, source and conversation_parts"
 
     def kind(self, rec: dict[str, Any]) -> str | None:
         if rec.get("type") == "conversation" or "conversation_parts" in rec:
@@ -190,6 +193,7 @@ class IntercomShape:
 
 class HelpScoutShape:
     name, title = "helpscout", "Help Scout"
+    fields = "_embedded.threads with type customer/reply/note"
 
     def kind(self, rec: dict[str, Any]) -> str | None:
         emb = rec.get("_embedded")

@@ -38,6 +38,18 @@ def test_clean_turn_rules():
     assert has_mojibake("cafÃ©") and not has_mojibake("café")
 
 
+def test_one_line_furniture_only_for_pages_and_catalogs():
+    def ex(text):
+        return Example(messages=[{"role": "user", "content": "What now?"}, {"role": "assistant", "content": text}])
+
+    assert next(ImportCleaner("support").apply([ex("Read more")])).output == "Read more"  # a chat message
+    catalog = ImportCleaner("catalog")
+    assert list(catalog.apply([ex("Show up to 2 reviews by default")])) == []
+    assert catalog.dropped == {REASON_EMPTY: 1} and catalog.fixed["page furniture removed"] == 1
+    multi = "Our mugs hold 350 ml.\nAdd to cart\nWas this answer helpful? Yes No"
+    assert next(ImportCleaner("support").apply([ex(multi)])).output == "Our mugs hold 350 ml."
+
+
 def test_cleaner_drops_empty_turns_and_leaves_pairs_markup():
     c = ImportCleaner("support")
     exs = [Example(messages=[{"role": "user", "content": "nan"}, {"role": "assistant", "content": "Hi"}]),
@@ -104,3 +116,20 @@ def test_dry_run_counts_products_per_template(marketplace, tmp_path, capsys):
     assert "boilerplate: 'show up to 2 reviews by default'" in out
     with Project.open(proj) as p:
         assert p.count_examples() == 0
+
+
+def test_hygiene_flags_mojibake_that_survived(tmp_path):
+    from ftcurate.core.checks.runner import run_checks
+    from ftcurate.core.hygiene.rules import find_mojibake
+
+    f = find_mojibake("Whatâ€™s the price?")
+    assert f is not None and f.kind == "mojibake" and f.text.startswith("â€")
+    assert find_mojibake("naïve café – déjà vu") is None
+    with Project.create(tmp_path / "p.ftcurate") as p:
+        # added straight to the project (not through an import, which would have repaired it)
+        p.add_examples([Example(messages=[{"role": "user", "content": "Is it open?"},
+                                          {"role": "assistant", "content": "Yes, itâ€™s open every day."}])])
+        run_checks(p, ["hygiene"])
+        flags = p.flags_frame()
+    kinds = flags["kind"].to_list()
+    assert "mojibake" in kinds

@@ -18,6 +18,8 @@ def test_rule_handles_urls_signatures():
     for sig in ("^RR", "-AB", "~Brianna", "*MS", "^CharlesOpacki", "-Richard"):
         assert clean_social_text(f"Thanks for waiting. {sig}") == "Thanks for waiting."
     assert clean_social_text("Use the Fast-Track lane") == "Use the Fast-Track lane"
+    assert clean_social_text("Drag the app to /Applications") == "Drag the app to /Applications"
+    assert clean_social_text("It's in the menu *Settings") == "It's in the menu *Settings"
 
 
 def test_social_fixture_pairs_and_closing_answer():

@@ -54,7 +54,9 @@ def test_zendesk_incremental_ticket_events_grouped_by_ticket():
     assert got == {"202": ("Where is my refund for order 555?",
                            "Your refund was issued today; it takes 3-5 business days to appear."),
                    "303": ("How do I change my password?",  # the sign-off is cut
-                           "Go to Settings > Security and choose Change password.")}
+                           "Go to Settings > Security and choose Change password."),
+                   # the agent wrote first: the sideloaded users' roles say who is who
+                   "404": ("Oh! How do I add a new card?", "Open Billing > Payment methods and choose Add card.")}
     assert dropped == {DROP_NOTE: 1}
 
 

@@ -102,3 +102,23 @@ def test_cli_labels(project, capsys):
     assert main(["undo", path]) == 0
     with Project.open(path) as p:
         assert "shipping" in dict(label_counts(p))
+
+
+def test_demo_ends_without_duplicate_labels(tmp_path):
+    from ftcurate.cli import Output
+    from ftcurate.cliparts.demo import _merge_demo_labels, demo_files
+    from ftcurate.core.importing import import_file
+
+    with Project.create(tmp_path / "demo.ftcurate") as p:
+        for f in demo_files():
+            import_file(p, f)
+        before = dict(label_counts(p))
+        assert "Orders & shipping" in before  # the FAQ's sections meet the support log's intents...
+        _merge_demo_labels(p, Output(json_mode=True, quiet=True))
+        after = dict(label_counts(p))
+        keys = [label_key(x) for x in after]
+        assert len(keys) == len(set(keys))  # ...and no two labels differ only in case or punctuation
+        assert "Orders & shipping" not in after and after["shipping"] == before["shipping"] + before["Orders & shipping"]
+        assert not [s for s in suggest_merges(label_counts(p)) if s.kind == "same"]
+        p.undo()
+        assert "Orders & shipping" in dict(label_counts(p))
