@@ -35,6 +35,7 @@ from ftcurate.core.export.formats import (
 )
 from ftcurate.core.export.pii_gate import refusal_message, scan_export
 from ftcurate.core.export.swap import carry_over, new_folder, recover, swap_in
+from ftcurate.core.export.threads import KEEPS_ALL_CUTS, LEFT_OUT_REASON, thread_cuts, with_weights
 from ftcurate.core.export.tool_configs import axolotl_yaml, dataset_name, llamafactory_dataset_info
 from ftcurate.core.progress import Progress
 from ftcurate.core.split import SPLITS, SplitPlan, plan_split
@@ -187,15 +188,22 @@ def export_extras(project: Project, frame: pl.DataFrame, ids: set[int],
     return {k: v for k, v in extras.items() if v.strip()}
 
 
-def _rows(frame: pl.DataFrame, ids: list[int], system_prompt: str | None) -> Iterator[list]:
-    """Yield chunks of (id, label, messages) in `ids` order, system prompt applied."""
+def _rows(frame: pl.DataFrame, ids: list[int], system_prompt: str | None,
+          weights: dict[int, set[int]] | None = None) -> Iterator[list]:
+    """Yield chunks of (id, label, messages) in `ids` order, system prompt applied, and `weight: 0` on
+    the assistant turns `weights` names (see `threads`)."""
     import polars as pl
 
     order = pl.DataFrame({"id": ids}, schema={"id": pl.Int64})
     sub = order.join(frame.select("id", "label", "messages"), on="id", how="left", maintain_order="left")
     for start in range(0, sub.height, CHUNK):
         part = sub.slice(start, CHUNK)
-        yield [(i, lab, with_system_prompt(json.loads(m), system_prompt)) for i, lab, m in part.iter_rows()]
+        out = []
+        for i, lab, m in part.iter_rows():
+            stored = json.loads(m)
+            msgs = with_system_prompt(stored, system_prompt)
+            out.append((i, lab, with_weights(msgs, len(stored), weights.get(i)) if weights else msgs))
+        yield out
 
 
 def export_project(project: Project, outdir: str | Path, *, format: str = "openai", test_fraction: float = 0.1,
@@ -248,6 +256,13 @@ def _export(project: Project, outdir: Path, fmt: Format, *, test_fraction: float
     cap_map = resolve_caps(project, frame, caps, include)
     plan = plan_split(frame, flags, seed=seed, test_fraction=test_fraction, val_fraction=val_fraction,
                       test_count=test_count, val_count=val_count, include=include, caps=cap_map)
+    shorter, weights = thread_cuts(frame, plan.splits)
+    if fmt.name in KEEPS_ALL_CUTS:
+        weights = weights if fmt.name == "openai" else {}
+    elif shorter:  # one example per thread: the longest cut holds every answer
+        plan.splits = {s: [i for i in ids if i not in shorter] for s, ids in plan.splits.items()}
+        plan.excluded[LEFT_OUT_REASON] = len(shorter)
+        weights = {}
     exported = {i for ids in plan.splits.values() for i in ids}
     if system_prompt is None:
         system_prompt = project.get_setting("system_prompt") or None
@@ -261,7 +276,7 @@ def _export(project: Project, outdir: Path, fmt: Format, *, test_fraction: float
 
     staging = new_folder(outdir)
     try:
-        files = _write_all(project, frame, flags, plan, fmt, staging, splits_wanted, system_prompt, progress,
+        files = _write_all(project, frame, flags, plan, fmt, staging, splits_wanted, system_prompt, weights, progress,
                            dict(seed=seed, include=include, test_fraction=test_fraction, val_fraction=val_fraction,
                                 test_count=test_count, val_count=val_count, caps=cap_map, allow_pii=allow_pii,
                                 scan=scan))
@@ -295,7 +310,8 @@ def _export(project: Project, outdir: Path, fmt: Format, *, test_fraction: float
 
 
 def _write_all(project: Project, frame: pl.DataFrame, flags: pl.DataFrame, plan: SplitPlan, fmt: Format,
-               staging: Path, splits: list[str], system_prompt: str | None, progress: Progress,
+               staging: Path, splits: list[str], system_prompt: str | None, weights: dict[int, set[int]],
+               progress: Progress,
                options: dict[str, Any]) -> list[str]:
     writer = {"jsonl": write_jsonl, "json": write_json_array, "parquet": write_parquet}[fmt.container]
     keys: tuple[str, ...] = ()
@@ -310,7 +326,7 @@ def _write_all(project: Project, frame: pl.DataFrame, flags: pl.DataFrame, plan:
     data_files: dict[str, str] = {}
 
     def chunks(split: str) -> Iterator[list[dict]]:
-        for rows in _rows(frame, plan.splits[split], system_prompt):
+        for rows in _rows(frame, plan.splits[split], system_prompt, weights):
             progress.check_cancelled()
             yield make_records(fmt, rows, keys)
             progress.advance(len(rows))

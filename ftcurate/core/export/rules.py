@@ -141,7 +141,8 @@ def check_prompt_completion(rec: dict) -> Iterator[Finding]:
         yield "llamafactory", "warning", "empty prompt"
 
 
-SHAREGPT_ROLES = {"human": "user", "gpt": "assistant", "system": "system"}
+SHAREGPT_ROLES = {"human": "user", "gpt": "assistant", "system": "system"}  # LLaMA-Factory's default tags
+SHAREGPT_CHAT_ROLES = {"user": "user", "assistant": "assistant", "system": "system"}  # what ftcurate writes
 CHAT_ROLES = {"system": "system", "user": "user", "assistant": "assistant"}
 
 
@@ -161,11 +162,15 @@ def check_record(rec: Any, kind: str, parquet: bool = False) -> Iterator[Finding
             return
         if chat and not parquet:
             yield from openai_rules(rec, msgs)
-        yield from axolotl_chat_rules(msgs, role_key, CHAT_ROLES if chat else SHAREGPT_ROLES)
+        classic = not chat and any(m[role_key] in ("human", "gpt") for m in msgs)
+        roles = CHAT_ROLES if chat else SHAREGPT_ROLES if classic else SHAREGPT_CHAT_ROLES
+        yield from axolotl_chat_rules(msgs, role_key, roles)
         if chat:
             yield from llamafactory_chat_rules(msgs, "role", "content", "user", "assistant", "system")
-        else:
+        elif classic:
             yield from llamafactory_chat_rules(msgs, "from", "value", "human", "gpt", "system")
+        else:
+            yield from llamafactory_chat_rules(msgs, "from", "value", "user", "assistant", "system")
     elif kind == "alpaca":
         yield from check_alpaca(rec)
     elif kind == "prompt-completion":

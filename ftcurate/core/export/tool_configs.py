@@ -68,7 +68,7 @@ def axolotl_entry(fmt: Format, file_name: str) -> dict[str, Any]:
     elif fmt.name == "sharegpt":
         entry.update({"type": "chat_template", "field_messages": "conversations",
                       "message_property_mappings": {"role": "from", "content": "value"},
-                      "roles": {"system": ["system"], "user": ["human"], "assistant": ["gpt"]},
+                      "roles": {"system": ["system"], "user": ["user"], "assistant": ["assistant"]},
                       "roles_to_train": ["assistant"]})
     else:
         entry.update({"type": "chat_template", "field_messages": "messages",
