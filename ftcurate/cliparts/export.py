@@ -70,11 +70,18 @@ def cmd_export(args, out: Output) -> int:
 def cmd_validate(args, out: Output) -> int:
     from ftcurate.core.export import validate_path
 
-    report = validate_path(args.path)
+    report = validate_path(args.path, tokens=not args.no_tokens, model=args.model)
     text = [str(i) for i in report.issues]
     hidden = report.errors() + report.warnings() - len(report.issues)
     if hidden > 0:
         text.append(f"... and {hidden} more")
+    for name, info in report.files.items():
+        tok = info.get("tokens")
+        if tok and tok["examples"]:
+            text.append(f"{name}: {tok['examples']} examples, {tok['total']:,} tokens (mean {tok['mean']:g}, max "
+                        f"{tok['max']:,}) with the {tok['model']} tokenizer"
+                        + ("" if tok["exact"] else " (estimated: tokenizer unavailable)")
+                        + f"; {tok['over_context']} over its {tok['context']:,}-token context")
     text.append(report.summary())
     text.append("OK" if report.ok else f"FAILED: {report.errors()} error(s)")
     out.emit(report.to_json(), "\n".join(text))
@@ -115,5 +122,8 @@ def register(subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Check an export folder (or one .jsonl/.json/.parquet file). Exit 1 if any error.")
     v.add_argument("path", help="export folder or data file")
+    v.add_argument("--model", default=None, metavar="PATH",
+                   help="count tokens with this local Hugging Face model folder (default: the bundled SmolLM2)")
+    v.add_argument("--no-tokens", action="store_true", help="skip the token counts")
     add_common(v)
     v.set_defaults(func=cmd_validate)

@@ -20,7 +20,7 @@ from ftcurate.core.export.formats import Format
 
 CHAT_TAGS = {"role_tag": "role", "content_tag": "content", "user_tag": "user", "assistant_tag": "assistant",
              "system_tag": "system"}
-SHAREGPT_TAGS = {"role_tag": "from", "content_tag": "value", "user_tag": "human", "assistant_tag": "gpt",
+SHAREGPT_TAGS = {"role_tag": "from", "content_tag": "value", "user_tag": "user", "assistant_tag": "assistant",
                  "system_tag": "system"}
 
 

@@ -153,3 +153,69 @@ def test_single_file_and_missing_paths(exported, tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(UserError, match="no train/validation/test"):
         validate_path(tmp_path / "empty")
+
+
+def _chat_file(path, n, fn=None):
+    recs = [{"messages": [{"role": "user", "content": f"Question {i}?"},
+                          {"role": "assistant", "content": f"Answer {i}."}]} for i in range(n)]
+    for i, r in enumerate(recs):
+        if fn:
+            fn(i, r)
+    path.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    return path
+
+
+def test_openai_needs_ten_training_examples(tmp_path):
+    report = validate_path(_chat_file(tmp_path / "train.jsonl", 9), tokens=False)
+    errs = _issues(report, "openai")
+    assert not report.ok and "9 examples; OpenAI fine-tuning needs at least 10" in errs[0].message
+    assert validate_path(_chat_file(tmp_path / "train.jsonl", 10), tokens=False).ok
+
+
+def test_openai_schema_weight_roles_and_content(tmp_path):
+    def spoil(i, r):
+        m = r["messages"]
+        if i == 0:
+            m[0]["weight"] = 0  # weight on a user message
+        elif i == 1:
+            m[1]["weight"] = 2
+        elif i == 2:
+            m.insert(0, {"role": "system", "content": ""})
+        elif i == 3:
+            m[1]["weight"] = 0  # fine: an assistant turn not trained
+            m.insert(0, {"role": "user", "content": "Earlier?"})
+            m.insert(1, {"role": "assistant", "content": "Earlier.", "weight": 0})
+        elif i == 4:
+            m[0]["role"] = "human"
+
+    report = validate_path(_chat_file(tmp_path / "train.jsonl", 12, spoil), tokens=False)
+    got = {(i.line, i.message) for i in _issues(report, "openai")}
+    assert (1, "message 1 (user) has a weight; OpenAI accepts weight only on assistant messages") in got
+    assert (2, "message 2 (assistant) has weight 2; it must be 0 or 1") in got
+    assert (3, "message 1 (system) has empty content") in got
+    assert not any(line == 4 for line, _ in got)
+    assert any(line == 5 and "unknown role 'human'" in msg for line, msg in got)
+    assert "train.jsonl, line 2: [OpenAI error] message 2 (assistant) has weight 2" in [str(i) for i in report.issues][1]
+
+
+def test_token_counts_with_the_model_tokenizer(tmp_path):
+    from ftcurate.core.hygiene.tokens import token_counter
+
+    counter = token_counter(None)
+    long_answer = "The parcel is on its way to the depot near you. " * 900
+
+    def grow(i, r):
+        if i == 3:
+            r["messages"][1]["content"] = long_answer
+
+    report = validate_path(_chat_file(tmp_path / "train.jsonl", 12, grow))
+    tok = report.files["train.jsonl"]["tokens"]
+    chats = [[{"role": "user", "content": f"Question {i}?"},
+              {"role": "assistant", "content": long_answer if i == 3 else f"Answer {i}."}] for i in range(12)]
+    expected = counter.count(chats)
+    assert tok["examples"] == 12 and tok["total"] == sum(expected) and tok["max"] == max(expected)
+    assert tok["context"] == counter.context and tok["over_context"] == (max(expected) > counter.context)
+    if counter.exact:
+        assert tok["over_context"] == 1
+        errs = _issues(report, "tokens")
+        assert [e.line for e in errs] == [4] and f"its context is {counter.context:,} tokens" in errs[0].message
