@@ -108,6 +108,14 @@ def check_outdir(outdir: Path, overwrite: bool) -> list[str]:
         raise UserError("exists and is not a folder", path=outdir)
     if not outdir.exists():
         return []
+    try:
+        here = Path.cwd().resolve()
+    except OSError:
+        here = None
+    if here is not None and (here == outdir.resolve() or outdir.resolve() in here.parents):
+        raise UserError("this is the folder you are working in (or holds it): an export swaps in a whole new "
+                        "folder at once, so run the command from outside it (for example after `cd ..`)",
+                        path=outdir)
     ours = export_names()
     try:
         others = sorted(p.name for p in outdir.iterdir() if p.name not in ours)

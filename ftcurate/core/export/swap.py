@@ -52,6 +52,7 @@ def _pid_alive(name: str, tag: str) -> bool:
 
 def recover(outdir: Path) -> None:
     """Tidy up after a killed export: restore an old folder left aside, delete abandoned new ones."""
+    outdir = Path(os.path.abspath(outdir))
     parent = outdir.parent
     if not parent.is_dir():
         return
@@ -76,6 +77,7 @@ def new_folder(outdir: Path) -> Path:
     Raises:
         UserError: the folder that holds `outdir` cannot be written.
     """
+    outdir = Path(os.path.abspath(outdir))
     try:
         outdir.parent.mkdir(parents=True, exist_ok=True)
         path = _sibling(outdir, NEW_TAG)
@@ -132,6 +134,7 @@ def _exchange(a: Path, b: Path) -> bool:
 
 def swap_in(new: Path, outdir: Path) -> None:
     """Make `new` the output folder; the previous one (if any) is deleted afterwards."""
+    outdir = Path(os.path.abspath(outdir))
     if not outdir.exists():
         os.rename(new, outdir)
         return

@@ -147,3 +147,16 @@ def test_card_renders_project_text_inert(tmp_path):
         assert not str(attrs.get("href", "")).lower().startswith("javascript:"), (tag, attrs)
     # the text is still there for a reader, shown literally
     assert "&lt;script&gt;alert(" in html and "onerror=alert(1)" in html and "javascript:alert(1)" in html
+
+
+def test_exporting_into_the_working_folder_is_refused_clearly(tmp_path, monkeypatch):
+    from ftcurate.core.errors import UserError
+
+    project, _ = make_project(tmp_path / "p.ftcurate")
+    out = tmp_path / "out"
+    export_project(project, out)
+    monkeypatch.chdir(out)
+    with pytest.raises(UserError, match="folder you are working in"):
+        export_project(project, ".")
+    assert (out / "train.jsonl").is_file()
+    project.close()

@@ -147,5 +147,8 @@ def test_context_full_cuts_train_every_answer_once(planted_project, tmp_path, fm
     if fmt == "openai":
         text = (out / "train.jsonl").read_text() + (out / "test.jsonl").read_text()
         assert text.count('"weight": 0') == 2 * (1 + 2)  # cut 2 has one earlier answer, cut 3 two
+    card = (out / "README.md").read_text()
+    if fmt == "alpaca":
+        assert "pass a `formatting_func`" in card  # TRL does not read Alpaca records by itself
     if fmt in ("sharegpt", "alpaca"):
         assert report.excluded["earlier cuts of a conversation (a longer cut of it holds their answers)"] == 4
