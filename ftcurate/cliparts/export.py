@@ -77,7 +77,7 @@ def cmd_validate(args, out: Output) -> int:
         text.append(f"... and {hidden} more")
     for name, info in report.files.items():
         tok = info.get("tokens")
-        if tok and tok["examples"]:
+        if tok and tok["examples"] and "total" in tok:
             text.append(f"{name}: {tok['examples']} examples, {tok['total']:,} tokens (mean {tok['mean']:g}, max "
                         f"{tok['max']:,}) with the {tok['model']} tokenizer"
                         + ("" if tok["exact"] else " (estimated: tokenizer unavailable)")

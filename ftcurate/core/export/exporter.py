@@ -305,7 +305,8 @@ def _export(project: Project, outdir: Path, fmt: Format, *, test_fraction: float
 
     progress.set_status("Checking the files for OpenAI, Axolotl and LLaMA-Factory")
     progress.set_total(len(exported))
-    validation = validate_path(outdir, {s: outdir / f"{s}.{fmt.ext}" for s in splits_wanted}, progress)
+    validation = validate_path(outdir, {s: outdir / f"{s}.{fmt.ext}" for s in splits_wanted}, progress,
+                               tokens="limit")
     return ExportReport(
         outdir=str(outdir), format=fmt.name, files=files, seed=seed, include=include,
         counts={s: len(plan.splits[s]) for s in splits_wanted},

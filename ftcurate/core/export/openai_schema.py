@@ -63,8 +63,35 @@ def _validator():
     return Draft202012Validator(RECORD_SCHEMA)
 
 
+_PLAIN_KEYS = frozenset({"role", "content"})
+_ROLE_SET = frozenset(ROLES)
+
+
+def plainly_valid(rec: Any) -> bool:
+    """A fast test that accepts only records the schema accepts: the usual shape (role + non-empty
+    text content, `weight` 0/1 on assistant messages). Anything else goes through the schema."""
+    if not isinstance(rec, dict) or not set(rec) <= {"messages"}:
+        return False
+    msgs = rec.get("messages")
+    if not isinstance(msgs, list) or not msgs:
+        return False
+    for m in msgs:
+        if not isinstance(m, dict) or m.get("role") not in _ROLE_SET:
+            return False
+        c = m.get("content")
+        if not isinstance(c, str) or not c.strip():
+            return False
+        if len(m) != 2 or m.keys() != _PLAIN_KEYS:
+            if not (len(m) == 3 and "weight" in m and m["role"] == "assistant" and type(m["weight"]) is int
+                    and m["weight"] in (0, 1)):
+                return False
+    return True
+
+
 def schema_errors(rec: Any) -> list[str]:
     """Plain-language OpenAI errors for one record (empty when it follows the schema)."""
+    if plainly_valid(rec):
+        return []
     out: list[str] = []
     for err in sorted(_validator().iter_errors(rec), key=lambda e: list(map(str, e.absolute_path))):
         msg = _explain(rec, err)

@@ -149,7 +149,8 @@ def _iter_raw(path: Path, report: ValidationReport | None) -> Iterator[tuple[int
 
 
 def validate_file(path: Path, report: ValidationReport | None = None, hashes: dict[str, int] | None = None,
-                  progress: Progress | None = None, counter: Any = None) -> ValidationReport:
+                  progress: Progress | None = None, counter: Any = None,
+                  exact_tokens: bool = True) -> ValidationReport:
     """Check every record of one data file. `hashes`, if given, collects record hash -> line;
     `counter` (a `hygiene.tokens.TokenCounter`), if given, counts every example's tokens."""
     from ftcurate.core.export.openai_schema import MIN_TRAIN_EXAMPLES
@@ -157,7 +158,7 @@ def validate_file(path: Path, report: ValidationReport | None = None, hashes: di
 
     report = report if report is not None else ValidationReport()
     path = Path(path)
-    tally = TokenTally(counter, path.name, report) if counter is not None else None
+    tally = TokenTally(counter, path.name, report, exact_tokens) if counter is not None else None
     kinds: Counter = Counter()
     n = 0
     parquet = path.suffix == ".parquet"
@@ -217,14 +218,15 @@ def split_files(folder: Path) -> dict[str, Path]:
 
 
 def validate_path(path: str | Path, files: dict[str, Path] | None = None,
-                  progress: Progress | None = None, *, tokens: bool = True,
+                  progress: Progress | None = None, *, tokens: bool | str = True,
                   model: str | None = None) -> ValidationReport:
     """Validate one data file or an export folder (see module docstring).
 
     `files` ({split: path}) names the data files of a folder; default: `split_files(folder)`.
     `progress` gets one step per record (totals are not known in advance).
     `tokens`: count every example's tokens with `model`'s tokenizer (default: the bundled SmolLM2;
-    or a local Hugging Face model folder) and flag examples over its context window.
+    or a local Hugging Face model folder) and flag examples over its context window; "limit": only
+    check the window (tokenise just the chats that could exceed it: fast, no totals); False: skip.
 
     Raises:
         UserError: the path does not exist, a folder holds no train/validation/test file, or `model`
@@ -240,14 +242,14 @@ def validate_path(path: str | Path, files: dict[str, Path] | None = None,
         counter = token_counter(model)
     report = ValidationReport()
     if path.is_file():
-        return validate_file(path, report, progress=progress, counter=counter)
+        return validate_file(path, report, progress=progress, counter=counter, exact_tokens=tokens is True)
     files = files or split_files(path)
     if not files:
         raise UserError("no train/validation/test .jsonl, .json or .parquet file in this folder", path=path)
     hashes: dict[str, dict[str, int]] = {}
     for split, p in files.items():
         hashes[split] = {}
-        validate_file(p, report, hashes[split], progress, counter)
+        validate_file(p, report, hashes[split], progress, counter, tokens is True)
     train = hashes.get("train", {})
     for split in ("validation", "test"):
         for h, line in hashes.get(split, {}).items():

@@ -4,6 +4,11 @@
 batches with `ftcurate.core.hygiene.tokens.token_counter` (the bundled SmolLM2 tokenizer by
 default, the one the hygiene check uses), adds a per-line error for every example longer than the
 model's context window, and summarises the file: examples, total / mean / max tokens, over the limit.
+
+With `exact=False` (what every export runs at its end) only chats that could exceed the window are
+tokenised: a byte-level BPE token covers at least one byte, so a chat whose rendered template is no
+longer in UTF-8 bytes than the window cannot exceed it (`TokenCounter.upper_bound`). The limit rule
+is still checked exactly for every example; the summary then has no totals.
 """
 
 from __future__ import annotations
@@ -43,8 +48,9 @@ def record_chat(rec: dict, kind: str) -> list[dict] | None:
 class TokenTally:
     """Counts one file's examples; `add` per record, then `finish` for the summary."""
 
-    def __init__(self, counter: Any, file_name: str, report: ValidationReport) -> None:
-        self.counter, self.file_name, self.report = counter, file_name, report
+    def __init__(self, counter: Any, file_name: str, report: ValidationReport, exact: bool = True) -> None:
+        self.counter, self.file_name, self.report, self.exact = counter, file_name, report, exact
+        self.seen = 0
         self.pending: list[tuple[int, list[dict]]] = []
         self.counts: list[int] = []
         self.over = 0
@@ -52,6 +58,9 @@ class TokenTally:
     def add(self, lineno: int, rec: Any, kind: str | None) -> None:
         chat = record_chat(rec, kind) if isinstance(rec, dict) and kind else None
         if chat is not None:
+            self.seen += 1
+            if not self.exact and self.counter.upper_bound(chat) <= self.counter.context:
+                return  # cannot exceed the window: no need to tokenise
             self.pending.append((lineno, chat))
             if len(self.pending) >= BATCH:
                 self._flush()
@@ -85,6 +94,11 @@ class TokenTally:
     def finish(self) -> dict[str, Any]:
         self._flush()
         n = len(self.counts)
-        return {"model": self.counter.model, "context": self.counter.context, "exact": self.counter.exact,
-                "examples": n, "total": sum(self.counts), "mean": round(sum(self.counts) / n, 1) if n else 0,
-                "max": max(self.counts, default=0), "over_context": self.over}
+        out = {"model": self.counter.model, "context": self.counter.context, "exact": self.counter.exact,
+               "examples": self.seen, "over_context": self.over}
+        if self.exact:
+            out.update(total=sum(self.counts), mean=round(sum(self.counts) / n, 1) if n else 0,
+                       max=max(self.counts, default=0))
+        else:
+            out["tokenised"] = n
+        return out

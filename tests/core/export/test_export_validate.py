@@ -219,3 +219,52 @@ def test_token_counts_with_the_model_tokenizer(tmp_path):
         assert tok["over_context"] == 1
         errs = _issues(report, "tokens")
         assert [e.line for e in errs] == [4] and f"its context is {counter.context:,} tokens" in errs[0].message
+
+
+def test_fast_path_never_accepts_what_the_schema_rejects():
+    from ftcurate.core.export.openai_schema import _validator, plainly_valid
+
+    base = [{"role": "user", "content": "Hi?"}, {"role": "assistant", "content": "Hello."}]
+    variants = [
+        {"messages": base},
+        {"messages": [*base[:1], {**base[1], "weight": 0}]},
+        {"messages": [*base[:1], {**base[1], "weight": 1}]},
+        {"messages": [{**base[0], "weight": 1}, base[1]]},
+        {"messages": [*base[:1], {**base[1], "weight": True}]},
+        {"messages": [*base[:1], {**base[1], "weight": 1.0}]},
+        {"messages": [*base[:1], {**base[1], "weight": 2}]},
+        {"messages": [{"role": "customer", "content": "x"}, base[1]]},
+        {"messages": [{"role": "user", "content": " "}, base[1]]},
+        {"messages": [{"role": "user", "content": None}, base[1]]},
+        {"messages": [{"role": "user", "content": "x", "name": "a"}, base[1]]},
+        {"messages": []}, {"messages": base, "tools": []}, {"other": 1},
+    ]
+    for rec in variants:
+        if plainly_valid(rec):
+            assert _validator().is_valid(rec), rec
+    assert plainly_valid(variants[0]) and plainly_valid(variants[1])
+
+
+def test_export_checks_the_context_window_and_validate_prints_counts(tmp_path, capsys):
+    from export_fixtures import make_project
+
+    from ftcurate.cli import main
+    from ftcurate.core.hygiene.tokens import token_counter
+    from ftcurate.core.records import Example, pair_to_messages
+
+    project, _ = make_project(tmp_path / "p.ftcurate")
+    long_answer = "Your parcel left the depot this morning and is on its way. " * 800
+    project.add_examples([Example(messages=pair_to_messages("Where is it?", long_answer), label="shipping")],
+                         source=dict(name="long.jsonl", path="/l.jsonl", content_hash="cd", size=1,
+                                     importer="pairs_jsonl", kind="pairs", options={}, detection={}))
+    report = export_project(project, tmp_path / "o", test_fraction=0)
+    project.close()
+    tok = report.validation["files"]["train.jsonl"]["tokens"]
+    assert tok["examples"] == report.counts["train"] and tok["tokenised"] <= 1
+    exact = token_counter(None).exact
+    if exact:
+        assert tok["over_context"] == 1 and not report.validation["ok"]
+        assert any(i["tool"] == "tokens" for i in report.validation["issues"])
+    assert main(["validate", str(tmp_path / "o")]) == (1 if exact else 0)
+    out = capsys.readouterr().out
+    assert f"train.jsonl: {report.counts['train']} examples, " in out and "-token context" in out
