@@ -35,7 +35,9 @@ SPLIT_ORDER = ("train", "validation", "test")
 SEVERITY_ORDER = ("high", "medium", "low", "info")
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#!|~])")
+# "_" between two letters or digits can neither open nor close emphasis in CommonMark: left as it is,
+# so label and check names such as product_info stay readable in the raw card.
+_MD_SPECIAL = re.compile(r"([\\`*{}\[\]()#!|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
 
 
 class Raw(str):
