@@ -100,8 +100,9 @@ class ExportDialog(QDialog):
         self.system_edit = QPlainTextEdit(self._project_system_prompt())
         self.system_edit.setPlaceholderText("Optional system prompt for examples that have none")
         self.system_edit.setFixedHeight(60)
-        self.force_check = QCheckBox("Export even if high-severity personal data is still open, "
-                                     "or the folder holds other files")
+        self.overwrite_check = QCheckBox("Write into the folder even if it holds other files (they are kept)")
+        self.force_check = QCheckBox("Export even if the scan finds high-severity personal data "
+                                     "(the dataset card says so)")
         self.count_label = QLabel()
 
         form = QFormLayout()
@@ -114,6 +115,7 @@ class ExportDialog(QDialog):
         form.addRow("Include", self.include_combo)
         form.addRow("", self.caps_check)
         form.addRow("System prompt", self.system_edit)
+        form.addRow("", self.overwrite_check)
         form.addRow("", self.force_check)
         form.addRow("", self.count_label)
         left = QWidget()
@@ -168,7 +170,8 @@ class ExportDialog(QDialog):
             "include": self.include_combo.currentData(),
             "caps": "suggested" if self.caps_check.isChecked() else None,
             "system_prompt": self.system_edit.toPlainText().strip(),
-            "force": self.force_check.isChecked(),
+            "overwrite": self.overwrite_check.isChecked(),
+            "allow_pii": self.force_check.isChecked(),
         }
 
     def export_task(self) -> Callable[[Progress], Any]:

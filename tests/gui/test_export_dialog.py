@@ -41,7 +41,7 @@ def test_options_become_export_kwargs(qtbot, project, tmp_path):
     kw = dlg.export_kwargs()
     assert kw == {"outdir": str(tmp_path / "out"), "format": "sharegpt", "test_fraction": 0.2, "val_fraction": 0.1,
                   "seed": 42, "include": "approved", "caps": None, "system_prompt": "You are Acme's assistant.",
-                  "force": True}
+                  "overwrite": False, "allow_pii": True}
 
 
 def test_preview_follows_format_include_and_system_prompt(qtbot, project, tmp_path):

@@ -186,7 +186,7 @@ def test_export_runs_on_a_worker(window, tmp_path):
     out = tmp_path / "export"
     handle = window.start_export({"outdir": str(out), "format": "openai", "test_fraction": 0.25, "seed": 1,
                                   "force": True})
-    settle(window)
+    settle(window, 120)  # the export scans for personal data first: the PII model loads in the worker
     assert handle.state == "done", handle.error
     train = (out / "train.jsonl").read_text(encoding="utf-8").splitlines()
     test = (out / "test.jsonl").read_text(encoding="utf-8").splitlines()

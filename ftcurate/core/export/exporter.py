@@ -1,16 +1,16 @@
 """`export_project`: split a project and write it in one format, with tool configs and a dataset card.
 
-Order of work: choose and split the examples (`ftcurate.core.split`), stop if high-severity PII is
-still open on them, check the output folder, write everything into a staging folder inside it, move
-the finished files into place, store the split id lists in the project, then validate the folder.
-A failure or cancellation before the move leaves the output folder and the project as they were.
+Order of work: check the output folder, choose and split the examples (`ftcurate.core.split`), scan
+everything the export writes for personal data (`pii_gate`) and stop on open high-severity findings
+unless PII is allowed, write the whole set into a new sibling folder, swap it in at once (`swap`),
+store the split id lists in the project, then validate the folder. A failure, cancellation or kill
+before the swap leaves the output folder and the project as they were.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -25,7 +25,17 @@ from ftcurate.core.export.files import (
     write_parquet,
     write_text,
 )
-from ftcurate.core.export.formats import Format, alpaca_keys, get_format, make_records, with_system_prompt
+from ftcurate.core.export.formats import (
+    FORMATS,
+    Format,
+    alpaca_keys,
+    get_format,
+    make_records,
+    with_system_prompt,
+)
+from ftcurate.core.export.pii_gate import refusal_message, scan_export
+from ftcurate.core.export.swap import carry_over, new_folder, recover, swap_in
+from ftcurate.core.export.threads import KEEPS_ALL_CUTS, LEFT_OUT_REASON, thread_cuts, with_weights
 from ftcurate.core.export.tool_configs import axolotl_yaml, dataset_name, llamafactory_dataset_info
 from ftcurate.core.progress import Progress
 from ftcurate.core.split import SPLITS, SplitPlan, plan_split
@@ -35,9 +45,10 @@ if TYPE_CHECKING:
 
     from ftcurate.core.store import Project
 
-STAGING = ".ftcurate-staging"
+STAGING = ".ftcurate-staging"  # used inside the output folder by earlier versions; never carried over
 CHUNK = 5000
-PII_LISTED = 10
+# Left in export folders by earlier versions (training wrote its runs there): kept, never a reason to refuse.
+LEGACY_KEPT = ("runs",)
 
 
 @dataclass
@@ -56,6 +67,9 @@ class ExportReport:
     grouped_examples: int = 0
     forced: bool = False
     pii_open: int = 0
+    overwrite: bool = False
+    allow_pii: bool = False
+    pii: dict[str, Any] = field(default_factory=dict)
     system_prompt: str | None = None
     validation: dict[str, Any] = field(default_factory=dict)
     other_files: list[str] = field(default_factory=list)
@@ -80,17 +94,39 @@ def planned_names(fmt: Format, splits: list[str]) -> list[str]:
     return names + ([HF_DIR] if fmt.name == "hf" else [])
 
 
-def check_outdir(outdir: Path, names: list[str], force: bool) -> list[str]:
-    """Refuse a folder holding files this export would not write (unless `force`). Returns them."""
+def export_names() -> set[str]:
+    """Every name any export writes: an earlier export's files belong to its set and are replaced."""
+    exts = {f.ext for f in FORMATS.values()}
+    return ({f"{s}.{e}" for s in SPLITS for e in exts} | {"dataset_info.json", "axolotl.yaml", "README.md", HF_DIR,
+                                                          STAGING})
+
+
+def check_outdir(outdir: Path, overwrite: bool) -> list[str]:
+    """Names in `outdir` that no export writes (kept beside the new files). Refused unless `overwrite`,
+    except folders earlier versions left there (`LEGACY_KEPT`)."""
     if outdir.exists() and not outdir.is_dir():
         raise UserError("exists and is not a folder", path=outdir)
     if not outdir.exists():
         return []
-    others = sorted(p.name for p in outdir.iterdir() if p.name not in names and p.name != STAGING)
-    if others and not force:
-        shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+    try:
+        here = Path.cwd().resolve()
+    except OSError:
+        here = None
+    if here is not None and (here == outdir.resolve() or outdir.resolve() in here.parents):
+        raise UserError("this is the folder you are working in (or holds it): an export swaps in a whole new "
+                        "folder at once, so run the command from outside it (for example after `cd ..`)",
+                        path=outdir)
+    ours = export_names()
+    try:
+        others = sorted(p.name for p in outdir.iterdir() if p.name not in ours)
+    except OSError as exc:
+        raise UserError(f"cannot read the output folder ({exc.strerror or exc})", path=outdir) from None
+    foreign = [n for n in others if n not in LEGACY_KEPT]
+    if foreign and not overwrite:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
         raise UserError(f"the output folder is not empty: it holds {shown}, which this export would not "
-                        "write; choose an empty folder, or use --force to write beside them", path=outdir)
+                        "write; choose an empty folder, or use --overwrite to write the export into it (those "
+                        "files are kept; an earlier export's files are replaced)", path=outdir)
     return others
 
 
@@ -129,46 +165,60 @@ def resolve_caps(project: Project, frame: pl.DataFrame, caps: Any, include: str)
     return {k: int(v) for k, v in got.items() if v is not None} or None
 
 
-def pii_blockers(flags: pl.DataFrame, ids: set[int]) -> pl.DataFrame:
-    """Open high-severity PII flags on the exported examples."""
+def _name_text(name: str) -> str:
+    """A file name as scanned: its stem too, since an extension glued to a value hides it from the
+    recognizers ("ana@example.com.csv" is not a valid e-mail address)."""
+    stem = Path(name).stem
+    return f"{stem} {name}" if stem and stem != name else name
+
+
+def export_extras(project: Project, frame: pl.DataFrame, ids: set[int],
+                  system_prompt: str | None) -> dict[str, str]:
+    """Texts besides the turns that the export writes: {where, in plain words: text}."""
     import polars as pl
 
-    if flags.height == 0:
-        return flags
-    return flags.filter((pl.col("check") == "pii") & (pl.col("severity") == "high") & (pl.col("state") == "open")
-                        & pl.col("example_id").is_in(list(ids)))
+    extras: dict[str, str] = {}
+    if system_prompt:
+        extras["the system prompt"] = system_prompt
+    name = Path(str(getattr(project, "path", "project"))).name
+    extras["the project file name"] = _name_text(name)
+    labelled = (frame.filter(pl.col("id").is_in(list(ids)) & pl.col("label").is_not_null())
+                .group_by("label").agg(pl.col("id").min()).sort("id"))
+    for label, first in labelled.iter_rows():
+        extras[f"the label of example {first}"] = str(label)
+    for s in project.sources():
+        extras[f"the name of source file {s['id']}"] = _name_text(str(s.get("name") or ""))
+    settings = project.get_setting("pii", {}) or {}
+    policy = settings.get("redaction") or settings.get("operator") or settings.get("mode") if isinstance(
+        settings, dict) else None
+    if policy:
+        extras["the redaction policy setting"] = str(policy)
+    return {k: v for k, v in extras.items() if v.strip()}
 
 
-def pii_message(blockers: pl.DataFrame) -> str:
-    per_example: dict[int, list[str]] = {}
-    for ex_id, kind in blockers.select("example_id", "kind").iter_rows():
-        kinds = per_example.setdefault(ex_id, [])
-        if (kind or "PII") not in kinds:
-            kinds.append(kind or "PII")
-    listed = "; ".join(f"example {i}: {', '.join(k)}" for i, k in list(sorted(per_example.items()))[:PII_LISTED])
-    more = f"; and {len(per_example) - PII_LISTED} more examples" if len(per_example) > PII_LISTED else ""
-    types = Counter(k for ks in per_example.values() for k in ks)
-    return (f"export stopped: {blockers.height} high-severity PII finding(s) are still open on "
-            f"{len(per_example)} exported example(s) ({', '.join(f'{t} x{n}' for t, n in types.most_common())}): "
-            f"{listed}{more}. Redact them, mark false alarms as ignored, or use --force to export anyway")
-
-
-def _rows(frame: pl.DataFrame, ids: list[int], system_prompt: str | None) -> Iterator[list]:
-    """Yield chunks of (id, label, messages) in `ids` order, system prompt applied."""
+def _rows(frame: pl.DataFrame, ids: list[int], system_prompt: str | None,
+          weights: dict[int, set[int]] | None = None) -> Iterator[list]:
+    """Yield chunks of (id, label, messages) in `ids` order, system prompt applied, and `weight: 0` on
+    the assistant turns `weights` names (see `threads`)."""
     import polars as pl
 
     order = pl.DataFrame({"id": ids}, schema={"id": pl.Int64})
     sub = order.join(frame.select("id", "label", "messages"), on="id", how="left", maintain_order="left")
     for start in range(0, sub.height, CHUNK):
         part = sub.slice(start, CHUNK)
-        yield [(i, lab, with_system_prompt(json.loads(m), system_prompt)) for i, lab, m in part.iter_rows()]
+        out = []
+        for i, lab, m in part.iter_rows():
+            stored = json.loads(m)
+            msgs = with_system_prompt(stored, system_prompt)
+            out.append((i, lab, with_weights(msgs, len(stored), weights.get(i)) if weights else msgs))
+        yield out
 
 
 def export_project(project: Project, outdir: str | Path, *, format: str = "openai", test_fraction: float = 0.1,
                    val_fraction: float = 0.0, test_count: int | None = None, val_count: int | None = None,
                    seed: int = 0, include: str = "not_rejected", caps: Any = None,
-                   system_prompt: str | None = None, force: bool = False,
-                   progress: Progress | None = None) -> ExportReport:
+                   system_prompt: str | None = None, overwrite: bool = False, allow_pii: bool = False,
+                   force: bool = False, progress: Progress | None = None) -> ExportReport:
     """Split `project` and write `outdir/{train,validation,test}.<ext>` plus configs and a card.
 
     Args:
@@ -180,61 +230,67 @@ def export_project(project: Project, outdir: str | Path, *, format: str = "opena
         caps: None, {label: max}, an int for every label, or "suggested" (from the balance check).
         system_prompt: prepended to examples without one; None uses the project setting
             "system_prompt"; "" means none.
-        force: export despite open high-severity PII, and write into a folder holding other files.
+        overwrite: write into a folder that holds files no export writes (they are kept).
+        allow_pii: export although the scan finds open high-severity PII (the card records it).
+        force: deprecated; means both `overwrite` and `allow_pii` (kept for existing callers).
 
     Raises:
-        UserError: bad options, nothing to export, open high-severity PII (without force), an
-            output folder with other files (without force).
+        UserError: bad options, nothing to export, open high-severity PII in what would be written
+            (without allow_pii), an output folder with other files (without overwrite).
+        ConfigError: invalid PII settings.
         Cancelled: `progress` was cancelled; nothing was written.
     """
     progress = progress or Progress()
     try:
         return _export(project, Path(outdir), get_format(format), test_fraction=test_fraction,
                        val_fraction=val_fraction, test_count=test_count, val_count=val_count, seed=seed,
-                       include=include.replace("-", "_"), caps=caps, system_prompt=system_prompt, force=force,
-                       progress=progress)
+                       include=include.replace("-", "_"), caps=caps, system_prompt=system_prompt,
+                       overwrite=overwrite or force, allow_pii=allow_pii or force, progress=progress)
     finally:
         progress.finish()
 
 
 def _export(project: Project, outdir: Path, fmt: Format, *, test_fraction: float, val_fraction: float,
             test_count: int | None, val_count: int | None, seed: int, include: str, caps: Any,
-            system_prompt: str | None, force: bool, progress: Progress) -> ExportReport:
+            system_prompt: str | None, overwrite: bool, allow_pii: bool, progress: Progress) -> ExportReport:
     splits_wanted = requested_splits(test_fraction, val_fraction, test_count, val_count)
-    names = planned_names(fmt, splits_wanted)
-    others = check_outdir(outdir, names, force)
+    recover(outdir)
+    others = check_outdir(outdir, overwrite)
 
     progress.set_status("Choosing and splitting examples")
     frame = project.examples_frame(["id", "source_id", "label", "status", "messages", "conversation", "output",
-                                    "content_hash"])
+                                    "content_hash", "metadata"])
     flags = project.flags_frame()
     cap_map = resolve_caps(project, frame, caps, include)
     plan = plan_split(frame, flags, seed=seed, test_fraction=test_fraction, val_fraction=val_fraction,
                       test_count=test_count, val_count=val_count, include=include, caps=cap_map)
+    shorter, weights = thread_cuts(frame, plan.splits)
+    if fmt.name in KEEPS_ALL_CUTS:
+        weights = weights if fmt.name == "openai" else {}
+    elif shorter:  # one example per thread: the longest cut holds every answer
+        plan.splits = {s: [i for i in ids if i not in shorter] for s, ids in plan.splits.items()}
+        plan.excluded[LEFT_OUT_REASON] = len(shorter)
+        weights = {}
     exported = {i for ids in plan.splits.values() for i in ids}
-    blockers = pii_blockers(flags, exported)
-    if blockers.height and not force:
-        raise UserError(pii_message(blockers))
     if system_prompt is None:
         system_prompt = project.get_setting("system_prompt") or None
     system_prompt = system_prompt or None
+    progress.set_status("Scanning what will be written for personal data")
+    scan = scan_export(project, frame, exported, export_extras(project, frame, exported, system_prompt), progress)
+    blockers = scan.blockers()
+    if blockers and not allow_pii:
+        raise UserError(refusal_message(scan, Path(str(getattr(project, "path", "PROJECT"))).name))
     progress.check_cancelled()
 
-    outdir.mkdir(parents=True, exist_ok=True)
-    staging = outdir / STAGING
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
+    staging = new_folder(outdir)
     try:
-        files = _write_all(project, frame, flags, plan, fmt, staging, splits_wanted, system_prompt, progress,
+        files = _write_all(project, frame, flags, plan, fmt, staging, splits_wanted, system_prompt, weights, progress,
                            dict(seed=seed, include=include, test_fraction=test_fraction, val_fraction=val_fraction,
-                                test_count=test_count, val_count=val_count, caps=cap_map, forced=force,
-                                blockers=blockers))
+                                test_count=test_count, val_count=val_count, caps=cap_map, allow_pii=allow_pii,
+                                scan=scan))
         progress.check_cancelled()
-        for name in names:
-            dest = outdir / name
-            if dest.is_dir():
-                shutil.rmtree(dest)
-            (staging / name).replace(dest)
+        carry_over(outdir, staging, others)
+        swap_in(staging, outdir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -249,19 +305,22 @@ def _export(project: Project, outdir: Path, fmt: Format, *, test_fraction: float
 
     progress.set_status("Checking the files for OpenAI, Axolotl and LLaMA-Factory")
     progress.set_total(len(exported))
-    validation = validate_path(outdir, {s: outdir / f"{s}.{fmt.ext}" for s in splits_wanted}, progress)
+    validation = validate_path(outdir, {s: outdir / f"{s}.{fmt.ext}" for s in splits_wanted}, progress,
+                               tokens="limit")
     return ExportReport(
         outdir=str(outdir), format=fmt.name, files=files, seed=seed, include=include,
         counts={s: len(plan.splits[s]) for s in splits_wanted},
         label_counts={s: {("" if k is None else str(k)): v for k, v in c.items()}
                       for s, c in plan.label_counts().items() if s in splits_wanted},
-        excluded=plan.excluded, groups=plan.n_groups, grouped_examples=plan.n_grouped, forced=force,
-        pii_open=blockers.height, system_prompt=system_prompt, validation=validation.to_json(),
+        excluded=plan.excluded, groups=plan.n_groups, grouped_examples=plan.n_grouped,
+        forced=bool(allow_pii and blockers), pii_open=len(blockers), overwrite=overwrite, allow_pii=allow_pii,
+        pii=scan.to_json(), system_prompt=system_prompt, validation=validation.to_json(),
         other_files=others)
 
 
 def _write_all(project: Project, frame: pl.DataFrame, flags: pl.DataFrame, plan: SplitPlan, fmt: Format,
-               staging: Path, splits: list[str], system_prompt: str | None, progress: Progress,
+               staging: Path, splits: list[str], system_prompt: str | None, weights: dict[int, set[int]],
+               progress: Progress,
                options: dict[str, Any]) -> list[str]:
     writer = {"jsonl": write_jsonl, "json": write_json_array, "parquet": write_parquet}[fmt.container]
     keys: tuple[str, ...] = ()
@@ -276,7 +335,7 @@ def _write_all(project: Project, frame: pl.DataFrame, flags: pl.DataFrame, plan:
     data_files: dict[str, str] = {}
 
     def chunks(split: str) -> Iterator[list[dict]]:
-        for rows in _rows(frame, plan.splits[split], system_prompt):
+        for rows in _rows(frame, plan.splits[split], system_prompt, weights):
             progress.check_cancelled()
             yield make_records(fmt, rows, keys)
             progress.advance(len(rows))

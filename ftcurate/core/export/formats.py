@@ -4,13 +4,17 @@ Every format is a `Format` with a file extension and a `to_record(messages, labe
 The conversions are pure and lossless for the usual example shape (optional system prompt, then
 user / assistant turns alternating, ending with the assistant answer):
 
-- openai: `{"messages": [{"role", "content"}, ...]}` (OpenAI chat fine-tuning JSONL).
+- openai: `{"messages": [{"role", "content"}, ...]}` (OpenAI chat fine-tuning JSONL); an assistant
+  turn the exporter marked `weight: 0` (already trained as the end of another example) keeps it.
 - alpaca / alpaca-json: `{"instruction", "input", "output"}` plus `"system"` and `"history"`
   (`[[user, assistant], ...]` of earlier turns, LLaMA-Factory's convention) when any example in the
   export has them. The customer's message is the instruction; `input` stays "".
-- sharegpt: `{"conversations": [{"from": "system"|"human"|"gpt", "value"}, ...]}`.
-- prompt-completion: `{"prompt", "completion"}`. A single user turn is the prompt as is; earlier turns
-  and a system prompt are written before it as a "System: / User: / Assistant:" transcript.
+- sharegpt: `{"conversations": [{"from": "system"|"user"|"assistant", "value"}, ...]}`: TRL renames
+  from/value to role/content and keeps the role names, so they must be the chat-template roles; the
+  tool configs name these tags for LLaMA-Factory and Axolotl (whose defaults are human/gpt).
+- prompt-completion: `{"prompt", "completion"}`, TRL's standard prompt-completion shape: the prompt is
+  a "System: / User: / Assistant:" transcript ending with the line "Assistant:", and the completion
+  starts with a space, so the two never run together when a trainer joins them.
 - parquet / hf: columns `id`, `label`, `messages` (list of {role, content} structs).
 """
 
@@ -23,9 +27,10 @@ from typing import Any
 
 from ftcurate.core.errors import UserError
 
-SHAREGPT_FROM = {"system": "system", "user": "human", "assistant": "gpt"}
+SHAREGPT_FROM = {"system": "system", "user": "user", "assistant": "assistant"}
 SHAREGPT_ROLE = {v: k for k, v in SHAREGPT_FROM.items()}
 TRANSCRIPT_PREFIX = {"system": "System", "user": "User", "assistant": "Assistant"}
+ASSISTANT_CUE = "Assistant:"
 
 
 @dataclass(frozen=True)
@@ -40,7 +45,9 @@ class Format:
 
 
 def to_openai(messages: list[dict], label: str | None = None, ex_id: int | None = None) -> dict[str, Any]:
-    return {"messages": [{"role": m["role"], "content": m["content"]} for m in messages]}
+    return {"messages": [{"role": m["role"], "content": m["content"]}
+                         | ({"weight": m["weight"]} if "weight" in m and m["role"] == "assistant" else {})
+                         for m in messages]}
 
 
 def to_sharegpt(messages: list[dict], label: str | None = None, ex_id: int | None = None) -> dict[str, Any]:
@@ -105,11 +112,28 @@ def to_prompt_completion(messages: list[dict], label: str | None = None,
     last = max((i for i, m in enumerate(messages) if m["role"] == "assistant"), default=None)
     completion = messages[last]["content"] if last is not None else ""
     before = messages[:last] if last is not None else list(messages)
-    if len(before) == 1 and before[0]["role"] == "user":
-        prompt = before[0]["content"]
-    else:
-        prompt = "\n\n".join(f"{TRANSCRIPT_PREFIX[m['role']]}: {m['content']}" for m in before)
-    return {"prompt": prompt, "completion": completion}
+    turns = [f"{TRANSCRIPT_PREFIX[m['role']]}: {m['content']}" for m in before]
+    return {"prompt": "\n\n".join([*turns, ASSISTANT_CUE]), "completion": " " + completion}
+
+
+def prompt_completion_to_messages(rec: dict[str, Any]) -> list[dict]:
+    """Inverse of `to_prompt_completion` (tests, previews): a turn that itself holds a blank line
+    followed by "User: " or similar cannot be told apart from two turns."""
+    body, completion = rec["prompt"], rec["completion"]
+    if body.endswith(ASSISTANT_CUE):
+        body = body[:-len(ASSISTANT_CUE)]
+    body = body[:-2] if body.endswith("\n\n") else body
+    prefixes = {f"{title}: ": role for role, title in TRANSCRIPT_PREFIX.items()}
+    msgs: list[dict] = []
+    for part in body.split("\n\n") if body else []:
+        for pre, role in prefixes.items():
+            if part.startswith(pre):
+                msgs.append({"role": role, "content": part[len(pre):]})
+                break
+        else:
+            if msgs:
+                msgs[-1]["content"] += "\n\n" + part
+    return [*msgs, {"role": "assistant", "content": completion[1:] if completion.startswith(" ") else completion}]
 
 
 FORMATS: dict[str, Format] = {f.name: f for f in (

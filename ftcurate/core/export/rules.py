@@ -4,9 +4,9 @@ Each rule function takes one parsed record and yields `(tool, severity, message)
 means the tool rejects the file or silently drops the example; "warning" means it loads but will not
 train well. The rules follow the tools' documented formats:
 
-- OpenAI chat fine-tuning: `messages` is a non-empty list; every message has a known role and
-  non-empty text content and no unknown keys; there is an assistant message and the last message is
-  the assistant's answer.
+- OpenAI chat fine-tuning: the JSON Schema in `openai_schema` (known roles, non-empty text content,
+  no unknown keys, `weight` 0/1 on assistant messages only); there is an assistant message and the
+  last message is the assistant's answer.
 - Axolotl `chat_template`: the messages field is a list whose items have the mapped role/content
   properties with roles it can map; something to train on (an assistant turn). Axolotl `alpaca`:
   string `instruction` and `output`, optional string `input`.
@@ -59,21 +59,15 @@ def _messages(rec: dict, field: str, role_key: str, content_key: str) -> tuple[l
 
 
 def openai_rules(rec: dict, msgs: list[dict]) -> Iterator[Finding]:
-    """OpenAI rules for a record whose messages passed `_messages`."""
+    """OpenAI rules for a record whose messages passed `_messages`: the JSON Schema of
+    `openai_schema`, plus what a schema cannot say (there is an answer, and it comes last)."""
+    from ftcurate.core.export.openai_schema import schema_errors
+
     extra = sorted(set(rec) - OPENAI_TOP_KEYS)
     if extra:
         yield "openai", "warning", f"unexpected top-level key(s) {', '.join(extra)}"
-    for i, m in enumerate(msgs, start=1):
-        if m["role"] not in OPENAI_ROLES:
-            yield "openai", "error", f"message {i} has unknown role {m['role']!r}"
-        if len(m) > 2:
-            bad = sorted(set(m) - OPENAI_MESSAGE_KEYS)
-            if bad:
-                yield "openai", "error", f"message {i} has unrecognised key(s) {', '.join(bad)}"
-            if "weight" in m and m["weight"] not in (0, 1):
-                yield "openai", "error", f"message {i} has weight {m['weight']!r}; it must be 0 or 1"
-        if not m["content"].strip() and not m.get("tool_calls"):
-            yield "openai", "error", f"message {i} ({m['role']}) has empty content"
+    for msg in schema_errors(rec):
+        yield "openai", "error", msg
     if not any(m["role"] == "assistant" for m in msgs):
         yield "openai", "error", "no assistant message to learn from"
     elif msgs[-1]["role"] != "assistant":
@@ -141,7 +135,8 @@ def check_prompt_completion(rec: dict) -> Iterator[Finding]:
         yield "llamafactory", "warning", "empty prompt"
 
 
-SHAREGPT_ROLES = {"human": "user", "gpt": "assistant", "system": "system"}
+SHAREGPT_ROLES = {"human": "user", "gpt": "assistant", "system": "system"}  # LLaMA-Factory's default tags
+SHAREGPT_CHAT_ROLES = {"user": "user", "assistant": "assistant", "system": "system"}  # what ftcurate writes
 CHAT_ROLES = {"system": "system", "user": "user", "assistant": "assistant"}
 
 
@@ -161,11 +156,15 @@ def check_record(rec: Any, kind: str, parquet: bool = False) -> Iterator[Finding
             return
         if chat and not parquet:
             yield from openai_rules(rec, msgs)
-        yield from axolotl_chat_rules(msgs, role_key, CHAT_ROLES if chat else SHAREGPT_ROLES)
+        classic = not chat and any(m[role_key] in ("human", "gpt") for m in msgs)
+        roles = CHAT_ROLES if chat else SHAREGPT_ROLES if classic else SHAREGPT_CHAT_ROLES
+        yield from axolotl_chat_rules(msgs, role_key, roles)
         if chat:
             yield from llamafactory_chat_rules(msgs, "role", "content", "user", "assistant", "system")
-        else:
+        elif classic:
             yield from llamafactory_chat_rules(msgs, "from", "value", "human", "gpt", "system")
+        else:
+            yield from llamafactory_chat_rules(msgs, "from", "value", "user", "assistant", "system")
     elif kind == "alpaca":
         yield from check_alpaca(rec)
     elif kind == "prompt-completion":

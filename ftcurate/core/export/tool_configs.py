@@ -20,7 +20,7 @@ from ftcurate.core.export.formats import Format
 
 CHAT_TAGS = {"role_tag": "role", "content_tag": "content", "user_tag": "user", "assistant_tag": "assistant",
              "system_tag": "system"}
-SHAREGPT_TAGS = {"role_tag": "from", "content_tag": "value", "user_tag": "human", "assistant_tag": "gpt",
+SHAREGPT_TAGS = {"role_tag": "from", "content_tag": "value", "user_tag": "user", "assistant_tag": "assistant",
                  "system_tag": "system"}
 
 
@@ -68,7 +68,7 @@ def axolotl_entry(fmt: Format, file_name: str) -> dict[str, Any]:
     elif fmt.name == "sharegpt":
         entry.update({"type": "chat_template", "field_messages": "conversations",
                       "message_property_mappings": {"role": "from", "content": "value"},
-                      "roles": {"system": ["system"], "user": ["human"], "assistant": ["gpt"]},
+                      "roles": {"system": ["system"], "user": ["user"], "assistant": ["assistant"]},
                       "roles_to_train": ["assistant"]})
     else:
         entry.update({"type": "chat_template", "field_messages": "messages",

@@ -4,7 +4,8 @@
 `dataset_info.json` (LLaMA-Factory) and `axolotl.yaml` point at files that exist and whose columns
 are there, that the `hf_dataset/` folder is complete, and that no example of the test or validation
 file is an exact copy of a training example. The per-record rules are in
-`ftcurate.core.export.rules`.
+`ftcurate.core.export.rules` (OpenAI's as a JSON Schema in `openai_schema`); every example's tokens
+are counted with the target model's tokenizer (`validate_tokens`) against its context window.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ DATA_EXTS = (".jsonl", ".json", ".parquet")
 SPLIT_NAMES = ("train", "validation", "test")
 MAX_ISSUES_PER_FILE = 50
 TOOL_TITLES = {"openai": "OpenAI", "axolotl": "Axolotl", "llamafactory": "LLaMA-Factory", "json": "JSON",
-               "parquet": "Parquet", "ftcurate": "split"}
+               "parquet": "Parquet", "ftcurate": "split", "tokens": "Tokens"}
 
 
 @dataclass
@@ -148,10 +149,16 @@ def _iter_raw(path: Path, report: ValidationReport | None) -> Iterator[tuple[int
 
 
 def validate_file(path: Path, report: ValidationReport | None = None, hashes: dict[str, int] | None = None,
-                  progress: Progress | None = None) -> ValidationReport:
-    """Check every record of one data file. `hashes`, if given, collects record hash -> line."""
+                  progress: Progress | None = None, counter: Any = None,
+                  exact_tokens: bool = True) -> ValidationReport:
+    """Check every record of one data file. `hashes`, if given, collects record hash -> line;
+    `counter` (a `hygiene.tokens.TokenCounter`), if given, counts every example's tokens."""
+    from ftcurate.core.export.openai_schema import MIN_TRAIN_EXAMPLES
+    from ftcurate.core.export.validate_tokens import TokenTally
+
     report = report if report is not None else ValidationReport()
     path = Path(path)
+    tally = TokenTally(counter, path.name, report, exact_tokens) if counter is not None else None
     kinds: Counter = Counter()
     n = 0
     parquet = path.suffix == ".parquet"
@@ -174,14 +181,18 @@ def validate_file(path: Path, report: ValidationReport | None = None, hashes: di
             progress.advance(2000)  # no cancel check: the export is already in place by now
         for tool, sev, msg in check_record(rec, this, parquet=parquet):
             report.add(Issue(path.name, lineno, tool, sev, msg))
+        if tally is not None:
+            tally.add(lineno, rec, this)
         if hashes is not None:
             hashes.setdefault(record_hash(rec, raw), lineno)
     if n == 0:
         report.add(Issue(path.name, None, "json", "error", "no records"))
-    elif kind == "chat" and not parquet and path.stem == "train" and n < 10:
-        report.add(Issue(path.name, None, "openai", "warning",
-                         f"{n} examples; OpenAI fine-tuning needs at least 10"))
+    elif kind == "chat" and not parquet and path.stem not in ("validation", "test") and n < MIN_TRAIN_EXAMPLES:
+        report.add(Issue(path.name, None, "openai", "error",
+                         f"{n} examples; OpenAI fine-tuning needs at least {MIN_TRAIN_EXAMPLES} training examples"))
     report.files[path.name] = {"records": n, "kind": kind, "parquet": parquet}
+    if tally is not None:
+        report.files[path.name]["tokens"] = tally.finish()
     return report
 
 
@@ -207,28 +218,38 @@ def split_files(folder: Path) -> dict[str, Path]:
 
 
 def validate_path(path: str | Path, files: dict[str, Path] | None = None,
-                  progress: Progress | None = None) -> ValidationReport:
+                  progress: Progress | None = None, *, tokens: bool | str = True,
+                  model: str | None = None) -> ValidationReport:
     """Validate one data file or an export folder (see module docstring).
 
     `files` ({split: path}) names the data files of a folder; default: `split_files(folder)`.
     `progress` gets one step per record (totals are not known in advance).
+    `tokens`: count every example's tokens with `model`'s tokenizer (default: the bundled SmolLM2;
+    or a local Hugging Face model folder) and flag examples over its context window; "limit": only
+    check the window (tokenise just the chats that could exceed it: fast, no totals); False: skip.
 
     Raises:
-        UserError: the path does not exist, or a folder holds no train/validation/test file.
+        UserError: the path does not exist, a folder holds no train/validation/test file, or `model`
+            is not a folder with a tokenizer.
     """
     path = Path(path)
     if not path.exists():
         raise UserError("no such file or folder", path=path)
+    counter = None
+    if tokens:
+        from ftcurate.core.hygiene.tokens import token_counter
+
+        counter = token_counter(model)
     report = ValidationReport()
     if path.is_file():
-        return validate_file(path, report, progress=progress)
+        return validate_file(path, report, progress=progress, counter=counter, exact_tokens=tokens is True)
     files = files or split_files(path)
     if not files:
         raise UserError("no train/validation/test .jsonl, .json or .parquet file in this folder", path=path)
     hashes: dict[str, dict[str, int]] = {}
     for split, p in files.items():
         hashes[split] = {}
-        validate_file(p, report, hashes[split], progress)
+        validate_file(p, report, hashes[split], progress, counter, tokens is True)
     train = hashes.get("train", {})
     for split in ("validation", "test"):
         for h, line in hashes.get(split, {}).items():

@@ -57,9 +57,19 @@ def build_examples() -> tuple[list[Example], dict[str, list[tuple[int, int]]]]:
     return exs, planted
 
 
+PII_TEXTS = {  # index -> (turn, text): real personal data the real PII check finds (high severity)
+    3: (0, "My card was charged twice, write to jane.doe@example.com or call +1 415 555 2671."),
+    40: (0, "The card 4111 1111 1111 1111 was charged for order 4 twice?"),
+}
+
+
 def make_project(path, *, pii: bool = False) -> tuple[Project, dict[str, list[tuple[int, int]]]]:
-    """Create the project, add the examples as one source, store cluster flags (and optionally PII)."""
+    """Create the project, add the examples as one source, store cluster flags; with `pii`, put real
+    personal data into two examples (see `PII_TEXTS`) and run the real "pii" check."""
     exs, planted = build_examples()
+    if pii:
+        for i, (turn, text) in PII_TEXTS.items():
+            exs[i].messages[turn]["content"] = text
     path.parent.mkdir(parents=True, exist_ok=True)
     project = Project.create(path)
     project.add_examples(exs, source=dict(name="support.jsonl", path="/data/support.jsonl",
@@ -73,10 +83,7 @@ def make_project(path, *, pii: bool = False) -> tuple[Project, dict[str, list[tu
     store_flags(project, "exact_duplicate", copy_flags)
     store_flags(project, "paraphrase", para_flags)
     if pii:
-        store_flags(project, "pii", [
-            Flag(ids[3], "pii", "high", "email address", kind="EMAIL_ADDRESS", turn=0, start=0, end=5),
-            Flag(ids[3], "pii", "high", "phone number", kind="PHONE_NUMBER", turn=0, start=6, end=9),
-            Flag(ids[40], "pii", "high", "card number", kind="CREDIT_CARD", turn=0, start=0, end=4),
-            Flag(ids[41], "pii", "low", "a first name", kind="PERSON", turn=1, start=0, end=4),
-        ])
+        from ftcurate.core.checks.runner import run_checks
+
+        run_checks(project, ["pii"])
     return project, {k: [(ids[a], ids[b]) for a, b in v] for k, v in planted.items()}

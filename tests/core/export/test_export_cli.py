@@ -38,9 +38,9 @@ def test_safety_stop_exit_1_then_force(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["export", str(tmp_path / "p.ftcurate"), str(out)]) == 1
     err = capsys.readouterr().err
-    assert "export stopped" in err and "EMAIL_ADDRESS" in err and "--force" in err
-    assert main(["export", str(tmp_path / "p.ftcurate"), str(out), "--force"]) == 0
-    assert "WARNING: --force exported 3 open high-severity PII" in capsys.readouterr().out
+    assert "export stopped" in err and "EMAIL_ADDRESS" in err and "--allow-pii" in err
+    assert main(["export", str(tmp_path / "p.ftcurate"), str(out), "--allow-pii"]) == 0
+    assert "WARNING: --allow-pii exported 3 open high-severity PII" in capsys.readouterr().out
 
 
 def test_bad_options_and_folders_are_user_errors(tmp_path, capsys):

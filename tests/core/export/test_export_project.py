@@ -146,38 +146,6 @@ def test_suggested_caps_come_from_the_balance_check(tmp_path):
     project.close()
 
 
-def test_safety_stop_on_open_high_pii_then_force(tmp_path):
-    project, _ = make_project(tmp_path / "p.ftcurate", pii=True)
-    ids = project.example_ids()
-    out = tmp_path / "o"
-    with pytest.raises(UserError) as err:
-        export_project(project, out)
-    msg = str(err.value)
-    assert "3 high-severity PII" in msg and "2 exported example" in msg
-    assert f"example {ids[3]}: EMAIL_ADDRESS, PHONE_NUMBER" in msg and f"example {ids[40]}: CREDIT_CARD" in msg
-    assert "--force" in msg
-    assert not out.exists() or not any(out.iterdir())
-    with pytest.raises(UserError):
-        project.get_split("train")  # nothing stored either
-
-    r = export_project(project, out, force=True)
-    assert r.forced and r.pii_open == 3
-    card = (out / "README.md").read_text()
-    assert "exported with --force while 3 high-severity PII" in card
-    assert "**--force** overrode the safety stop" in card and str(ids[40]) in card
-
-    # resolving (redacting) or ignoring them lifts the stop; low-severity flags never stop it
-    flags = project.flags_frame()
-    high = flags.filter(flags["severity"] == "high")["id"].to_list()
-    project.apply(SetFlagStateCommand(high[:2], "resolved"))
-    project.apply(SetFlagStateCommand(high[2:], "ignored"))
-    r = export_project(project, tmp_path / "o2")
-    assert not r.forced and r.pii_open == 0
-    card = (tmp_path / "o2" / "README.md").read_text()
-    assert "2 resolved (redacted), 1 ignored" in card and "--force" not in card.split("## Reproduce")[0]
-    project.close()
-
-
 def test_pii_on_left_out_examples_does_not_stop(tmp_path):
     project, _ = make_project(tmp_path / "p.ftcurate", pii=True)
     ids = project.example_ids()
@@ -187,22 +155,31 @@ def test_pii_on_left_out_examples_does_not_stop(tmp_path):
     project.close()
 
 
-def test_refuses_a_folder_with_other_files_unless_forced(planted_project, tmp_path):
+def test_refuses_a_folder_with_other_files_unless_overwrite(planted_project, tmp_path):
     project, _ = planted_project
     out = tmp_path / "o"
     out.mkdir()
     (out / "notes.txt").write_text("mine")
-    with pytest.raises(UserError, match=r"not empty: it holds notes\.txt.*--force"):
+    with pytest.raises(UserError, match=r"not empty: it holds notes\.txt.*--overwrite"):
         export_project(project, out)
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
-    r = export_project(project, out, force=True)
+    r = export_project(project, out, overwrite=True)
     assert r.other_files == ["notes.txt"] and (out / "notes.txt").read_text() == "mine"
-    # a previous export of the same shape is simply replaced
-    export_project(project, tmp_path / "again")
-    export_project(project, tmp_path / "again", seed=3)
-    # but switching format leaves the old files as "other files"
-    with pytest.raises(UserError, match="train.jsonl"):
-        export_project(project, tmp_path / "again", format="parquet")
+    # a previous export is simply replaced, whole: switching format leaves none of the old files
+    export_project(project, tmp_path / "again", val_fraction=0.1)
+    export_project(project, tmp_path / "again", seed=3, format="parquet")
+    assert sorted(p.name for p in (tmp_path / "again").iterdir()) == [
+        "README.md", "axolotl.yaml", "dataset_info.json", "test.parquet", "train.parquet"]
+
+
+def test_a_runs_folder_left_by_training_needs_no_override(planted_project, tmp_path):
+    project, _ = planted_project
+    out = tmp_path / "o"
+    export_project(project, out)
+    (out / "runs" / "run-1").mkdir(parents=True)  # where earlier versions wrote training runs
+    (out / "runs" / "run-1" / "adapter.bin").write_bytes(b"weights")
+    r = export_project(project, out, seed=2)
+    assert r.other_files == ["runs"] and (out / "runs" / "run-1" / "adapter.bin").read_bytes() == b"weights"
 
 
 def test_system_prompt_from_setting_and_option(planted_project, tmp_path):
@@ -238,4 +215,4 @@ def test_cancel_leaves_nothing(planted_project, tmp_path):
 
     with pytest.raises(Cancelled):
         export_project(project, tmp_path / "o", progress=CancelOnWrite())
-    assert list((tmp_path / "o").iterdir()) == []
+    assert not [p.name for p in tmp_path.iterdir() if p.name == "o" or p.name.startswith(".o.")]

@@ -7,12 +7,17 @@ import json
 import pytest
 
 from ftcurate.core.export import export_project
-from ftcurate.core.export.formats import TRANSCRIPT_PREFIX, alpaca_to_messages, to_prompt_completion
+from ftcurate.core.export.formats import (
+    TRANSCRIPT_PREFIX,
+    alpaca_to_messages,
+    prompt_completion_to_messages,
+    to_prompt_completion,
+)
 from ftcurate.core.importers.base import ImportOptions
 from ftcurate.core.importing import detect_file
 from ftcurate.core.progress import Progress
 
-JSON_FORMATS = ["openai", "alpaca", "alpaca-json", "sharegpt", "prompt-completion"]
+JSON_FORMATS = ["openai", "alpaca", "alpaca-json", "sharegpt"]
 
 
 def _expected(project, split, fmt=None):
@@ -86,12 +91,64 @@ def test_hf_folder_loads_with_datasets(planted_project, tmp_path, monkeypatch):
     assert {s: len(by_card[s]) for s in by_card} == report.counts
 
 
-def test_prompt_completion_folds_context_into_a_transcript():
+def test_prompt_completion_folds_context_into_a_transcript_with_a_cue():
+    """TRL joins prompt + completion: the prompt ends with an "Assistant:" cue and the completion
+    starts with a space, so "...sleeping bag.Of course" can no longer happen (issue 16)."""
     msgs = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"},
             {"role": "assistant", "content": "Hello"}, {"role": "user", "content": "Price?"},
             {"role": "assistant", "content": "5 EUR"}]
     rec = to_prompt_completion(msgs)
-    assert rec == {"prompt": "System: Be brief.\n\nUser: Hi\n\nAssistant: Hello\n\nUser: Price?",
-                   "completion": "5 EUR"}
-    assert to_prompt_completion(msgs[3:]) == {"prompt": "Price?", "completion": "5 EUR"}
+    assert rec == {"prompt": "System: Be brief.\n\nUser: Hi\n\nAssistant: Hello\n\nUser: Price?\n\nAssistant:",
+                   "completion": " 5 EUR"}
+    assert to_prompt_completion(msgs[3:]) == {"prompt": "User: Price?\n\nAssistant:", "completion": " 5 EUR"}
+    joined = "".join(to_prompt_completion(msgs[3:]).values())
+    assert joined == "User: Price?\n\nAssistant: 5 EUR"
+    assert prompt_completion_to_messages(rec) == msgs
     assert set(TRANSCRIPT_PREFIX) == {"system", "user", "assistant"}
+
+
+def test_prompt_completion_export_reads_back(planted_project, tmp_path):
+    project, _ = planted_project
+    out = tmp_path / "o"
+    export_project(project, out, format="prompt-completion", test_fraction=0.2, seed=4)
+    for split in ("train", "test"):
+        recs = [json.loads(x) for x in (out / f"{split}.jsonl").read_text().splitlines()]
+        assert all(r["prompt"].endswith("\n\nAssistant:") and r["completion"].startswith(" ") for r in recs)
+        assert [prompt_completion_to_messages(r) for r in recs] == _expected(project, split)
+
+
+def _trained_answers(fmt: str, recs: list[dict]) -> list[str]:
+    """The assistant texts a trainer learns from each record of `fmt` (TRL / LLaMA-Factory defaults)."""
+    out: list[str] = []
+    for r in recs:
+        if fmt == "openai":
+            out += [m["content"] for m in r["messages"] if m["role"] == "assistant" and m.get("weight", 1) != 0]
+        elif fmt == "sharegpt":
+            out += [m["value"] for m in r["conversations"] if m["from"] == "assistant"]
+        elif fmt == "alpaca":
+            out += [a for _, a in r.get("history") or []] + [r["output"]]
+        elif fmt == "prompt-completion":
+            out.append(r["completion"].strip())
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["openai", "sharegpt", "alpaca", "prompt-completion"])
+def test_context_full_cuts_train_every_answer_once(planted_project, tmp_path, fmt):
+    """Two conversations cut into 3 examples each (`--context full`): each agent reply is trained
+    exactly once across the files (issue 16)."""
+    project, _ = planted_project
+    out = tmp_path / "o"
+    report = export_project(project, out, format=fmt, test_fraction=0.2, seed=4)
+    answers: list[str] = []
+    for split in ("train", "test"):
+        recs = [json.loads(x) for x in (out / f"{split}.jsonl").read_text().splitlines()]
+        answers += [a for a in _trained_answers(fmt, recs) if a.startswith("Conversation")]
+    assert sorted(answers) == sorted(f"Conversation {c}, agent reply {t}." for c in range(2) for t in range(3))
+    if fmt == "openai":
+        text = (out / "train.jsonl").read_text() + (out / "test.jsonl").read_text()
+        assert text.count('"weight": 0') == 2 * (1 + 2)  # cut 2 has one earlier answer, cut 3 two
+    card = (out / "README.md").read_text()
+    if fmt == "alpaca":
+        assert "pass a `formatting_func`" in card  # TRL does not read Alpaca records by itself
+    if fmt in ("sharegpt", "alpaca"):
+        assert report.excluded["earlier cuts of a conversation (a longer cut of it holds their answers)"] == 4

@@ -153,3 +153,118 @@ def test_single_file_and_missing_paths(exported, tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(UserError, match="no train/validation/test"):
         validate_path(tmp_path / "empty")
+
+
+def _chat_file(path, n, fn=None):
+    recs = [{"messages": [{"role": "user", "content": f"Question {i}?"},
+                          {"role": "assistant", "content": f"Answer {i}."}]} for i in range(n)]
+    for i, r in enumerate(recs):
+        if fn:
+            fn(i, r)
+    path.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    return path
+
+
+def test_openai_needs_ten_training_examples(tmp_path):
+    report = validate_path(_chat_file(tmp_path / "train.jsonl", 9), tokens=False)
+    errs = _issues(report, "openai")
+    assert not report.ok and "9 examples; OpenAI fine-tuning needs at least 10" in errs[0].message
+    assert validate_path(_chat_file(tmp_path / "train.jsonl", 10), tokens=False).ok
+
+
+def test_openai_schema_weight_roles_and_content(tmp_path):
+    def spoil(i, r):
+        m = r["messages"]
+        if i == 0:
+            m[0]["weight"] = 0  # weight on a user message
+        elif i == 1:
+            m[1]["weight"] = 2
+        elif i == 2:
+            m.insert(0, {"role": "system", "content": ""})
+        elif i == 3:
+            m[1]["weight"] = 0  # fine: an assistant turn not trained
+            m.insert(0, {"role": "user", "content": "Earlier?"})
+            m.insert(1, {"role": "assistant", "content": "Earlier.", "weight": 0})
+        elif i == 4:
+            m[0]["role"] = "human"
+
+    report = validate_path(_chat_file(tmp_path / "train.jsonl", 12, spoil), tokens=False)
+    got = {(i.line, i.message) for i in _issues(report, "openai")}
+    assert (1, "message 1 (user) has a weight; OpenAI accepts weight only on assistant messages") in got
+    assert (2, "message 2 (assistant) has weight 2; it must be 0 or 1") in got
+    assert (3, "message 1 (system) has empty content") in got
+    assert not any(line == 4 for line, _ in got)
+    assert any(line == 5 and "unknown role 'human'" in msg for line, msg in got)
+    assert "train.jsonl, line 2: [OpenAI error] message 2 (assistant) has weight 2" in [str(i) for i in report.issues][1]
+
+
+def test_token_counts_with_the_model_tokenizer(tmp_path):
+    from ftcurate.core.hygiene.tokens import token_counter
+
+    counter = token_counter(None)
+    long_answer = "The parcel is on its way to the depot near you. " * 900
+
+    def grow(i, r):
+        if i == 3:
+            r["messages"][1]["content"] = long_answer
+
+    report = validate_path(_chat_file(tmp_path / "train.jsonl", 12, grow))
+    tok = report.files["train.jsonl"]["tokens"]
+    chats = [[{"role": "user", "content": f"Question {i}?"},
+              {"role": "assistant", "content": long_answer if i == 3 else f"Answer {i}."}] for i in range(12)]
+    expected = counter.count(chats)
+    assert tok["examples"] == 12 and tok["total"] == sum(expected) and tok["max"] == max(expected)
+    assert tok["context"] == counter.context and tok["over_context"] == (max(expected) > counter.context)
+    if counter.exact:
+        assert tok["over_context"] == 1
+        errs = _issues(report, "tokens")
+        assert [e.line for e in errs] == [4] and f"its context is {counter.context:,} tokens" in errs[0].message
+
+
+def test_fast_path_never_accepts_what_the_schema_rejects():
+    from ftcurate.core.export.openai_schema import _validator, plainly_valid
+
+    base = [{"role": "user", "content": "Hi?"}, {"role": "assistant", "content": "Hello."}]
+    variants = [
+        {"messages": base},
+        {"messages": [*base[:1], {**base[1], "weight": 0}]},
+        {"messages": [*base[:1], {**base[1], "weight": 1}]},
+        {"messages": [{**base[0], "weight": 1}, base[1]]},
+        {"messages": [*base[:1], {**base[1], "weight": True}]},
+        {"messages": [*base[:1], {**base[1], "weight": 1.0}]},
+        {"messages": [*base[:1], {**base[1], "weight": 2}]},
+        {"messages": [{"role": "customer", "content": "x"}, base[1]]},
+        {"messages": [{"role": "user", "content": " "}, base[1]]},
+        {"messages": [{"role": "user", "content": None}, base[1]]},
+        {"messages": [{"role": "user", "content": "x", "name": "a"}, base[1]]},
+        {"messages": []}, {"messages": base, "tools": []}, {"other": 1},
+    ]
+    for rec in variants:
+        if plainly_valid(rec):
+            assert _validator().is_valid(rec), rec
+    assert plainly_valid(variants[0]) and plainly_valid(variants[1])
+
+
+def test_export_checks_the_context_window_and_validate_prints_counts(tmp_path, capsys):
+    from export_fixtures import make_project
+
+    from ftcurate.cli import main
+    from ftcurate.core.hygiene.tokens import token_counter
+    from ftcurate.core.records import Example, pair_to_messages
+
+    project, _ = make_project(tmp_path / "p.ftcurate")
+    long_answer = "Your parcel left the depot this morning and is on its way. " * 800
+    project.add_examples([Example(messages=pair_to_messages("Where is it?", long_answer), label="shipping")],
+                         source=dict(name="long.jsonl", path="/l.jsonl", content_hash="cd", size=1,
+                                     importer="pairs_jsonl", kind="pairs", options={}, detection={}))
+    report = export_project(project, tmp_path / "o", test_fraction=0)
+    project.close()
+    tok = report.validation["files"]["train.jsonl"]["tokens"]
+    assert tok["examples"] == report.counts["train"] and tok["tokenised"] <= 1
+    exact = token_counter(None).exact
+    if exact:
+        assert tok["over_context"] == 1 and not report.validation["ok"]
+        assert any(i["tool"] == "tokens" for i in report.validation["issues"])
+    assert main(["validate", str(tmp_path / "o")]) == (1 if exact else 0)
+    out = capsys.readouterr().out
+    assert f"train.jsonl: {report.counts['train']} examples, " in out and "-token context" in out
