@@ -1,7 +1,9 @@
 """Export a curated project as a dataset other tools load as it is.
 
 `export_project(project, outdir, format=..., ...)` splits (grouped, stratified, seeded; see
-`ftcurate.core.split`), writes `OUTDIR/train.*` / `test.*` (+ `validation.*`) in one of `FORMATS`,
+`ftcurate.core.split`), scans everything it would write for personal data (`pii_gate`; open
+high-severity findings stop it unless `allow_pii`), writes `OUTDIR/train.*` / `test.*` (+ `validation.*`)
+in one of `FORMATS` into a new folder swapped in at once (`swap`),
 LLaMA-Factory's `dataset_info.json`, an `axolotl.yaml`, a dataset card `README.md`, and validates the
 folder with `validate_path`. `preview_export` renders the first examples for the GUI's preview.
 """
