@@ -9,10 +9,17 @@ from ftcurate.cli import Output, add_common
 from ftcurate.core.errors import UserError
 
 
-def _open(path: str):
+def _open(path: str, write: bool = True):
+    """Open the project; a command that only reads (`write=False`) still works on a read-only one."""
+    from ftcurate.core.errors import ProjectError
     from ftcurate.core.store import Project
 
-    return Project.open(path)
+    try:
+        return Project.open(path)
+    except ProjectError as exc:
+        if write or "read-only" not in exc.message:
+            raise
+        return Project.open(path, read_only=True)
 
 
 def cmd_new(args, out: Output) -> int:
@@ -95,7 +102,7 @@ def cmd_import(args, out: Output) -> int:
 
 
 def cmd_examples(args, out: Output) -> int:
-    with _open(args.project) as project:
+    with _open(args.project, write=False) as project:
         names = {s["id"]: s["name"] for s in project.sources()}
         n = 0
         for ex in project.iter_examples():
@@ -134,7 +141,7 @@ def cmd_check(args, out: Output) -> int:
 def cmd_flags(args, out: Output) -> int:
     import polars as pl
 
-    with _open(args.project) as project:
+    with _open(args.project, write=False) as project:
         df = project.flags_frame()
     if args.check:
         df = df.filter(pl.col("check").is_in(args.check.split(",")))
@@ -153,7 +160,7 @@ def cmd_flags(args, out: Output) -> int:
 def cmd_stats(args, out: Output) -> int:
     from ftcurate.core.stats import project_stats
 
-    with _open(args.project) as project:
+    with _open(args.project, write=False) as project:
         stats = project_stats(project)
     out.emit(stats, json.dumps(stats, indent=2, ensure_ascii=False, default=str))
     return 0
@@ -162,7 +169,7 @@ def cmd_stats(args, out: Output) -> int:
 def cmd_history(args, out: Output) -> int:
     import datetime as dt
 
-    with _open(args.project) as project:
+    with _open(args.project, write=False) as project:
         for h in project.history(limit=args.limit):
             when = dt.datetime.fromtimestamp(h["at"]).isoformat(timespec="seconds")
             out.emit(h, f"{h['id']:>5}  {when}  {h['actor']:<6} {h['kind']:<5} {h['state']:<8} {h['text']}")

@@ -59,8 +59,11 @@ def connect(path: Path, read_only: bool, quick_check_max_bytes: int) -> tuple[sq
         raise ProjectError(problem, path=path)
     try:
         if read_only and _writable_problem(path):  # a read-only file: SQLite's read-only mode
-            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
-                                   check_same_thread=False, timeout=busy_timeout())
+            # in a read-only folder SQLite cannot make the -shm file a WAL reader needs; nobody can
+            # write there either, so the file is read as unchanging (`immutable`)
+            frozen = "&immutable=1" if not os.access(path.parent, os.W_OK | os.X_OK) else ""
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro{frozen}", uri=True,
+                                   isolation_level=None, check_same_thread=False, timeout=busy_timeout())
         else:
             # a read-only open of a writable file uses a read-write connection that refuses writes
             # (`query_only`): unlike `mode=ro`, closing it as the last one removes the -wal/-shm files

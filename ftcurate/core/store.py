@@ -39,6 +39,7 @@ class Project:
         self._lock = threading.RLock()
         self._listeners: list = []
         self._depth = 0  # nesting of `transaction()`; only the outermost one begins and commits
+        self._tx_thread: int | None = None  # the thread inside the open transaction
         self._pending: list[tuple[str, dict]] = []  # notifications held until the outermost commit
 
     # -- lifecycle --------------------------------------------------------------------------------
@@ -148,7 +149,7 @@ class Project:
                     self._depth -= 1
                 return
             conn.execute("BEGIN IMMEDIATE")
-            self._depth = 1
+            self._depth, self._tx_thread = 1, threading.get_ident()
             try:
                 yield conn
             except BaseException:
@@ -190,7 +191,7 @@ class Project:
         self._listeners.append(fn)
 
     def _notify(self, event: str, **payload) -> None:
-        if self._depth:  # inside a transaction: tell views only once it has committed
+        if self._depth and self._tx_thread == threading.get_ident():  # tell views once it has committed
             self._pending.append((event, payload))
             return
         for fn in list(self._listeners):

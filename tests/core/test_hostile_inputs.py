@@ -12,6 +12,7 @@ import io
 import json
 import os
 import sqlite3
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -201,6 +202,57 @@ def test_unreadable_file_is_a_user_error(tmp_path, proj, capsys):
     err = capsys.readouterr().err
     assert str(f) in err and "cannot read" in err
     assert dump(proj) == before
+
+
+@pytest.fixture
+def ro_folder(tmp_path):
+    """(folder, freeze): a real folder that `freeze()` makes read-only. For a normal user chmod does it;
+    root writes anywhere, so for root it is a tmpfs remounted read-only (skips where mounting fails)."""
+    d = tmp_path / "ro"
+    d.mkdir()
+    mounted = False
+    if os.geteuid() == 0:
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "none", str(d)], capture_output=True)
+        if r.returncode:
+            pytest.skip("running as root and cannot mount a read-only folder")
+        mounted = True
+
+    def freeze() -> None:
+        if mounted:
+            subprocess.run(["mount", "-o", "remount,ro", str(d)], check=True)
+        else:
+            d.chmod(0o555)
+
+    yield d, freeze
+    if mounted:
+        subprocess.run(["umount", str(d)], check=True)
+    else:
+        d.chmod(0o755)
+
+
+def test_project_in_a_read_only_folder_says_so_and_can_still_be_read(ro_folder, capsys):
+    from ftcurate.core.errors import ProjectError
+
+    d, freeze = ro_folder
+    path = d / "p.ftcurate"
+    seed = d / "a.jsonl"
+    seed.write_text('{"input": "Where is my order?", "output": "On its way."}\n')
+    assert main(["new", str(path), "-q"]) == 0 and main(["import", str(path), str(seed), "-q"]) == 0
+    capsys.readouterr()
+    before = path.read_bytes()
+    freeze()
+    with pytest.raises(ProjectError, match="read-only") as err:
+        Project.open(path)
+    assert "corrupt" not in str(err.value)
+    for argv in (["undo", str(path)], ["import", str(path), str(seed), "--on-duplicate", "replace"]):
+        assert main(argv) == 1
+        err = capsys.readouterr().err
+        assert "read-only" in err and "corrupt" not in err and "Traceback" not in err, err
+    # commands that only read still work
+    assert main(["history", str(path), "-q"]) == 0 and main(["stats", str(path), "-q"]) == 0
+    assert main(["examples", str(path), "--json"]) == 0
+    assert "Where is my order?" in capsys.readouterr().out
+    assert path.read_bytes() == before and sorted(p.name for p in d.iterdir()) == ["a.jsonl", "p.ftcurate"]
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere")
