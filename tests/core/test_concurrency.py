@@ -288,3 +288,36 @@ def test_unknown_map_field_or_option_is_rejected(tmp_path, argv, valid):
     r = cli("import", path, src, *argv)
     assert r.returncode == 1 and valid in r.stderr and argv[1].split("=")[0] in r.stderr, r.stderr
     assert dump(path) == before
+
+
+def test_a_prepared_redaction_never_overwrites_an_edit_saved_by_another_process(tmp_path):
+    """The app builds a redaction command, then applies it (two steps): an edit another process saves
+    in between makes the apply refuse, instead of writing back the text the command was built from."""
+    from ftcurate.core.checks.base import Flag
+    from ftcurate.core.checks.runner import store_flags
+    from ftcurate.core.errors import UserError
+    from ftcurate.core.pii.redact import plan_redaction
+    from ftcurate.core.records import text_hash
+
+    path = tmp_path / "p.ftcurate"
+    text = "Mail me at jo@example.com please"
+    with Project.create(path) as p:
+        p.add_examples([Example(pair_to_messages(text, "Sure."))])
+        store_flags(p, "pii", [Flag(1, "pii", "high", "e-mail", kind="EMAIL_ADDRESS", turn=0, start=11, end=25,
+                                    data={"turn_hash": text_hash(text)})])
+    with Project.open(path) as app:
+        plan = plan_redaction(app)
+        editor = textwrap.dedent("""
+            import sys
+            from ftcurate.core.commands import SetMessagesCommand
+            from ftcurate.core.records import pair_to_messages
+            from ftcurate.core.store import Project
+            with Project.open(sys.argv[1]) as p:
+                p.apply(SetMessagesCommand(1, pair_to_messages("edited elsewhere", "Sure.")))
+        """)
+        subprocess.run([sys.executable, "-c", editor, str(path)], check=True, env=ENV, timeout=120)
+        with pytest.raises(UserError, match="changed .* after this edit was prepared"):
+            app.apply(plan.command)
+        assert app.get_example(1).input == "edited elsewhere"
+        # planned afresh, the redaction sees the edit (its finding is now stale: nothing to redact)
+        assert plan_redaction(app).command is None
