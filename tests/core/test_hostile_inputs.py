@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import random
 import sqlite3
 import subprocess
 import zipfile
@@ -58,6 +59,20 @@ CORPUS = {
     "syntax.json": '[\n{"input": "q", "output": }\n' + '{"input": "q", "output": "a"},\n' * 50,
     "badline.jsonl": '{"input": "q", "output": "a"}\n{"input": "q", "output": \n',
 }
+# garbage under every extension an importer claims (read as "auto" only: each is refused up front)
+GARBAGE = {f"garbage.{ext}": None for ext in ("csv", "tsv", "json", "jsonl", "xlsx", "parquet", "md", "html",
+                                               "eml", "mbox")}
+GARBAGE.update({
+    "nul.csv": "question,answer\nHow\x00?,Fine\x00\n",
+    "notzip.xlsx": "PK\x03\x04garbage",
+    "top_string.json": '"just a string"',
+    "numbers.json": "[1, 2, 3]",
+    "messages_bad.jsonl": '{"messages": "not a list"}\n{"messages": [1, 2, 3]}\n',
+    "encoded_words.eml": ("From: =?utf-8?b?####?= <a@b.com>\nTo: =?x-unknown?q?zz?= <c@d.com>\n"
+                          "Subject: =?utf-8?q?=ZZ?=\nDate: not a date 99:99\n"
+                          "Content-Type: text/plain; charset=x-unknown-charset\n"
+                          "Content-Transfer-Encoding: base64\n\n####!!!notbase64\n"),
+})
 # where the message must point: a line, a row, or only the file (one HTML document, one e-mail)
 WHERE = {"surrogate.json": "line 1", "surrogate.jsonl": "line 2", "deep.json": "line 1", "deep.jsonl": "line 2",
          "deep_obj.jsonl": "line 2", "bigint.jsonl": "line 2", "bigint.json": "line 1",
@@ -107,6 +122,21 @@ def test_every_hostile_file_gives_exit_1_naming_it_and_changes_nothing(tmp_path,
                 assert WHERE[f.name] in err, (f.name, err)
     assert dump(proj) == before
     assert not list(tmp_path.glob("hostile/*-wal"))
+
+
+def test_garbage_under_every_extension_gives_exit_1(tmp_path, proj, capsys):
+    rng = random.Random(7)
+    before = dump(proj)
+    for name, text in GARBAGE.items():
+        f = tmp_path / name
+        if text is None:
+            f.write_bytes(bytes(rng.randrange(256) for _ in range(4000)))
+        else:
+            f.write_text(text, encoding="utf-8")
+        code = main(["import", str(proj), str(f), "-q"])
+        err = capsys.readouterr().err
+        assert code == 1 and str(f) in err and "Traceback" not in err, (name, err)
+    assert dump(proj) == before
 
 
 def test_odd_message_ids_in_a_mailbox_are_read_as_text(tmp_path, proj, capsys):
