@@ -201,6 +201,62 @@ def _xlsx(path: Path, rows: list[list[str]]) -> None:
     path.write_bytes(buf.getvalue())
 
 
+def _xlsx_shared_strings(path: Path, rows: list[list[str]]) -> None:
+    """A workbook as Excel writes it: cell text in the shared string table (xl/sharedStrings.xml)."""
+    from xml.sax.saxutils import escape
+
+    strings: list[str] = []
+    cells = []
+    for r, row in enumerate(rows, start=1):
+        refs = []
+        for c, value in enumerate(row):
+            strings.append(value)
+            refs.append(f'<c r="{chr(65 + c)}{r}" t="s"><v>{len(strings) - 1}</v></c>')
+        cells.append(f'<row r="{r}">{"".join(refs)}</row>')
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    ct = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    parts = {
+        "[Content_Types].xml": (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{ct}.sheet.main+xml"/>'
+            f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{ct}.worksheet+xml"/>'
+            f'<Override PartName="/xl/sharedStrings.xml" ContentType="{ct}.sharedStrings+xml"/></Types>'),
+        "_rels/.rels": (f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                        f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/>'
+                        "</Relationships>"),
+        "xl/workbook.xml": (f'<workbook {ns} xmlns:r="{rel}"><sheets>'
+                            '<sheet name="FAQ" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+        "xl/_rels/workbook.xml.rels": (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/></Relationships>'),
+        "xl/worksheets/sheet1.xml": f'<worksheet {ns}><sheetData>{"".join(cells)}</sheetData></worksheet>',
+        "xl/sharedStrings.xml": (f'<sst {ns} count="{len(strings)}" uniqueCount="{len(strings)}">'
+                                 + "".join(f"<si><t>{escape(v)}</t></si>" for v in strings) + "</sst>"),
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, text in parts.items():
+            zf.writestr(name, text)
+
+
+def test_workbook_with_a_huge_text_table_is_refused_before_it_is_loaded(tmp_path, proj, capsys, monkeypatch):
+    import ftcurate.core.importers.tables as tables
+
+    wb = tmp_path / "strings.xlsx"
+    _xlsx_shared_strings(wb, [["question", "answer"]] + [[f"How {i}?", "a" * 5000 + str(i)] for i in range(200)])
+    assert main(["import", str(proj), str(wb), "--dry-run", "-q"]) == 0  # a real, readable workbook
+    capsys.readouterr()
+    before = dump(proj)
+    monkeypatch.setattr(tables, "MAX_XLSX_STRINGS", 500_000)  # the text table here: ~1 MB
+    assert main(["import", str(proj), str(wb), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert str(wb) in err and "text unpacks to" in err
+    assert dump(proj) == before
+
+
 def test_zip_bomb_workbook_and_giant_cell_are_refused(tmp_path, proj, capsys, monkeypatch):
     import ftcurate.core.importers.tables as tables
 
