@@ -66,7 +66,7 @@ def _parse_options(items: list[str]) -> dict:
 
 def cmd_import(args, out: Output) -> int:
     from ftcurate.core.importers.base import ImportOptions
-    from ftcurate.core.importing import detect_file, import_file
+    from ftcurate.core.importing import detect_file, import_file, refuse_project_file
 
     opts = ImportOptions(kind=args.kind, mapping=_parse_map(args.map), label_column=args.label_column,
                          templates=_read_templates(args.template), context=args.context,
@@ -74,6 +74,7 @@ def cmd_import(args, out: Output) -> int:
     for f in args.files:
         if not Path(f).exists():
             raise UserError("no such file", path=f)
+        refuse_project_file(args.project, f)
     with _open(args.project) as project:
         if args.dry_run:
             for f in args.files:

@@ -139,6 +139,21 @@ def test_garbage_under_every_extension_gives_exit_1(tmp_path, proj, capsys):
     assert dump(proj) == before
 
 
+def test_the_project_file_itself_is_refused_as_input(proj, capsys):
+    before = dump(proj)
+    for f in (proj, Path(f"{proj}-wal")):
+        if f.exists():
+            assert main(["import", str(proj), str(f), "-q"]) == 1
+            assert "the project file itself" in capsys.readouterr().err
+    with Project.open(proj) as p:
+        from ftcurate.core.errors import UserError
+        from ftcurate.core.importing import import_file
+
+        with pytest.raises(UserError, match="the project file itself"):
+            import_file(p, proj)
+    assert dump(proj) == before
+
+
 def test_odd_message_ids_in_a_mailbox_are_read_as_text(tmp_path, proj, capsys):
     mbox = tmp_path / "odd.mbox"
     mbox.write_text("From a@b Thu Jan  1 00:00:00 2020\nFrom: c@customer.example\nTo: help@shop.example\n"
