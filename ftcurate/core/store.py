@@ -57,7 +57,7 @@ class Project:
             conn = cls._connect(path)
         except sqlite3.Error as exc:
             path.unlink(missing_ok=True)
-            raise dbfile.translate(exc, path) from exc
+            dbfile.raise_translated(exc, path)
         try:
             conn.execute("BEGIN IMMEDIATE")
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -90,7 +90,7 @@ class Project:
                     raise ProjectError(f"could not upgrade the project file ({exc})", path=path) from exc
         except sqlite3.Error as exc:
             conn.close()
-            raise dbfile.translate(exc, path) from exc
+            dbfile.raise_translated(exc, path)
         except BaseException:
             conn.close()
             raise
