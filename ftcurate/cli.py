@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sqlite3
 import sys
 import traceback
@@ -125,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"ftcurate: error: {getattr(args, 'project', '')}: {ProjectBusyError.MESSAGE}\n")
         return 1
     except OSError as exc:
-        if exc.filename is None:  # not about a file the user named: a bug
+        if not _names_user_path(exc.filename, args):  # not about a file the user named: a bug
             return _internal(exc)
         sys.stderr.write(f"ftcurate: error: {exc.filename}: {exc.strerror or exc}\n")
         return 1
@@ -134,6 +135,25 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except Exception as exc:  # noqa: BLE001 - the contract: internal errors exit 2 with a trace
         return _internal(exc)
+
+
+def _names_user_path(filename: Any, args: argparse.Namespace) -> bool:
+    """True if `filename` is a path the user gave on the command line, inside one, or a folder above
+    one (creating an export folder fails on its parent)."""
+    if not isinstance(filename, str | bytes) or not filename:
+        return False
+    from pathlib import Path
+
+    target = Path(os.fsdecode(filename)).resolve()
+    given: list[str] = []
+    for v in vars(args).values():
+        given += [v] if isinstance(v, str) else [x for x in v if isinstance(x, str)] if isinstance(v, list) else []
+    for v in given:
+        p = Path(v).resolve()
+        if target == p or target.is_relative_to(p) or (p.is_relative_to(target) and target != Path.cwd()
+                                                       and target.parent != target):
+            return True
+    return False
 
 
 def _internal(exc: BaseException) -> int:

@@ -168,3 +168,18 @@ def test_busy_and_unknown_errors_keep_their_exit_codes(tmp_path):
         conn.execute("COMMIT")
         conn.close()
     assert r.returncode == 1 and "project is busy" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_os_error_on_a_file_the_user_did_not_name_is_internal(tmp_path, capsys, monkeypatch):
+    """An OSError about the user's own file is exit 1; one about ftcurate's own files stays a bug (2)."""
+    import ftcurate.core.stats as stats
+
+    proj = tmp_path / "p.ftcurate"
+    _run(capsys, "new", proj)
+
+    def broken(project):
+        raise FileNotFoundError(2, "No such file or directory", "/opt/ftcurate-data/missing.bin")
+
+    monkeypatch.setattr(stats, "project_stats", broken)
+    code, _, err = _run(capsys, "stats", proj)
+    assert code == 2 and "internal error" in err

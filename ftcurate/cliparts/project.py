@@ -10,10 +10,17 @@ from ftcurate.cli import Output, add_common
 from ftcurate.core.errors import UserError
 
 
-def _open(path: str):
+def _open(path: str, write: bool = True):
+    """Open the project; a command that only reads (`write=False`) still works on a read-only one."""
+    from ftcurate.core.errors import ProjectError
     from ftcurate.core.store import Project
 
-    return Project.open(path)
+    try:
+        return Project.open(path)
+    except ProjectError as exc:
+        if write or "read-only" not in exc.message:
+            raise
+        return Project.open(path, read_only=True)
 
 
 def cmd_new(args, out: Output) -> int:
@@ -60,7 +67,7 @@ def _parse_options(items: list[str]) -> dict:
 
 def cmd_import(args, out: Output) -> int:
     from ftcurate.core.importers.base import ImportOptions
-    from ftcurate.core.importing import detect_file, import_file
+    from ftcurate.core.importing import detect_file, import_file, refuse_project_file
 
     opts = ImportOptions(kind=args.kind, mapping=_parse_map(args.map), label_column=args.label_column,
                          templates=_read_templates(args.template), context=args.context,
@@ -68,6 +75,7 @@ def cmd_import(args, out: Output) -> int:
     for f in args.files:
         if not Path(f).exists():
             raise UserError("no such file", path=f)
+        refuse_project_file(args.project, f)
     with _open(args.project) as project:
         if args.dry_run:
             for f in args.files:
@@ -97,7 +105,7 @@ def cmd_import(args, out: Output) -> int:
 
 
 def cmd_examples(args, out: Output) -> int:
-    with _open(args.project) as project:
+    with _open(args.project, write=False) as project:
         names = {s["id"]: s["name"] for s in project.sources()}
         n = 0
         for ex in project.iter_examples():
@@ -151,7 +159,7 @@ def cmd_check(args, out: Output) -> int:
 def cmd_flags(args, out: Output) -> int:
     import polars as pl
 
-    with _open(args.project) as project:
+    with _open(args.project, write=False) as project:
         df = project.flags_frame()
     if args.check:
         df = df.filter(pl.col("check").is_in(args.check.split(",")))
@@ -170,7 +178,7 @@ def cmd_flags(args, out: Output) -> int:
 def cmd_stats(args, out: Output) -> int:
     from ftcurate.core.stats import project_stats
 
-    with _open(args.project) as project:
+    with _open(args.project, write=False) as project:
         stats = project_stats(project)
     out.emit(stats, json.dumps(stats, indent=2, ensure_ascii=False, default=str))
     return 0
@@ -179,7 +187,7 @@ def cmd_stats(args, out: Output) -> int:
 def cmd_history(args, out: Output) -> int:
     import datetime as dt
 
-    with _open(args.project) as project:
+    with _open(args.project, write=False) as project:
         for h in project.history(limit=args.limit):
             when = dt.datetime.fromtimestamp(h["at"]).isoformat(timespec="seconds")
             out.emit(h, f"{h['id']:>5}  {when}  {h['actor']:<6} {h['kind']:<5} {h['state']:<8} {h['text']}")

@@ -54,12 +54,18 @@ def _missing(conn: sqlite3.Connection, table: str, ids: list[int]) -> list[int]:
 
 @dataclass
 class SetMessagesCommand(Command):
-    """Replace the chat messages of one example."""
+    """Replace the chat messages of one example.
+
+    `expect` (optional, not recorded in history) is the `messages_hash` of the messages the new ones
+    were derived from (a redaction plan): if the example changed since, `apply` refuses with a
+    `UserError` instead of overwriting an edit another window or process saved meanwhile.
+    """
 
     example_id: int
     messages: list[dict]
     text: str = ""
     type: str = "set_messages"
+    expect: str | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.text = self.text or f"Edit example {self.example_id}"
@@ -68,9 +74,13 @@ class SetMessagesCommand(Command):
         reason = validate_messages(self.messages)
         if reason:
             raise UserError(f"example {self.example_id}: {reason}")
-        row = conn.execute("SELECT messages FROM examples WHERE id = ?", (self.example_id,)).fetchone()
+        row = conn.execute("SELECT messages, content_hash FROM examples WHERE id = ?",
+                           (self.example_id,)).fetchone()
         if row is None:
             raise UserError(f"example {self.example_id} does not exist")
+        if self.expect is not None and row[1] != self.expect:
+            raise UserError(f"example {self.example_id} was changed (in another window or program) after "
+                            "this edit was prepared; nothing was changed: look at it again and retry")
         inp, out = messages_to_pair(self.messages)
         conn.execute(
             "UPDATE examples SET messages=?, input=?, output=?, n_turns=?, content_hash=?, updated_at=?"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
+from typing import NoReturn
 
 from ftcurate.core.errors import ProjectBusyError, ProjectError
 from ftcurate.core.schema import APPLICATION_ID, SCHEMA_VERSION
@@ -59,8 +60,11 @@ def connect(path: Path, read_only: bool, quick_check_max_bytes: int) -> tuple[sq
         raise ProjectError(problem, path=path)
     try:
         if read_only and _writable_problem(path):  # a read-only file: SQLite's read-only mode
-            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
-                                   check_same_thread=False, timeout=busy_timeout())
+            # in a read-only folder SQLite cannot make the -shm file a WAL reader needs; nobody can
+            # write there either, so the file is read as unchanging (`immutable`)
+            frozen = "&immutable=1" if not os.access(path.parent, os.W_OK | os.X_OK) else ""
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro{frozen}", uri=True,
+                                   isolation_level=None, check_same_thread=False, timeout=busy_timeout())
         else:
             # a read-only open of a writable file uses a read-write connection that refuses writes
             # (`query_only`): unlike `mode=ro`, closing it as the last one removes the -wal/-shm files
@@ -69,7 +73,7 @@ def connect(path: Path, read_only: bool, quick_check_max_bytes: int) -> tuple[sq
             if read_only:
                 conn.execute("PRAGMA query_only = ON")
     except sqlite3.Error as exc:
-        raise translate(exc, path) from exc
+        raise_translated(exc, path)
     try:
         version = probe(conn, path, quick_check_max_bytes)
     except BaseException:
@@ -109,6 +113,14 @@ def probe(conn: sqlite3.Connection, path: Path, quick_check_max_bytes: int) -> i
             err = ProjectError(f"the project file is corrupt or unreadable ({exc})", path=path)
         raise err from exc
     return version
+
+
+def raise_translated(exc: sqlite3.Error, path: Path) -> NoReturn:
+    """Raise `translate(exc, path)`, chained to `exc`, or `exc` itself when it is an internal error."""
+    err = translate(exc, path)
+    if err is exc:
+        raise exc
+    raise err from exc
 
 
 def translate(exc: sqlite3.Error, path: Path) -> Exception:

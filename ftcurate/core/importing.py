@@ -58,6 +58,21 @@ def input_guard(path: Path) -> Iterator[None]:
         raise UserError(f"cannot read the file ({exc.strerror or exc})", path=path) from None
 
 
+def refuse_project_file(project_path: str | Path, path: str | Path) -> None:
+    """Refuse to read the project file (or its -wal/-shm) as input: reading it with ordinary file
+    calls while SQLite has it open would drop SQLite's locks on it (see `ftcurate.core.dbfile`)."""
+    project_path, path = Path(project_path), Path(path)
+    for suffix in ("", "-wal", "-shm"):
+        other = Path(f"{project_path}{suffix}")
+        try:
+            same = other.exists() and path.exists() and path.samefile(other)
+        except OSError:
+            same = False
+        if same:
+            raise UserError("this is the project file itself; import your data files (CSV, JSON, ...) "
+                            "into it instead", path=path)
+
+
 def file_hash(path: Path) -> tuple[str, int]:
     h = hashlib.blake2b(digest_size=16)
     size = 0
@@ -185,6 +200,7 @@ def import_file(project: Project, path: str | Path, options: ImportOptions | Non
     path = Path(path)
     if on_duplicate not in ("skip", "replace"):
         raise UserError(f"on_duplicate must be skip or replace, not {on_duplicate!r}")
+    refuse_project_file(project.path, path)
     importer, det = detect_file(path, options)
     digest, size = file_hash(path)
     progress.set_status(f"Importing {path.name}")

@@ -39,6 +39,7 @@ class Project:
         self._lock = threading.RLock()
         self._listeners: list = []
         self._depth = 0  # nesting of `transaction()`; only the outermost one begins and commits
+        self._tx_thread: int | None = None  # the thread inside the open transaction
         self._pending: list[tuple[str, dict]] = []  # notifications held until the outermost commit
 
     # -- lifecycle --------------------------------------------------------------------------------
@@ -56,7 +57,7 @@ class Project:
             conn = cls._connect(path)
         except sqlite3.Error as exc:
             path.unlink(missing_ok=True)
-            raise dbfile.translate(exc, path) from exc
+            dbfile.raise_translated(exc, path)
         try:
             conn.execute("BEGIN IMMEDIATE")
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -89,7 +90,7 @@ class Project:
                     raise ProjectError(f"could not upgrade the project file ({exc})", path=path) from exc
         except sqlite3.Error as exc:
             conn.close()
-            raise dbfile.translate(exc, path) from exc
+            dbfile.raise_translated(exc, path)
         except BaseException:
             conn.close()
             raise
@@ -148,7 +149,7 @@ class Project:
                     self._depth -= 1
                 return
             conn.execute("BEGIN IMMEDIATE")
-            self._depth = 1
+            self._depth, self._tx_thread = 1, threading.get_ident()
             try:
                 yield conn
             except BaseException:
@@ -198,7 +199,7 @@ class Project:
         self._listeners.append(fn)
 
     def _notify(self, event: str, **payload) -> None:
-        if self._depth:  # inside a transaction: tell views only once it has committed
+        if self._depth and self._tx_thread == threading.get_ident():  # tell views once it has committed
             self._pending.append((event, payload))
             return
         for fn in list(self._listeners):

@@ -74,23 +74,39 @@ def start_cli(*argv: object, env: dict | None = None) -> subprocess.Popen:
                             stderr=subprocess.PIPE, text=True, env=env or ENV)
 
 
-def wait_blocked(procs: list[subprocess.Popen], path: Path) -> None:
-    """Wait until each process has the project open and has had time to reach its write lock.
+def _sleeping(pid: int) -> bool | None:
+    """True while the process sleeps in a timer (SQLite's busy handler waiting for the lock); None
+    where the kernel does not say."""
+    try:
+        wchan = Path(f"/proc/{pid}/wchan").read_text().strip()
+    except OSError:
+        return None
+    return None if wchan in ("", "0") else "nanosleep" in wchan
 
-    Only a synchronisation (nothing is asserted about time): with the fix the processes decide inside
-    the lock whatever the timing; the settle time lets the old code show its race reliably."""
+
+def wait_blocked(procs: list[subprocess.Popen], path: Path) -> None:
+    """Wait until each process has the project open and waits for the write lock we hold.
+
+    Only a synchronisation (nothing is asserted about time): with the fixes the processes decide inside
+    the lock whatever the timing; waiting for them to block lets the old code show its race reliably."""
     target = str(path.resolve())
     for proc in procs:
+        seen = 0
         while True:
             assert proc.poll() is None, proc.communicate()
-            fds = Path(f"/proc/{proc.pid}/fd")
             try:
-                if any(os.readlink(fd) == target for fd in fds.iterdir()):
-                    break
+                has_open = any(os.readlink(fd) == target for fd in Path(f"/proc/{proc.pid}/fd").iterdir())
             except OSError:
-                pass
-            time.sleep(0.05)
-    time.sleep(2.0)
+                has_open = False
+            if has_open:
+                state = _sleeping(proc.pid)
+                if state is None:  # no wchan here: give it time to reach the lock
+                    time.sleep(3.0)
+                    break
+                seen = seen + 1 if state else 0
+                if seen >= 3:  # sleeping in the busy handler across three looks
+                    break
+            time.sleep(0.1)
 
 
 def finish(procs: list[subprocess.Popen]) -> list[tuple[int, str, str]]:
@@ -288,3 +304,58 @@ def test_unknown_map_field_or_option_is_rejected(tmp_path, argv, valid):
     r = cli("import", path, src, *argv)
     assert r.returncode == 1 and valid in r.stderr and argv[1].split("=")[0] in r.stderr, r.stderr
     assert dump(path) == before
+
+
+def test_a_prepared_redaction_never_overwrites_an_edit_saved_by_another_process(tmp_path):
+    """The app builds a redaction command, then applies it (two steps): an edit another process saves
+    in between makes the apply refuse, instead of writing back the text the command was built from."""
+    from ftcurate.core.checks.base import Flag
+    from ftcurate.core.checks.runner import store_flags
+    from ftcurate.core.errors import UserError
+    from ftcurate.core.pii.redact import plan_redaction
+    from ftcurate.core.records import text_hash
+
+    path = tmp_path / "p.ftcurate"
+    text = "Mail me at jo@example.com please"
+    with Project.create(path) as p:
+        p.add_examples([Example(pair_to_messages(text, "Sure."))])
+        store_flags(p, "pii", [Flag(1, "pii", "high", "e-mail", kind="EMAIL_ADDRESS", turn=0, start=11, end=25,
+                                    data={"turn_hash": text_hash(text)})])
+    with Project.open(path) as app:
+        plan = plan_redaction(app)
+        editor = textwrap.dedent("""
+            import sys
+            from ftcurate.core.commands import SetMessagesCommand
+            from ftcurate.core.records import pair_to_messages
+            from ftcurate.core.store import Project
+            with Project.open(sys.argv[1]) as p:
+                p.apply(SetMessagesCommand(1, pair_to_messages("edited elsewhere", "Sure.")))
+        """)
+        subprocess.run([sys.executable, "-c", editor, str(path)], check=True, env=ENV, timeout=120)
+        with pytest.raises(UserError, match="changed .* after this edit was prepared"):
+            app.apply(plan.command)
+        assert app.get_example(1).input == "edited elsewhere"
+        # planned afresh, the redaction sees the edit (its finding is now stale: nothing to redact)
+        assert plan_redaction(app).command is None
+
+
+def test_check_while_an_import_replaces_examples_stores_no_flag_for_a_deleted_one(tmp_path):
+    from ftcurate.core.importing import import_file
+
+    path = tmp_path / "p.ftcurate"
+    Project.create(path).close()
+    src = _pairs_file(tmp_path, 50)
+    dup = tmp_path / "dup.jsonl"
+    dup.write_text(src.read_text() + src.read_text())  # exact duplicates: the check flags every example
+    assert cli("import", path, dup).returncode == 0
+    with Project.open(path) as p:
+        with p.transaction():  # the replace below runs while `check` waits to store its flags
+            proc = start_cli("check", path, "--only", "exact_duplicate", "--json")
+            wait_blocked([proc], path)
+            rep = import_file(p, dup, on_duplicate="replace")
+            assert rep.replaced
+    (code, out, err), = finish([proc])
+    assert code == 0 and "FOREIGN KEY" not in err, err
+    with Project.open(path) as p:
+        alive = set(p.example_ids())
+        assert set(p.flags_frame()["example_id"].to_list()) <= alive

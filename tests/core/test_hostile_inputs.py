@@ -11,7 +11,9 @@ from __future__ import annotations
 import io
 import json
 import os
+import random
 import sqlite3
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -57,6 +59,20 @@ CORPUS = {
     "syntax.json": '[\n{"input": "q", "output": }\n' + '{"input": "q", "output": "a"},\n' * 50,
     "badline.jsonl": '{"input": "q", "output": "a"}\n{"input": "q", "output": \n',
 }
+# garbage under every extension an importer claims (read as "auto" only: each is refused up front)
+GARBAGE = {f"garbage.{ext}": None for ext in ("csv", "tsv", "json", "jsonl", "xlsx", "parquet", "md", "html",
+                                               "eml", "mbox")}
+GARBAGE.update({
+    "nul.csv": "question,answer\nHow\x00?,Fine\x00\n",
+    "notzip.xlsx": "PK\x03\x04garbage",
+    "top_string.json": '"just a string"',
+    "numbers.json": "[1, 2, 3]",
+    "messages_bad.jsonl": '{"messages": "not a list"}\n{"messages": [1, 2, 3]}\n',
+    "encoded_words.eml": ("From: =?utf-8?b?####?= <a@b.com>\nTo: =?x-unknown?q?zz?= <c@d.com>\n"
+                          "Subject: =?utf-8?q?=ZZ?=\nDate: not a date 99:99\n"
+                          "Content-Type: text/plain; charset=x-unknown-charset\n"
+                          "Content-Transfer-Encoding: base64\n\n####!!!notbase64\n"),
+})
 # where the message must point: a line, a row, or only the file (one HTML document, one e-mail)
 WHERE = {"surrogate.json": "line 1", "surrogate.jsonl": "line 2", "deep.json": "line 1", "deep.jsonl": "line 2",
          "deep_obj.jsonl": "line 2", "bigint.jsonl": "line 2", "bigint.json": "line 1",
@@ -106,6 +122,36 @@ def test_every_hostile_file_gives_exit_1_naming_it_and_changes_nothing(tmp_path,
                 assert WHERE[f.name] in err, (f.name, err)
     assert dump(proj) == before
     assert not list(tmp_path.glob("hostile/*-wal"))
+
+
+def test_garbage_under_every_extension_gives_exit_1(tmp_path, proj, capsys):
+    rng = random.Random(7)
+    before = dump(proj)
+    for name, text in GARBAGE.items():
+        f = tmp_path / name
+        if text is None:
+            f.write_bytes(bytes(rng.randrange(256) for _ in range(4000)))
+        else:
+            f.write_text(text, encoding="utf-8")
+        code = main(["import", str(proj), str(f), "-q"])
+        err = capsys.readouterr().err
+        assert code == 1 and str(f) in err and "Traceback" not in err, (name, err)
+    assert dump(proj) == before
+
+
+def test_the_project_file_itself_is_refused_as_input(proj, capsys):
+    before = dump(proj)
+    for f in (proj, Path(f"{proj}-wal")):
+        if f.exists():
+            assert main(["import", str(proj), str(f), "-q"]) == 1
+            assert "the project file itself" in capsys.readouterr().err
+    with Project.open(proj) as p:
+        from ftcurate.core.errors import UserError
+        from ftcurate.core.importing import import_file
+
+        with pytest.raises(UserError, match="the project file itself"):
+            import_file(p, proj)
+    assert dump(proj) == before
 
 
 def test_odd_message_ids_in_a_mailbox_are_read_as_text(tmp_path, proj, capsys):
@@ -170,6 +216,62 @@ def _xlsx(path: Path, rows: list[list[str]]) -> None:
     path.write_bytes(buf.getvalue())
 
 
+def _xlsx_shared_strings(path: Path, rows: list[list[str]]) -> None:
+    """A workbook as Excel writes it: cell text in the shared string table (xl/sharedStrings.xml)."""
+    from xml.sax.saxutils import escape
+
+    strings: list[str] = []
+    cells = []
+    for r, row in enumerate(rows, start=1):
+        refs = []
+        for c, value in enumerate(row):
+            strings.append(value)
+            refs.append(f'<c r="{chr(65 + c)}{r}" t="s"><v>{len(strings) - 1}</v></c>')
+        cells.append(f'<row r="{r}">{"".join(refs)}</row>')
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    ct = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    parts = {
+        "[Content_Types].xml": (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{ct}.sheet.main+xml"/>'
+            f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{ct}.worksheet+xml"/>'
+            f'<Override PartName="/xl/sharedStrings.xml" ContentType="{ct}.sharedStrings+xml"/></Types>'),
+        "_rels/.rels": (f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                        f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/>'
+                        "</Relationships>"),
+        "xl/workbook.xml": (f'<workbook {ns} xmlns:r="{rel}"><sheets>'
+                            '<sheet name="FAQ" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+        "xl/_rels/workbook.xml.rels": (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/></Relationships>'),
+        "xl/worksheets/sheet1.xml": f'<worksheet {ns}><sheetData>{"".join(cells)}</sheetData></worksheet>',
+        "xl/sharedStrings.xml": (f'<sst {ns} count="{len(strings)}" uniqueCount="{len(strings)}">'
+                                 + "".join(f"<si><t>{escape(v)}</t></si>" for v in strings) + "</sst>"),
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, text in parts.items():
+            zf.writestr(name, text)
+
+
+def test_workbook_with_a_huge_text_table_is_refused_before_it_is_loaded(tmp_path, proj, capsys, monkeypatch):
+    import ftcurate.core.importers.tables as tables
+
+    wb = tmp_path / "strings.xlsx"
+    _xlsx_shared_strings(wb, [["question", "answer"]] + [[f"How {i}?", "a" * 5000 + str(i)] for i in range(200)])
+    assert main(["import", str(proj), str(wb), "--dry-run", "-q"]) == 0  # a real, readable workbook
+    capsys.readouterr()
+    before = dump(proj)
+    monkeypatch.setattr(tables, "MAX_XLSX_STRINGS", 500_000)  # the text table here: ~1 MB
+    assert main(["import", str(proj), str(wb), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert str(wb) in err and "text unpacks to" in err
+    assert dump(proj) == before
+
+
 def test_zip_bomb_workbook_and_giant_cell_are_refused(tmp_path, proj, capsys, monkeypatch):
     import ftcurate.core.importers.tables as tables
 
@@ -201,6 +303,57 @@ def test_unreadable_file_is_a_user_error(tmp_path, proj, capsys):
     err = capsys.readouterr().err
     assert str(f) in err and "cannot read" in err
     assert dump(proj) == before
+
+
+@pytest.fixture
+def ro_folder(tmp_path):
+    """(folder, freeze): a real folder that `freeze()` makes read-only. For a normal user chmod does it;
+    root writes anywhere, so for root it is a tmpfs remounted read-only (skips where mounting fails)."""
+    d = tmp_path / "ro"
+    d.mkdir()
+    mounted = False
+    if os.geteuid() == 0:
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "none", str(d)], capture_output=True)
+        if r.returncode:
+            pytest.skip("running as root and cannot mount a read-only folder")
+        mounted = True
+
+    def freeze() -> None:
+        if mounted:
+            subprocess.run(["mount", "-o", "remount,ro", str(d)], check=True)
+        else:
+            d.chmod(0o555)
+
+    yield d, freeze
+    if mounted:
+        subprocess.run(["umount", str(d)], check=True)
+    else:
+        d.chmod(0o755)
+
+
+def test_project_in_a_read_only_folder_says_so_and_can_still_be_read(ro_folder, capsys):
+    from ftcurate.core.errors import ProjectError
+
+    d, freeze = ro_folder
+    path = d / "p.ftcurate"
+    seed = d / "a.jsonl"
+    seed.write_text('{"input": "Where is my order?", "output": "On its way."}\n')
+    assert main(["new", str(path), "-q"]) == 0 and main(["import", str(path), str(seed), "-q"]) == 0
+    capsys.readouterr()
+    before = path.read_bytes()
+    freeze()
+    with pytest.raises(ProjectError, match="read-only") as err:
+        Project.open(path)
+    assert "corrupt" not in str(err.value)
+    for argv in (["undo", str(path)], ["import", str(path), str(seed), "--on-duplicate", "replace"]):
+        assert main(argv) == 1
+        err = capsys.readouterr().err
+        assert "read-only" in err and "corrupt" not in err and "Traceback" not in err, err
+    # commands that only read still work
+    assert main(["history", str(path), "-q"]) == 0 and main(["stats", str(path), "-q"]) == 0
+    assert main(["examples", str(path), "--json"]) == 0
+    assert "Where is my order?" in capsys.readouterr().out
+    assert path.read_bytes() == before and sorted(p.name for p in d.iterdir()) == ["a.jsonl", "p.ftcurate"]
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere")

@@ -178,6 +178,8 @@ def iter_table(sample: FileSample, progress: Progress | None = None
 
 MAX_XLSX_UNPACKED = 1 << 30
 """The most an Excel workbook may unpack to (all its parts); a bigger one is refused before reading."""
+MAX_XLSX_STRINGS = 256 << 20
+"""The most the workbook's shared text table may unpack to (openpyxl holds it in memory whole)."""
 MAX_CELL_CHARS = 1 << 20
 """The longest text one cell may hold (1 M characters); no support answer is longer."""
 
@@ -188,9 +190,15 @@ def _check_xlsx_size(path: Path) -> None:
 
     try:
         with zipfile.ZipFile(path) as zf:
-            unpacked = sum(i.file_size for i in zf.infolist())
+            infos = zf.infolist()
     except (zipfile.BadZipFile, OSError) as exc:
         raise UserError(f"cannot open as an Excel workbook ({exc})", path=path) from None
+    unpacked = sum(i.file_size for i in infos)
+    strings = sum(i.file_size for i in infos if i.filename.lower().endswith("sharedstrings.xml"))
+    if strings > MAX_XLSX_STRINGS:
+        raise UserError(f"the workbook's text unpacks to {strings / 2**20:.0f} MB (the limit is "
+                        f"{MAX_XLSX_STRINGS / 2**20:.0f} MB): split it into smaller workbooks or save it as CSV",
+                        path=path)
     if unpacked > MAX_XLSX_UNPACKED:
         raise UserError(f"the workbook unpacks to {unpacked / 1e9:.1f} GB (the limit is "
                         f"{MAX_XLSX_UNPACKED / 1e9:.1f} GB): split it into smaller workbooks or save it as "

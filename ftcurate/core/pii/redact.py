@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ftcurate.core.errors import UserError
-from ftcurate.core.records import text_hash
+from ftcurate.core.records import messages_hash, text_hash
 
 if TYPE_CHECKING:
     from ftcurate.core.commands import CompositeCommand
@@ -188,7 +188,8 @@ def plan_redaction(project: Project, flag_ids: Iterable[int] | None = None, *, k
             for f in per_turn[turn]:
                 applied.append(f["id"])
                 plan.by_kind[f["kind"]] = plan.by_kind.get(f["kind"], 0) + 1
-        commands.append(SetMessagesCommand(ex_id, messages, text=f"Redact PII in example {ex_id}"))
+        commands.append(SetMessagesCommand(ex_id, messages, text=f"Redact PII in example {ex_id}",
+                                           expect=messages_hash(ex.messages)))
         plan.example_ids.append(ex_id)
     if not applied:
         return plan
