@@ -298,8 +298,9 @@ def _export(project: Project, outdir: Path, fmt: Format, *, test_fraction: float
               "val_fraction": val_fraction, "test_count": test_count, "val_count": val_count,
               "caps": {("" if k is None else str(k)): v for k, v in (cap_map or {}).items()},
               "outdir": str(Path(outdir).resolve())}  # the Train screen starts from the last export
-    for split in SPLITS:
-        project.save_split(split, plan.splits.get(split, []), params)
+    with project.transaction():  # the three id lists land together, like the files they describe
+        for split in SPLITS:
+            project.save_split(split, plan.splits.get(split, []), params)
 
     from ftcurate.core.export.validate import validate_path
 
