@@ -353,16 +353,27 @@ class DetailPanel(QWidget):
         ignore = QAction("Ignore: not personal data", menu)
         ignore.triggered.connect(lambda: self.set_flag_state([flag_id], "ignored"))
         menu.addAction(ignore)
-        from ftcurate.core.pii.allow import flag_value, never_flag_command
+        from ftcurate.core.pii.allow import flag_value
 
         word = flag_value(self.controller.project, flag_id)
         if word:  # allow-list entry in the project settings, one undoable edit
             never = QAction(f"Never flag \u201c{word[:40]}\u201d in this project", menu)
             never.setObjectName("neverFlagAction")
-            never.triggered.connect(lambda: (cmd := never_flag_command(self.controller.project, word)) is not None
-                                    and self.controller.try_apply(cmd, "never flag this word"))
+            never.triggered.connect(lambda: self.never_flag(word))
             menu.addAction(never)
         return menu
+
+    def never_flag(self, word: str) -> None:
+        """Add `word` to the project's PII allow-list and ignore its open flags (one undoable edit)."""
+        from ftcurate.core.pii.allow import never_flag_command
+
+        try:
+            cmd = never_flag_command(self.controller.project, word)
+        except Exception as exc:  # noqa: BLE001 - shown to the person
+            self.controller.show_error("Could not never flag this word", exc)
+            return
+        if cmd is not None:
+            self.controller.try_apply(cmd, "never flag this word")
 
     def _span_menu(self, flag_id: int, where: QPoint) -> None:
         self.span_menu(flag_id).popup(where)

@@ -46,6 +46,13 @@ _NOT_TOWN = {"Thanks", "Thank", "Please", "Regards", "Best", "Cheers", "But", "A
              "Attn", "Note", "PS", "Ok", "OK", "Okay", "Yes", "No", "Apt", "Unit"}
 
 
+# First words of "Word 123" that name a thing with a number, not a street ("Order 12345, USA").
+_NOT_STREET_NAME = {"order", "ticket", "case", "invoice", "version", "model", "step", "page", "item", "size",
+                    "windows", "pixel", "galaxy", "iphone", "series", "gen", "level", "chapter", "day", "week",
+                    "year", "number", "no", "room", "table", "gate", "flight", "platform", "account", "ref",
+                    "reference", "claim", "policy", "batch", "lot", "unit", "box", "apt", "suite", "floor"}
+
+
 def resource() -> dict[str, Any]:
     """The address vocabulary in use (the packaged JSON unless `use_resource` replaced it)."""
     global _RESOURCE
@@ -188,8 +195,9 @@ def find_addresses(text: str) -> list[tuple[int, int, float]]:
         if before:
             s -= len(before.group())
         e2, kinds = _extend(text, e, pats)
-        if (s, e) in weak and (s, e) not in cands and not (
-                "postcode" in kinds or "country" in kinds or len(kinds) >= 2):
+        if (s, e) in weak and (s, e) not in cands and (
+                not ("postcode" in kinds or "country" in kinds or len(kinds) >= 2)
+                or text[s:e].split()[0].casefold() in _NOT_STREET_NAME):
             continue
         e = _trim_end(text, s, e2)
         found.append((s, e, 0.75 if kinds else 0.6))

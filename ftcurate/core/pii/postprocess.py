@@ -55,9 +55,8 @@ _NOT_NAME_WORDS = {
 # "Returns" (a menu). As part of a longer name ("Lisa White") or after a title ("Mrs Brown") they stay.
 _LONE_NOT_NAME = {
     "black", "white", "grey", "gray", "brown", "green", "blue", "red", "pink", "purple", "orange",
-    "yellow", "beige", "navy", "olive", "teal", "ivory", "cream", "charcoal", "silver", "gold", "rose",
-    "coral", "khaki", "tan", "taupe", "burgundy", "maroon", "indigo", "violet", "lavender", "mint",
-    "sage", "sand", "stone", "slate", "graphite", "midnight", "jet", "pearl", "copper", "bronze",
+    "yellow", "beige", "navy", "teal", "cream", "charcoal", "silver", "gold", "khaki", "tan", "taupe",
+    "burgundy", "maroon", "mint", "sand", "slate", "graphite", "midnight", "copper", "bronze",
     "returns", "return", "orders", "home", "cart", "basket", "checkout", "wishlist", "sale", "sales",
     "shop", "menu", "settings", "profile", "search", "deals", "offers", "gift", "gifts", "rewards",
     "tracking", "track", "exchange", "exchanges", "warranty", "faq", "faqs", "contact", "about",

@@ -156,6 +156,7 @@ def plan_redaction(project: Project, flag_ids: Iterable[int] | None = None, *, k
     for r in rows:
         by_example[r["example_id"]].append(r)
     examples = {ex.id: ex for ex in project.get_examples(sorted(by_example))}
+    earlier = _recorded_fakes(project, examples.values())
     salt = project_salt(project) if mode == "fake" else ""
     makers: dict[str, FakeMaker] = {}
     commands = []
@@ -181,10 +182,13 @@ def plan_redaction(project: Project, flag_ids: Iterable[int] | None = None, *, k
         fakes = makers.setdefault(conv, FakeMaker(salt, conv)) if mode == "fake" else None
         for turn in sorted(per_turn):
             spans = [(f["start"], f["end"], f["kind"] or "PII") for f in per_turn[turn]]
-            new, inserted = redact_text_spans(messages[turn]["content"], spans, mode, fakes)
+            old = messages[turn]["content"]
+            new, inserted = redact_text_spans(old, spans, mode, fakes)
             messages[turn]["content"] = new
-            if mode == "fake" and inserted:
-                plan.fake_spans[text_hash(new)] = [list(x) for x in inserted]
+            # fakes from an earlier redaction of this text stay known, moved to their new offsets
+            kept = _shift_fakes(earlier.get(text_hash(old), []), _non_overlapping(spans, len(old)), inserted)
+            if kept or (mode == "fake" and inserted):
+                plan.fake_spans[text_hash(new)] = sorted(kept + ([list(x) for x in inserted] if mode == "fake" else []))
             for f in per_turn[turn]:
                 applied.append(f["id"])
                 plan.by_kind[f["kind"]] = plan.by_kind.get(f["kind"], 0) + 1
@@ -204,6 +208,26 @@ def plan_redaction(project: Project, flag_ids: Iterable[int] | None = None, *, k
     plan.command = CompositeCommand(
         commands, text=f"Redact {len(applied)} PII finding(s) in {len(plan.example_ids)} example(s) ({mode})")
     return plan
+
+
+def _recorded_fakes(project: Project, examples) -> dict[str, list]:
+    import json
+
+    hashes = [text_hash(m.get("content") or "") for ex in examples for m in ex.messages]
+    return {h: json.loads(v) for h, v in project.cache_get(FAKES_NAMESPACE, hashes).items()}
+
+
+def _shift_fakes(fakes: list, replaced: list[tuple[int, int, str]], inserted: list[tuple[int, int, str]]) -> list:
+    """Offsets of earlier fakes after `replaced` (old offsets) became `inserted` (new offsets, same
+    order); fakes that were themselves replaced are dropped."""
+    out = []
+    for s, e, *kind in fakes:
+        if any(s < re_ and rs < e for rs, re_, _ in replaced):
+            continue
+        delta = sum((ie - is_) - (re_ - rs) for (rs, re_, _), (is_, ie, _) in zip(replaced, inserted, strict=False)
+                    if re_ <= s)
+        out.append([s + delta, e + delta, *kind])
+    return out
 
 
 def redaction_command(project: Project, flag_ids: Iterable[int] | None = None, mode: str = "placeholder",

@@ -40,6 +40,8 @@ def test_addresses_in_several_layouts(text, address):
     "We have 3 Stores in the City Center, open 9 to 5.",
     "Windows 10 keeps crashing after the update.",
     "Rue is a lovely name for a cat.",
+    "Order 12345, USA",
+    "My Pixel 7, Canada edition, will not charge.",
 ])
 def test_prose_with_numbers_is_not_an_address(text):
     assert spans(text) == []

@@ -145,3 +145,27 @@ def test_a_real_name_typed_into_a_redacted_text_is_still_found(support_project, 
     p.apply(SetMessagesCommand(1, msgs))
     run_checks(p, ["pii"])
     assert "Priya Patel" in values(p)
+
+
+def test_fakes_stay_known_when_the_text_is_redacted_again(project, analyzer):
+    project.add_examples([Example(pair_to_messages("Order #A-10423 is late, my name is Omar Haddad.", "Sorry!"),
+                                  provenance={"conversation": "c9"})])
+    run_checks(project, ["pii"])
+    project.apply(plan_redaction(project, kinds=["PERSON"], mode="fake").command)
+    run_checks(project, ["pii"])
+    assert {r["kind"] for r in pii_rows(project)} == {"ORDER_ID"}
+    # redacting the order number in front of the fake name moves the name: it must stay known
+    project.apply(plan_redaction(project, kinds=["ORDER_ID"], mode="placeholder").command)
+    text = project.get_example(1).messages[0]["content"]
+    assert text.startswith("Order #<ORDER_ID> is late, my name is ") and "Omar" not in text
+    run_checks(project, ["pii"])
+    assert pii_rows(project) == []
+
+
+def test_shift_fakes_moves_and_drops():
+    from ftcurate.core.pii.redact import _shift_fakes
+
+    fakes = [[20, 30, "PERSON"], [0, 4, "PERSON"]]
+    replaced = [(2, 10, "EMAIL_ADDRESS")]           # overlaps the first-word fake: dropped
+    inserted = [(2, 17, "EMAIL_ADDRESS")]           # 7 characters longer
+    assert _shift_fakes(fakes, replaced, inserted) == [[27, 37, "PERSON"]]

@@ -51,9 +51,10 @@ def test_personal_data_f1_on_the_test_halves(analyzer, shared_data):
                 total.add(res[t])
     finally:
         addresses.use_resource(None)
-    assert total.f1 >= 0.88, (total.precision, total.recall)
-    assert total.precision >= 0.90
+    # measured (en_core_web_md): P 0.973, R 0.924, F1 0.948; with en_core_web_sm somewhat lower
+    assert total.f1 >= 0.90, (total.precision, total.recall)
+    assert total.precision >= 0.92
     structured = ["EMAIL_ADDRESS", "PHONE_NUMBER"]
     for t in structured:
         assert per_corpus["contextual"][t].recall >= 0.90, t
-    assert per_corpus["addresses"]["STREET_ADDRESS"].recall >= 0.60
+    assert per_corpus["addresses"]["STREET_ADDRESS"].recall >= 0.72  # measured 0.78
