@@ -50,8 +50,8 @@ def _project(path) -> Project:
     return project
 
 
-@pytest.fixture
-def local_ray():
+@pytest.fixture(scope="module")
+def local_ray():  # one local Ray for the module: starting workers is most of the time on 2 cores
     ray = pytest.importorskip("ray")
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     yield ray
