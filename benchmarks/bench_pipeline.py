@@ -273,7 +273,29 @@ def step_export(a) -> dict:
             "note": f"valid: {rep.validation['ok']}"}
 
 
-STEPS = {"import": step_import, "check": step_check, "all": step_all, "edit_recheck": step_edit_recheck,
+def step_frame(a) -> dict:
+    """`Project.examples_frame()` (all columns): RSS added at the peak; --name fetchall reads the way
+    ftcurate did before (every row as a Python tuple, then one frame)."""
+    import polars as pl
+
+    from ftcurate.core import view
+    from ftcurate.core.store import Project
+
+    if a.name == "fetchall":
+        def read_all(project, sql, schema):
+            with project._lock, project._corrupt():
+                rows = project.conn.execute(sql).fetchall()
+            return pl.DataFrame(rows, schema=schema, orient="row")
+        view._read = read_all
+    with Project.open(a.project, read_only=True) as project:
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        t, frame = _timed(project.examples_frame)
+        added = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before
+    return {"seconds": t, "note": f"{a.name or 'blocks'}: frame {frame.estimated_size() / 2**20:.0f} MB, "
+                                  f"peak RSS +{added:.0f} MB"}
+
+
+STEPS = {"frame": step_frame, "import": step_import, "check": step_check, "all": step_all, "edit_recheck": step_edit_recheck,
          "export": step_export}
 
 
@@ -332,6 +354,8 @@ def main() -> None:
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     print("| step | seconds | vs anchor (same process) | peak RSS | notes |\n|---|---|---|---|---|")
     _print("import", _run(args, "import"))
+    for reader in ("fetchall", "blocks"):
+        _print(f"examples_frame ({reader})", _run(args, "frame", reader if reader == "fetchall" else ""))
     fresh = work / "fresh.ftcurate"  # the imported project before any check (nothing cached yet)
     if args.all_in_one and args.project.exists():
         shutil.copyfile(args.project, fresh)
