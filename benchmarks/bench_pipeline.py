@@ -15,9 +15,10 @@ Anchors (same process, same data):
 
 Usage:
     python benchmarks/bench_pipeline.py --n 100000 [--checks hygiene,pii,...] [--step-timeout 1800]
-        [--all-in-one] [--keep DIR]
+        [--all-in-one] [--ray] [--keep DIR]
 `--all-in-one` also runs every selected check in one process, as `ftcurate check` does, on a copy of
 the freshly imported project (nothing cached), for the time and peak memory of the real command.
+`--ray` also runs them with the Ray engine (`ftcurate check --engine ray`) on another fresh copy.
 The per-check steps share one project, as consecutive checks of one `ftcurate check` do (paraphrase
 and conflict share cached embeddings); the re-check runs on that project, with everything cached.
 """
@@ -236,6 +237,18 @@ def step_all(a) -> dict:
     return _check(a, a.checks.split(","))
 
 
+def step_all_ray(a) -> dict:
+    """All selected checks through the Ray engine on a local Ray with 2 CPUs (start-up included)."""
+    from ftcurate.core.store import Project
+    from ftcurate.scale.runner import run_checks_ray
+
+    with Project.open(a.project) as project:
+        t, (outcomes, report) = _timed(lambda: run_checks_ray(project, a.checks.split(",")))
+    failed = [f"{o.name}: {o.error}" for o in outcomes if not o.ok]
+    return {"seconds": t, "note": f"{sum(o.flags for o in outcomes):,} flags; {report.line()}"
+                                  + (f"; FAILED {'; '.join(failed)}" if failed else "")}
+
+
 def step_edit_recheck(a) -> dict:
     """Edit 1 % of the examples (one history entry), then re-run the checks."""
     from ftcurate.core.commands import CompositeCommand, SetMessagesCommand
@@ -273,8 +286,30 @@ def step_export(a) -> dict:
             "note": f"valid: {rep.validation['ok']}"}
 
 
-STEPS = {"import": step_import, "check": step_check, "all": step_all, "edit_recheck": step_edit_recheck,
-         "export": step_export}
+def step_frame(a) -> dict:
+    """`Project.examples_frame()` (all columns): RSS added at the peak; --name fetchall reads the way
+    ftcurate did before (every row as a Python tuple, then one frame)."""
+    import polars as pl
+
+    from ftcurate.core import view
+    from ftcurate.core.store import Project
+
+    if a.name == "fetchall":
+        def read_all(project, sql, schema):
+            with project._lock, project._corrupt():
+                rows = project.conn.execute(sql).fetchall()
+            return pl.DataFrame(rows, schema=schema, orient="row")
+        view._read = read_all
+    with Project.open(a.project, read_only=True) as project:
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        t, frame = _timed(project.examples_frame)
+        added = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before
+    return {"seconds": t, "note": f"{a.name or 'blocks'}: frame {frame.estimated_size() / 2**20:.0f} MB, "
+                                  f"peak RSS +{added:.0f} MB"}
+
+
+STEPS = {"frame": step_frame, "import": step_import, "check": step_check, "all": step_all,
+         "all_ray": step_all_ray, "edit_recheck": step_edit_recheck, "export": step_export}
 
 
 def _child(a) -> None:
@@ -311,6 +346,7 @@ def main() -> None:
     ap.add_argument("--sample", type=int, default=2000, help="texts for the MinHash anchor (PII: a quarter)")
     ap.add_argument("--step-timeout", type=int, default=3600)
     ap.add_argument("--all-in-one", action="store_true", help="also run all checks in one process")
+    ap.add_argument("--ray", action="store_true", help="also run all checks with --engine ray (local Ray)")
     ap.add_argument("--keep", help="work in this folder and keep it")
     ap.add_argument("--step", help=argparse.SUPPRESS)
     ap.add_argument("--name", default="", help=argparse.SUPPRESS)
@@ -332,9 +368,15 @@ def main() -> None:
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     print("| step | seconds | vs anchor (same process) | peak RSS | notes |\n|---|---|---|---|---|")
     _print("import", _run(args, "import"))
+    for reader in ("fetchall", "blocks"):
+        _print(f"examples_frame ({reader})", _run(args, "frame", reader if reader == "fetchall" else ""))
     fresh = work / "fresh.ftcurate"  # the imported project before any check (nothing cached yet)
-    if args.all_in_one and args.project.exists():
+    if (args.all_in_one or args.ray) and args.project.exists():
         shutil.copyfile(args.project, fresh)
+    if args.ray:
+        shutil.copyfile(fresh, work / "ray.ftcurate")
+        _print("check, all, --engine ray (local Ray, 2 CPUs; nothing cached)",
+               _run(args, "all_ray", project=work / "ray.ftcurate"))
     total = 0.0
     for name in args.checks.split(","):
         r = _run(args, "check", name)

@@ -23,9 +23,11 @@ if TYPE_CHECKING:
     from ftcurate.core.progress import Progress
     from ftcurate.core.store import Project
 
+# Values that are the same for every row of a batch are written into the statement, not bound per
+# row: binding is most of the cost of an insert from Python (docs/bench/scale.md, "SQLite floor").
 INSERT_SQL = ("INSERT INTO examples (source_id, messages, input, output, n_turns, label, metadata,"
               ' "row", line, conversation, status, content_hash, created_at, updated_at)'
-              " VALUES (?,?,?,?,?,?,?,?,?,?,'unreviewed',?,?,?)")
+              " VALUES ({source},?,?,?,2,?,?,?,NULL,?,'unreviewed',?,{now!r},{now!r})")
 
 
 def pair_rows(pairs: Any) -> Any:
@@ -54,20 +56,18 @@ def pair_rows(pairs: Any) -> Any:
 
 
 def insert_frame(conn: sqlite3.Connection, rows: Any, source_id: int | None) -> int:
-    """Insert a frame of `pair_rows` shape inside the caller's transaction. Returns the count."""
+    """Insert a frame of `pair_rows` shape (two-turn chats, no line numbers) inside the caller's
+    transaction. Returns the count."""
     if rows.height == 0:
         return 0
-    now = time.time()
+    sql = INSERT_SQL.format(source="NULL" if source_id is None else int(source_id), now=float(time.time()))
     messages = rows["messages"].to_list()
     blake = hashlib.blake2b
     hashes = [blake(m.encode("utf-8"), digest_size=12).hexdigest() for m in messages]
-    n = rows.height
-    conn.executemany(INSERT_SQL, zip(
-        [source_id] * n, messages, rows["input"].to_list(), rows["output"].to_list(),
-        rows["n_turns"].to_list(), rows["label"].to_list(), rows["metadata"].to_list(),
-        rows["row"].to_list(), rows["line"].to_list(), rows["conversation"].to_list(), hashes,
-        [now] * n, [now] * n, strict=True))
-    return n
+    conn.executemany(sql, zip(
+        messages, rows["input"].to_list(), rows["output"].to_list(), rows["label"].to_list(),
+        rows["metadata"].to_list(), rows["row"].to_list(), rows["conversation"].to_list(), hashes, strict=True))
+    return rows.height
 
 
 def clean_pairs(pairs: Any, cleaner: Any, label_map: dict[str, str] | None) -> Any:

@@ -18,7 +18,7 @@ from ftcurate.core.dedup.clusters import connected_components
 from ftcurate.core.dedup.lsh import lsh_params
 from ftcurate.core.dedup.minhash import MinHashConfig
 from ftcurate.core.progress import Progress
-from ftcurate.scale.session import collect, dataset
+from ftcurate.scale.session import cluster_cpus, collect, dataset
 from ftcurate.scale.steps import band_rows, bucket_edges, minhash_batch
 
 
@@ -51,7 +51,7 @@ def near_pairs(sig: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarra
     ref = ray.put(sig)
     ds = dataset({"pos": np.arange(n, dtype=np.int64)})
     ds = ds.map_batches(band_rows, batch_format="pyarrow", fn_kwargs={"sig": ref, "bands": bands, "rows": rows})
-    ds = ds.groupby(["band", "key"]).map_groups(bucket_edges, batch_format="pyarrow",
+    ds = ds.groupby(["band", "key"], num_partitions=2 * cluster_cpus()).map_groups(bucket_edges, batch_format="pyarrow",
                                                 fn_kwargs={"sig": ref, "rows": rows, "threshold": threshold})
     parts = [(b.column("i").to_numpy(), b.column("j").to_numpy(), b.column("est").to_numpy())
              for b in collect(ds) if b.num_rows]

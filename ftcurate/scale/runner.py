@@ -61,16 +61,22 @@ def run_checks_ray(project: Project, names: list[str] | None = None,
         cfgs[n] = check_config(project, n, config.get(n), app)
         load_checks()[n]().validate_config(cfgs[n])
     report = RayReport()
-    frame = project.examples_frame()
     with ray_session(address, num_cpus):
         report.cpus = cluster_cpus()
-        if "hygiene" in names:
-            _languages(project, frame, cfgs["hygiene"], report, progress)
-        if "pii" in names:
-            _pii(project, frame, cfgs["pii"], report, progress)
-        if any(n in names for n in DUP_CHECKS):
-            _duplicates(project, frame, {n: cfgs[n] for n in DUP_CHECKS if n in names}, report, progress)
+        _on_ray(project, names, cfgs, report, progress)
     return run_checks(project, names, config, progress), report
+
+
+def _on_ray(project: Project, names: list[str], cfgs: dict[str, dict[str, Any]], report: RayReport,
+            progress: Progress) -> None:
+    """The Ray steps (the frame read here is released before the checks read their own)."""
+    frame = project.examples_frame()
+    if "hygiene" in names:
+        _languages(project, frame, cfgs["hygiene"], report, progress)
+    if "pii" in names:
+        _pii(project, frame, cfgs["pii"], report, progress)
+    if any(n in names for n in DUP_CHECKS):
+        _duplicates(project, frame, {n: cfgs[n] for n in DUP_CHECKS if n in names}, report, progress)
 
 
 def _prefill(project: Project, namespace: str, texts: dict[str, str], step, kwargs: dict[str, Any],

@@ -34,6 +34,8 @@ def ray_session(address: str | None = None, num_cpus: int = LOCAL_CPUS) -> Itera
             where = f"the Ray cluster at {address}" if address else "a local Ray"
             raise UserError(f"could not start {where}: {str(exc).splitlines()[0]}") from None
         started = True
+    for name in ("ray", "ray.data"):  # Ray Data logs every execution, and a warning that bars are off
+        logging.getLogger(name).setLevel(logging.ERROR)
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False
     ctx.print_on_execution_start = False

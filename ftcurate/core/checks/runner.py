@@ -129,21 +129,30 @@ def store_flags(project: Project, check: str, flags: list[Flag]) -> int:
             alive.update(r[0] for r in conn.execute(
                 f"SELECT id FROM examples WHERE id IN ({','.join('?' * len(chunk))})", chunk))
         flags = [f for f in flags if int(f.example_id) in alive]
-        old: dict[tuple, list[tuple[int, str]]] = {}
-        for row in conn.execute('SELECT example_id, check_name, kind, turn, start, "end", id, state FROM flags'
-                                " WHERE check_name = ? ORDER BY id", (check,)):
-            old.setdefault(tuple(row[:6]), []).append((row[6], row[7]))
+        old: dict[tuple, list[tuple]] = {}
+        for row in conn.execute('SELECT example_id, check_name, kind, turn, start, "end", id, severity, message,'
+                                " cluster, score, data FROM flags WHERE check_name = ? ORDER BY id", (check,)):
+            old.setdefault(tuple(row[:6]), []).append(row[6:])
         updates, inserts = [], []
+        encoded: dict[int, tuple[Any, str | None]] = {}  # cluster members share one data dict: encode once
         for f in flags:
-            data = json.dumps(f.data, ensure_ascii=False, default=str) if f.data is not None else None
+            if f.data is None:
+                data = None
+            else:
+                hit = encoded.get(id(f.data))
+                if hit is None or hit[0] is not f.data:
+                    hit = encoded[id(f.data)] = (f.data, json.dumps(f.data, ensure_ascii=False, default=str))
+                data = hit[1]
             prior = old.get((int(f.example_id), check, f.kind, f.turn, f.start, f.end))
             if prior:
-                fid, state = prior.pop(0)
-                updates.append((f.severity, f.message, f.cluster, f.score, data, fid))
+                fid, *values = prior.pop(0)
+                # a re-run mostly finds the same flags: write only the ones that changed
+                if values != [f.severity, f.message, f.cluster, f.score, data]:
+                    updates.append((f.severity, f.message, f.cluster, f.score, data, fid))
             else:
                 inserts.append((int(f.example_id), check, f.turn, f.start, f.end, f.kind, f.severity,
                                 f.message, f.cluster, f.score, data, f.state, now))
-        stale = [(fid,) for rest in old.values() for fid, _ in rest]
+        stale = [(rest_row[0],) for rest in old.values() for rest_row in rest]
         conn.executemany("DELETE FROM flags WHERE id = ?", stale)
         conn.executemany("UPDATE flags SET severity=?, message=?, cluster=?, score=?, data=? WHERE id=?",
                          updates)

@@ -50,8 +50,8 @@ def _project(path) -> Project:
     return project
 
 
-@pytest.fixture
-def local_ray():
+@pytest.fixture(scope="module")
+def local_ray():  # one local Ray for the module: starting workers is most of the time on 2 cores
     ray = pytest.importorskip("ray")
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     yield ray
@@ -108,3 +108,28 @@ def test_engine_ray_without_ray_says_which_extra(tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1
     assert len(err) == 1 and "pip install 'ftcurate[scale]'" in err[0]
+
+
+@pytest.mark.slow
+def test_ray_engine_embeddings_are_the_ones_the_checks_read(tmp_path, local_ray):
+    """Paraphrase/conflict embeddings made on Ray land in the project cache under the keys the checks
+    read, so the driver embeds nothing; the flags equal a single-machine run on cached embeddings."""
+    from ftcurate.core.checks.runner import check_runs, run_checks
+    from ftcurate.core.dedup import engine
+    from ftcurate.scale.runner import run_checks_ray
+
+    engine.clear_memo()
+    with _project(tmp_path / "ray.ftcurate") as project:
+        outcomes, report = run_checks_ray(project, ["paraphrase", "conflict"])
+        assert all(o.ok for o in outcomes), [o.error for o in outcomes]
+        assert report.texts["embeddings"] > 20
+        assert check_runs(project)["paraphrase"]["summary"]["embedded"] == 0
+        ray_flags = project.flags_frame()
+    engine.clear_memo()
+    with _project(tmp_path / "local.ftcurate") as project:
+        run_checks(project, ["paraphrase", "conflict"])  # fills the embedding cache
+        engine.clear_memo()
+        run_checks(project, ["paraphrase", "conflict"])  # reads it, as the Ray run did
+        local_flags = project.flags_frame()
+    assert (local_flags["check"] == "paraphrase").sum() > 0
+    assert ray_flags.drop("id").equals(local_flags.drop("id"))
