@@ -23,6 +23,7 @@ CLIPART_MODULES = (
     "ftcurate.cliparts.project",
     "ftcurate.cliparts.export",
     "ftcurate.cliparts.train",
+    "ftcurate.cliparts.package",
     "ftcurate.cliparts.report",
     "ftcurate.cliparts.review",
     "ftcurate.cliparts.redact",
