@@ -150,18 +150,71 @@ def model_label(name: str | None) -> str:
     return DEFAULT_MODEL_NAME if is_default_model(name) else Path(str(name)).name
 
 
+_GGUF_SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
+
+
+def gguf_header_values(gguf: Path, keys: set[str]) -> dict:
+    """The values of some scalar/string metadata keys of a GGUF file, read from its header.
+
+    Stops as soon as every key is found (gguf's GGUFReader parses the whole 49k-token vocabulary first,
+    which takes tens of seconds). Arrays are skipped, not returned. Unknown or damaged files give {}.
+    """
+    import struct
+
+    def read(fh, fmt):
+        size = struct.calcsize(fmt)
+        data = fh.read(size)
+        if len(data) != size:
+            raise ValueError("truncated")
+        return struct.unpack(fmt, data)[0]
+
+    def read_str(fh):
+        return fh.read(read(fh, "<Q")).decode("utf-8", errors="replace")
+
+    def skip(fh, vtype):
+        if vtype == 8:
+            fh.seek(read(fh, "<Q"), 1)
+        elif vtype == 9:
+            etype, count = read(fh, "<I"), read(fh, "<Q")
+            if etype in _GGUF_SCALARS:
+                fh.seek(struct.calcsize(_GGUF_SCALARS[etype]) * count, 1)
+            else:
+                for _ in range(count):
+                    skip(fh, etype)
+        else:
+            fh.seek(struct.calcsize(_GGUF_SCALARS[vtype]), 1)
+
+    found: dict = {}
+    try:
+        with open(gguf, "rb") as fh:
+            if fh.read(4) != b"GGUF" or read(fh, "<I") < 2:
+                return {}
+            read(fh, "<Q")
+            for _ in range(read(fh, "<Q")):
+                key, vtype = read_str(fh), read(fh, "<I")
+                if key in keys and vtype == 8:
+                    found[key] = read_str(fh)
+                elif key in keys and vtype in _GGUF_SCALARS:
+                    found[key] = read(fh, _GGUF_SCALARS[vtype])
+                else:
+                    skip(fh, vtype)
+                if len(found) == len(keys):
+                    break
+    except (OSError, ValueError, KeyError, struct.error):
+        return found
+    return found
+
+
 def gguf_quantization(gguf: Path) -> str | None:
     """The quantisation of a GGUF file as llama.cpp names it ("Q4_1", "Q8_0", "F16"), or None if unknown."""
-    try:
-        from gguf import GGUFReader, LlamaFileType
-    except ImportError:
+    ftype = gguf_header_values(gguf, {"general.file_type"}).get("general.file_type")
+    if ftype is None:
         return None
     try:
-        field = GGUFReader(str(gguf)).fields.get("general.file_type")
-        if field is None:
-            return None
-        return LlamaFileType(int(field.contents())).name.removeprefix("MOSTLY_")
-    except (ValueError, OSError, KeyError):
+        from gguf import LlamaFileType
+
+        return LlamaFileType(int(ftype)).name.removeprefix("MOSTLY_")
+    except (ImportError, ValueError):
         return None
 
 

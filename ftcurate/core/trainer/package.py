@@ -80,14 +80,11 @@ def _slug(text: str) -> str:
 def _pre_tokenizer(source: dict[str, Any], base_model: str) -> str:
     """llama.cpp's pre-tokenizer name: from the source GGUF when there is one, else by model family."""
     if source.get("source_kind") == "gguf" and Path(source.get("source") or "").is_file():
-        try:
-            from gguf import GGUFReader
+        from ftcurate.core.trainer.modelcache import gguf_header_values
 
-            field = GGUFReader(source["source"]).fields.get("tokenizer.ggml.pre")
-            if field is not None:
-                return str(field.contents())
-        except (OSError, ValueError):
-            pass
+        pre = gguf_header_values(Path(source["source"]), {"tokenizer.ggml.pre"}).get("tokenizer.ggml.pre")
+        if pre:
+            return str(pre)
     return "smollm" if "smollm" in base_model.lower() else "default"
 
 

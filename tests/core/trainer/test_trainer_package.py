@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 
 import pytest
 import torch
@@ -109,7 +108,7 @@ def test_package_the_bundled_smollm2(tmp_path):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from ftcurate.core.trainer.card import set_adapter_base
-    from ftcurate.core.trainer.modelcache import resolve_model
+    from ftcurate.core.trainer.modelcache import gguf_header_values, resolve_model
     from ftcurate.core.trainer.package import merged_model, package_run
 
     torch.manual_seed(0)
@@ -122,9 +121,9 @@ def test_package_the_bundled_smollm2(tmp_path):
     del lora, base
     merged, _ = merged_model(adapter, "default")
     tok = AutoTokenizer.from_pretrained(str(model_dir))
-    for qtype, atol, min_cos in (("f16", 0.1, 0.9999), ("q8_0", 1.5, 0.999)):
-        out = tmp_path / qtype
-        pkg = package_run(adapter.parent, out, qtype=qtype, ollama=True, model="default")
-        _check_gguf(out / pkg["gguf"].rsplit("/", 1)[-1], merged, tok, atol, min_cos)
-        assert 'SYSTEM """You are a helpful AI assistant named SmolLM' in (out / "Modelfile").read_text()
-        shutil.rmtree(out)
+    out = tmp_path / "q8_0"  # f16 is checked on the tiny model; reading a GGUF back takes a while here
+    pkg = package_run(adapter.parent, out, qtype="q8_0", ollama=True, model="default")
+    _check_gguf(out / pkg["gguf"].rsplit("/", 1)[-1], merged, tok, atol=1.5, min_cos=0.999)
+    assert 'SYSTEM """You are a helpful AI assistant named SmolLM' in (out / "Modelfile").read_text()
+    assert gguf_header_values(out / pkg["gguf"].rsplit("/", 1)[-1], {"tokenizer.ggml.pre", "general.file_type"}) \
+        == {"tokenizer.ggml.pre": "smollm", "general.file_type": 7}
