@@ -24,6 +24,7 @@ CLIPART_MODULES = (
     "ftcurate.cliparts.export",
     "ftcurate.cliparts.train",
     "ftcurate.cliparts.package",
+    "ftcurate.cliparts.curation",
     "ftcurate.cliparts.report",
     "ftcurate.cliparts.review",
     "ftcurate.cliparts.redact",
