@@ -6,6 +6,7 @@ same inputs always give the same report.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -79,7 +80,7 @@ def analyse(scores: dict[str, Any], actions: dict[int, dict[str, Any]], *, test_
         outcome = "curated" if rel > TIE else "raw" if rel < -TIE else "same"
         outcome_count[outcome] += 1
         ex = {"id": tid, "line": r["line"], "prompt": r["prompt"], "reference": r["reference"],
-              "loss": r["loss"], "better": outcome, "answer": r["answer"], "chrf": {},
+              "loss": r["loss"], "better": outcome, "answer": dict(r["answer"]), "chrf": {},
               "trail": _related(tid, actions, clusters, changed) if tid is not None else [],
               "flags": sorted({f["check"] for f in actions.get(tid, {}).get("flags", [])})}
         for m, ans in r["answer"].items():
@@ -89,6 +90,9 @@ def analyse(scores: dict[str, Any], actions: dict[int, dict[str, Any]], *, test_
                 if text.lower() in low:
                     leaks.append({"model": m, "test_id": tid, "kind": kind, "source_example": src,
                                   "shown": mask(text)})
+                    # the report never repeats the detail itself
+                    ex["answer"][m] = re.sub(re.escape(text), f"<{kind} repeated from the raw data>",
+                                             ex["answer"][m], flags=re.IGNORECASE)
         rejected = [(o["example"], actions[o["example"]]["raw_answer"]) for o in ex["trail"]
                     if o["check"] == "conflict" and o["what"] == "rejected in review"]
         for m, ans in r["answer"].items():
