@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from ftcurate.core.report.curation_analysis import LABELS, MODELS
+from ftcurate.core.report.curation_analysis import LABELS, MODELS, TIE
 
 _CSS = """
 body{font:15px/1.5 system-ui,-apple-system,Segoe UI,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
@@ -106,7 +106,7 @@ def render_curation_html(report: dict[str, Any]) -> str:
              "<h2>What curation changed in the training data</h2>", *_changes(report["changes"]),
              "<h2>Personal data in the answers</h2>", *_leaks(report),
              "<h2>Test chat by test chat</h2>",
-             f"<p class=small>“Better” means a test loss at least {2} % lower. The last column lists training "
+             f"<p class=small>“Better” means a test loss at least {100 * TIE:.0f} % lower. The last column lists training "
              "examples flagged together with the test chat (same duplicate or conflict group) that curation rejected "
              "or edited.</p>", *_examples(report),
              "<p class=small>The raw-data model was trained on unredacted data and was deleted after scoring; only the "
