@@ -25,6 +25,8 @@ CLIPART_MODULES = (
     "ftcurate.cliparts.project",
     "ftcurate.cliparts.export",
     "ftcurate.cliparts.train",
+    "ftcurate.cliparts.package",
+    "ftcurate.cliparts.curation",
     "ftcurate.cliparts.report",
     "ftcurate.cliparts.review",
     "ftcurate.cliparts.review_edits",

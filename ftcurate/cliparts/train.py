@@ -137,7 +137,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--compile", action="store_true", default=None, help="torch.compile the model (GPU)")
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--merge", action="store_true", default=None, help="also save the merged model")
-    p.add_argument("--output", default=None, metavar="DIR", help="runs folder (default EXPORTDIR/runs)")
+    p.add_argument("--output", default=None, metavar="DIR", help="runs folder (default: runs/ beside EXPORTDIR, or beside the --project file)")
     p.add_argument("--project", default=None, metavar="P.ftcurate", help="record the run in this project")
     p.add_argument("--resume", action="store_true", help="continue the newest unfinished run")
     add_common(p)
@@ -145,7 +145,7 @@ def register(subparsers: Any) -> None:
 
     e = subparsers.add_parser("eval", help="compare a LoRA adapter with its base model on the test split")
     e.add_argument("export_dir", metavar="EXPORTDIR")
-    e.add_argument("--adapter", required=True, metavar="DIR", help="adapter folder (…/runs/<run>/adapter)")
+    e.add_argument("--adapter", required=True, metavar="DIR", help="adapter folder (runs/<run>/adapter)")
     _common_model_args(e)
     add_common(e)
     e.set_defaults(func=cmd_eval)

@@ -8,10 +8,11 @@ opens the example in the Review tab.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from ftcurate.core.commands import SetStatusCommand
+from ftcurate.gui.curation_view import CurationPanel
 from ftcurate.gui.train_panel import ComparePanel, TrainPanel
 
 
@@ -79,14 +80,28 @@ class CompareScreen(QWidget):
         super().__init__(parent)
         self.controller = controller
         self.panel = ComparePanel(self)
+        self.curation = CurationPanel(self)  # "Did curation help?": raw vs curated training
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.panel)
+        split.addWidget(self.curation)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.panel)
+        lay.addWidget(split)
+        controller.projectChanged.connect(self.sync)
+        self.sync()
         hub = run_hub(controller)
         hub.finished.connect(self.panel.set_result)
         if hub.last is not None:
             self.panel.set_result(hub.last)
         self.panel.sendToReview.connect(self.send_to_review)
+
+    def sync(self) -> None:
+        project = self.controller.project
+        if project is not None and not self.curation.is_running():
+            self.curation.set_project_path(str(project.path))
+
+    def shutdown(self) -> bool:
+        return self.curation.shutdown()
 
     def send_to_review(self, example_id: int) -> None:
         """Mark the example unreviewed again (undoable) and open it in the Review tab."""

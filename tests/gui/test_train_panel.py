@@ -77,7 +77,7 @@ def test_cancel_saves_a_checkpoint_and_resume_finishes(qtbot, panel):
         panel.start()
         panel.worker.event.connect(on_event)
     assert panel.resume_button.isEnabled()
-    assert list(Path(panel.export_dir).glob("runs/*/checkpoint/state.pt"))
+    assert list(Path(panel.export_dir).parent.glob("runs/*/checkpoint/state.pt"))  # runs sit beside the export
     panel.options_override.update(max_steps=steps[-1] + 2)  # ignored on resume: saved settings win
     failures = []
     panel.runFailed.connect(failures.append)

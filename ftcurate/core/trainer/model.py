@@ -82,10 +82,15 @@ def load_adapter(model: Any, adapter_dir: Path) -> Any:
 
 
 def adapter_base_model(adapter_dir: Path) -> str | None:
-    """The base model an adapter was trained on, from ftcurate's run note or peft's config."""
-    note = Path(adapter_dir) / "ftcurate_run.json"
-    if note.exists():
-        return json.loads(note.read_text()).get("model_dir")
+    """The base model to load an adapter on: the local folder it was trained on when that still exists,
+    else the --model choice recorded with it (e.g. "default"), else peft's `base_model_name_or_path`."""
+    from ftcurate.core.trainer.card import read_note
+
+    note = read_note(Path(adapter_dir))
+    if note.get("model_dir") and Path(note["model_dir"]).is_dir():
+        return note["model_dir"]
+    if note.get("model"):
+        return note["model"]
     conf = Path(adapter_dir) / "adapter_config.json"
     if conf.exists():
         return json.loads(conf.read_text()).get("base_model_name_or_path")

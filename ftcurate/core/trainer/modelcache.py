@@ -19,6 +19,8 @@ from pathlib import Path
 from ftcurate.core.errors import UserError
 
 DEFAULT_MODEL_NAME = "SmolLM2-135M-Instruct"
+DEFAULT_UPSTREAM_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"  # the Hub id of the model the bundled GGUF quantises
+DEFAULT_LICENSE = "apache-2.0"
 DEFAULT_ALIASES = ("default", "smollm2", "smollm2-135m", DEFAULT_MODEL_NAME.lower())
 _MARKER = "ftcurate-converted.json"
 
@@ -95,7 +97,8 @@ def convert_gguf(gguf: Path, target: Path) -> Path:
         model.tie_weights()
         model.save_pretrained(str(tmp))
         tok.save_pretrained(str(tmp))
-        (tmp / _MARKER).write_text(json.dumps({"gguf": str(gguf), "key": _gguf_key(gguf)}))
+        (tmp / _MARKER).write_text(json.dumps({"gguf": str(gguf), "key": _gguf_key(gguf),
+                                               "quantization": gguf_quantization(gguf)}))
         del src, model
         try:
             tmp.rename(target)
@@ -145,6 +148,125 @@ def resolve_model(name: str | None) -> Path:
 def model_label(name: str | None) -> str:
     """Short human name of a model choice."""
     return DEFAULT_MODEL_NAME if is_default_model(name) else Path(str(name)).name
+
+
+_GGUF_SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
+
+
+def gguf_header_values(gguf: Path, keys: set[str]) -> dict:
+    """The values of some scalar/string metadata keys of a GGUF file, read from its header.
+
+    Stops as soon as every key is found (gguf's GGUFReader parses the whole 49k-token vocabulary first,
+    which takes tens of seconds). Arrays are skipped, not returned. Unknown or damaged files give {}.
+    """
+    import struct
+
+    def read(fh, fmt):
+        size = struct.calcsize(fmt)
+        data = fh.read(size)
+        if len(data) != size:
+            raise ValueError("truncated")
+        return struct.unpack(fmt, data)[0]
+
+    def read_str(fh):
+        return fh.read(read(fh, "<Q")).decode("utf-8", errors="replace")
+
+    def skip(fh, vtype):
+        if vtype == 8:
+            fh.seek(read(fh, "<Q"), 1)
+        elif vtype == 9:
+            etype, count = read(fh, "<I"), read(fh, "<Q")
+            if etype in _GGUF_SCALARS:
+                fh.seek(struct.calcsize(_GGUF_SCALARS[etype]) * count, 1)
+            else:
+                for _ in range(count):
+                    skip(fh, etype)
+        else:
+            fh.seek(struct.calcsize(_GGUF_SCALARS[vtype]), 1)
+
+    found: dict = {}
+    try:
+        with open(gguf, "rb") as fh:
+            if fh.read(4) != b"GGUF" or read(fh, "<I") < 2:
+                return {}
+            read(fh, "<Q")
+            for _ in range(read(fh, "<Q")):
+                key, vtype = read_str(fh), read(fh, "<I")
+                if key in keys and vtype == 8:
+                    found[key] = read_str(fh)
+                elif key in keys and vtype in _GGUF_SCALARS:
+                    found[key] = read(fh, _GGUF_SCALARS[vtype])
+                else:
+                    skip(fh, vtype)
+                if len(found) == len(keys):
+                    break
+    except (OSError, ValueError, KeyError, struct.error):
+        return found
+    return found
+
+
+def gguf_quantization(gguf: Path) -> str | None:
+    """The quantisation of a GGUF file as llama.cpp names it ("Q4_1", "Q8_0", "F16"), or None if unknown."""
+    ftype = gguf_header_values(gguf, {"general.file_type"}).get("general.file_type")
+    if ftype is None:
+        return None
+    try:
+        from gguf import LlamaFileType
+
+        return LlamaFileType(int(ftype)).name.removeprefix("MOSTLY_")
+    except (ImportError, ValueError):
+        return None
+
+
+def base_model_source(name: str | None, model_dir: Path) -> dict:
+    """Where a run's base model came from, in a form that means something on another machine.
+
+    Returns:
+        {"base_model": the upstream id (the Hub id of the bundled model; for a user folder its config's
+        `_name_or_path` when that is not a local path, else the folder name), "source": the local GGUF
+        file or folder, "source_kind": "gguf" | "folder", "quantization": e.g. "Q4_1" (GGUF only),
+        "expanded_to": "fp32" (GGUF only), "license": the base model's licence when known}.
+    """
+    model_dir = Path(model_dir)
+    marker = model_dir / _MARKER
+    info: dict = {"source": str(model_dir), "source_kind": "folder", "quantization": None, "expanded_to": None,
+                  "license": None}
+    if marker.exists():
+        note = json.loads(marker.read_text())
+        gguf = Path(note.get("gguf", ""))
+        info.update(source=str(gguf), source_kind="gguf", expanded_to="fp32",
+                    quantization=note.get("quantization") or (gguf_quantization(gguf) if gguf.is_file() else None))
+    if is_default_model(name):
+        info.update(base_model=DEFAULT_UPSTREAM_ID, license=DEFAULT_LICENSE)
+        return info
+    info["base_model"] = _upstream_name(model_dir, name)
+    info["license"] = _readme_license(model_dir)
+    return info
+
+
+def _upstream_name(model_dir: Path, name: str | None) -> str:
+    try:
+        conf = json.loads((model_dir / "config.json").read_text())
+    except (OSError, ValueError):
+        conf = {}
+    for key in ("_name_or_path", "_model_name_or_path"):
+        val = conf.get(key)
+        # a Hub id looks like "org/name"; a local path (absolute, ~, ./) means nothing elsewhere
+        if isinstance(val, str) and val.count("/") == 1 and not val.startswith((".", "/", "~")) \
+                and not Path(val).exists():
+            return val
+    src = Path(str(name)) if name else model_dir
+    return src.stem if src.suffix.lower() == ".gguf" else src.name
+
+
+def _readme_license(model_dir: Path) -> str | None:
+    readme = model_dir / "README.md"
+    if not readme.is_file():
+        return None
+    for line in readme.read_text(encoding="utf-8", errors="replace").splitlines()[:40]:
+        if line.startswith("license:"):
+            return line.split(":", 1)[1].strip() or None
+    return None
 
 
 def gguf_key(gguf: Path) -> str:

@@ -98,11 +98,16 @@ def train_and_record(export_dir: str | Path, options: Any, progress: Any = None,
     """`run_training`, recording the run in the project at `project_path` when one is given.
 
     The compare samples get their project example ids from the project's saved "test" split. The run's
-    status becomes "done", "cancelled" or "failed"; exceptions propagate unchanged.
+    status becomes "done", "cancelled" or "failed"; exceptions propagate unchanged. With a project and
+    no `options.output_dir`, runs go to `runs/` in the project's folder.
     """
+    import dataclasses
+
     from ftcurate.core.errors import Cancelled
     from ftcurate.core.trainer.run import run_training
 
+    if project_path and options is not None and not getattr(options, "output_dir", None):
+        options = dataclasses.replace(options, output_dir=str(Path(project_path).resolve().parent / "runs"))
     recorder = RunRecorder(project_path) if project_path else None
 
     def handle(event: dict[str, Any]) -> None:

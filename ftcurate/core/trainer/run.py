@@ -6,9 +6,12 @@ writes the adapter and a report, and returns a result dict. Progress goes to a `
 bridge) and to `on_event(dict)` callbacks (JSON lines, loss curve); every event is also appended to
 `<run>/log.jsonl`.
 
-Run folder (`<export>/runs/run-YYYYmmdd-HHMMSS/` unless `output_dir` names another root):
-    config.json, log.jsonl, base_eval.json, checkpoint/state.pt, adapter/ (adapter_model.safetensors,
-    adapter_config.json, ftcurate_run.json), merged/ (optional), samples.jsonl, metrics.json.
+Run folder: `runs/run-YYYYmmdd-HHMMSS/` in the folder that holds the export folder (`out/` ->
+`runs/` beside it), or under `output_dir` when given; never inside the export folder, so exporting
+again never touches a run. It holds config.json, log.jsonl, base_eval.json, checkpoint/state.pt,
+adapter/ (adapter_model.safetensors, adapter_config.json naming the upstream base model,
+ftcurate_adapter.json, README.md model card, DATASET_CARD.md), merged/ (optional, fp16),
+samples.jsonl, metrics.json.
 """
 
 from __future__ import annotations
@@ -42,11 +45,27 @@ def _new_run_dir(root: Path) -> Path:
     return path
 
 
-def find_resumable(root: Path) -> Path | None:
-    """The newest run folder under `root` that has not finished (no metrics.json)."""
+def default_runs_root(export_dir: str | Path) -> Path:
+    """Where runs go unless told otherwise: `runs/` beside the export folder (not inside it)."""
+    return Path(export_dir).resolve().parent / "runs"
+
+
+def _same_export(run_dir: Path, export_dir: Path | None) -> bool:
+    if export_dir is None:
+        return True
+    try:
+        saved = json.loads((run_dir / "config.json").read_text()).get("export_dir")
+    except (OSError, ValueError):
+        return False
+    return saved is not None and Path(saved).resolve() == export_dir.resolve()
+
+
+def find_resumable(root: Path, export_dir: Path | None = None) -> Path | None:
+    """The newest run folder under `root` (of `export_dir`, when given) that has not finished."""
     if not root.is_dir():
         return None
-    runs = sorted((p for p in root.iterdir() if (p / "config.json").exists() and not (p / "metrics.json").exists()),
+    runs = sorted((p for p in root.iterdir() if (p / "config.json").exists() and not (p / "metrics.json").exists()
+                   and _same_export(p, export_dir)),
                   key=lambda p: (p / "config.json").stat().st_mtime)
     return runs[-1] if runs else None
 
@@ -65,9 +84,9 @@ class _Logger:
 
 
 def _setup_run(export_dir: Path, options: TrainOptions, device: str, dhash: str) -> tuple[Path, TrainConfig, bool]:
-    root = Path(options.output_dir) if options.output_dir else export_dir / "runs"
+    root = Path(options.output_dir) if options.output_dir else default_runs_root(export_dir)
     if options.resume:
-        run_dir = find_resumable(root)
+        run_dir = find_resumable(root, export_dir)
         if run_dir is None:
             raise UserError("no unfinished run to resume", path=root)
         saved = json.loads((run_dir / "config.json").read_text())
@@ -77,7 +96,7 @@ def _setup_run(export_dir: Path, options: TrainOptions, device: str, dhash: str)
     cfg = resolve_config(options, device)
     run_dir = _new_run_dir(root)
     (run_dir / "config.json").write_text(json.dumps(
-        {"config": cfg.to_dict(), "data_hash": dhash, "export_dir": str(export_dir), "started_at": _now()},
+        {"config": cfg.to_dict(), "data_hash": dhash, "export_dir": str(export_dir.resolve()), "started_at": _now()},
         indent=2))
     return run_dir, cfg, False
 
@@ -104,11 +123,12 @@ def run_training(export_dir: str | Path, options: TrainOptions | None = None, pr
 
     from ftcurate.core.trainer import device as devmod
     from ftcurate.core.trainer import evaluate as ev
+    from ftcurate.core.trainer.card import finish_adapter, set_adapter_base
     from ftcurate.core.trainer.encoding import encode_rows, stop_token_ids
     from ftcurate.core.trainer.loop import train_loop
     from ftcurate.core.trainer.metrics import verdict
     from ftcurate.core.trainer.model import add_lora, context_length, count_params, load_model, load_tokenizer
-    from ftcurate.core.trainer.modelcache import model_label, resolve_model
+    from ftcurate.core.trainer.modelcache import base_model_source, model_label, resolve_model
 
     t_start = time.perf_counter()
     options = options or TrainOptions()
@@ -167,8 +187,8 @@ def run_training(export_dir: str | Path, options: TrainOptions | None = None, pr
 
     adapter_dir = run_dir / "adapter"
     model.save_pretrained(str(adapter_dir))
-    (adapter_dir / "ftcurate_run.json").write_text(json.dumps(
-        {"model": cfg.model, "model_dir": str(model_dir), "run_dir": str(run_dir), "config": cfg.to_dict()}))
+    source = base_model_source(cfg.model, model_dir)
+    set_adapter_base(adapter_dir, source["base_model"])
     emit({"event": "saved", "adapter_dir": str(adapter_dir)})
 
     progress.set_status("measuring the tuned model")
@@ -185,9 +205,7 @@ def run_training(export_dir: str | Path, options: TrainOptions | None = None, pr
     if cfg.merge:
         progress.set_status("saving the merged model")
         merged_dir = run_dir / "merged"
-        merged = model.merge_and_unload()
-        merged.save_pretrained(str(merged_dir))
-        tokenizer.save_pretrained(str(merged_dir))
+        save_merged(model.merge_and_unload(), tokenizer, merged_dir, source["base_model"])
 
     with (run_dir / "samples.jsonl").open("w", encoding="utf-8") as fh:
         for s in samples:
@@ -211,12 +229,31 @@ def run_training(export_dir: str | Path, options: TrainOptions | None = None, pr
         "data_hash": dhash, "config": cfg.to_dict(), "loss_curve": state.loss_curve,
         "samples": samples,
     }
+    result["base_model"] = source["base_model"]
+    finish_adapter(adapter_dir, source, {**result, "model": cfg.model, "export_dir": str(export_dir.resolve())})
     (run_dir / "metrics.json").write_text(json.dumps(result, indent=1, ensure_ascii=False))
     emit({"event": "done", "verdict": judged["verdict"], "verdict_text": judged["text"],
           "base_test_loss": base_loss, "tuned_test_loss": tuned_loss})
     progress.set_status("done")
     progress.finish()
     return result
+
+
+def save_merged(merged: Any, tokenizer: Any, folder: Path, base_model: str) -> None:
+    """Save a merged model in fp16 (half the size of fp32).
+
+    fp16 rather than bf16: its 10-bit mantissa keeps the small LoRA updates that bf16's 7 bits would
+    round away, and the weights of these models are far inside fp16's range. A model with a weight
+    beyond that range is saved in fp32 instead.
+    """
+    import torch
+
+    big = max((float(p.detach().abs().max()) for p in merged.parameters()), default=0.0)
+    if big < 60000:
+        merged = merged.to(torch.float16)
+    merged.config._name_or_path = base_model
+    merged.save_pretrained(str(folder))
+    tokenizer.save_pretrained(str(folder))
 
 
 def run_evaluation(export_dir: str | Path, adapter_dir: str | Path, model: str | None = None,

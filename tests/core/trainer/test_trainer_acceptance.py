@@ -50,3 +50,7 @@ def test_default_model_fine_tune_beats_base_on_bitext(shared_data, tmp_path):
     assert res["model"] == "SmolLM2-135M-Instruct" and res["skipped_train"] == 0
     assert res["tuned_test_loss"] < res["base_test_loss"], res["verdict_text"]
     assert res["verdict"] == "better"
+    conf = json.loads(open(f"{res['adapter_dir']}/adapter_config.json").read())
+    assert conf["base_model_name_or_path"] == "HuggingFaceTB/SmolLM2-135M-Instruct"  # portable, not a cache path
+    card = open(f"{res['adapter_dir']}/README.md").read()
+    assert "license: apache-2.0" in card and "Q4_1" in card

@@ -75,7 +75,9 @@ def test_ctrl_c_keeps_a_checkpoint_and_resume_finishes(tiny_export, tiny_model):
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 1, err[-2000:]
     assert "checkpoint was saved" in err and "--resume" in err
-    assert list(tiny_export.glob("runs/*/checkpoint/state.pt")) and not list(tiny_export.glob("runs/*/metrics.json"))
+    runs = tiny_export.parent / "runs"  # beside the export, never inside it
+    assert not (tiny_export / "runs").exists()
+    assert list(runs.glob("*/checkpoint/state.pt")) and not list(runs.glob("*/metrics.json"))
     done = subprocess.run([*base, "--resume"], capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     lines = [json.loads(x) for x in done.stdout.strip().splitlines()]
