@@ -27,7 +27,8 @@ CHAT_ROLES = {"system": "system", "user": "user", "assistant": "assistant"}
 
 
 def sniff(rec: Any) -> bool:
-    return isinstance(rec, dict) and "messages" in rec
+    """A `"messages"` list (the importer's rule: a record whose `messages` is something else is not claimed)."""
+    return isinstance(rec, dict) and isinstance(rec.get("messages"), list)
 
 
 def to_record(messages: list[dict], label: str | None = None, ex_id: int | None = None) -> dict[str, Any]:

@@ -31,7 +31,8 @@ CHAT_TAGS = ("user", "assistant", "system")
 
 
 def sniff(rec: Any) -> bool:
-    return isinstance(rec, dict) and "conversations" in rec
+    """A `"conversations"` list (the importer's rule: a record whose `conversations` is something else is not claimed)."""
+    return isinstance(rec, dict) and isinstance(rec.get("conversations"), list)
 
 
 def to_record(messages: list[dict], label: str | None = None, ex_id: int | None = None) -> dict[str, Any]:
