@@ -17,11 +17,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from ftcurate.core.export.formats import Format
+from ftcurate.core.formats import sharegpt
 
 CHAT_TAGS = {"role_tag": "role", "content_tag": "content", "user_tag": "user", "assistant_tag": "assistant",
              "system_tag": "system"}
-SHAREGPT_TAGS = {"role_tag": "from", "content_tag": "value", "user_tag": "user", "assistant_tag": "assistant",
-                 "system_tag": "system"}
+SHAREGPT_TAGS = {"role_tag": "from", "content_tag": "value",  # the tags `formats.sharegpt` writes
+                 **dict(zip(("user_tag", "assistant_tag", "system_tag"), sharegpt.CHAT_TAGS, strict=True))}
 
 
 def dataset_name(stem: str) -> str:

@@ -4,22 +4,22 @@
 `dataset_info.json` (LLaMA-Factory) and `axolotl.yaml` point at files that exist and whose columns
 are there, that the `hf_dataset/` folder is complete, and that no example of the test or validation
 file is an exact copy of a training example. The per-record rules are in
-`ftcurate.core.export.rules` (OpenAI's as a JSON Schema in `openai_schema`); every example's tokens
+`ftcurate.core.formats` (one module per format; OpenAI's as a JSON Schema in `openai_schema`), and
+records are read by the importer's reader (`importers.tables.iter_table`); every example's tokens
 are counted with the target model's tokenizer (`validate_tokens`) against its context window.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ftcurate.core.errors import UserError
-from ftcurate.core.export.rules import check_record, record_kind
+from ftcurate.core.formats import check_record, sniff
 from ftcurate.core.progress import Progress
 
 DATA_EXTS = (".jsonl", ".json", ".parquet")
@@ -84,7 +84,7 @@ class ValidationReport:
     def _tools(self) -> set[str]:
         kinds = {f.get("kind") for f in self.files.values()}
         tools = {"axolotl", "llamafactory"} if kinds - {None} else set()
-        if any(f.get("kind") == "chat" and not f.get("parquet") for f in self.files.values()):
+        if any(f.get("kind") == "openai" for f in self.files.values()):
             tools.add("openai")
         return tools
 
@@ -95,57 +95,45 @@ class ValidationReport:
 
 
 def iter_records(path: Path, report: ValidationReport | None = None) -> Iterator[tuple[int, Any]]:
-    """Yield `(line or record number, record)`; unreadable lines become issues (or raise UserError)."""
-    for lineno, rec, _ in _iter_raw(path, report):
-        yield lineno, rec
+    """Yield `(line or record number, record)` read by the importer's reader (`iter_table`, with its
+    limits on hostile input); the container is the file extension's (.jsonl, .json array, .parquet).
 
+    With a `report`, unreadable lines become issues and reading goes on with the next line (a JSON
+    array or Parquet file stops at the first damage); without one they raise.
 
-def _iter_raw(path: Path, report: ValidationReport | None) -> Iterator[tuple[int, Any, bytes | None]]:
-    """`iter_records` plus the raw line of JSONL files (None for other containers)."""
-    name = path.name
-    if path.suffix == ".parquet":
-        import pyarrow.parquet as pq
+    Raises:
+        UserError: (no `report`) the file or a record cannot be read.
+    """
+    from ftcurate.core.importers.jsonstream import BLANK_LINE
+    from ftcurate.core.importers.tables import iter_table
+    from ftcurate.core.importers.textio import sample_file
 
-        try:
-            pf = pq.ParquetFile(path)
-        except Exception as exc:  # noqa: BLE001 - any reader failure is a broken file
-            if report is None:
-                raise UserError(f"not a readable Parquet file ({exc})", path=path) from None
-            report.add(Issue(name, None, "parquet", "error", f"not a readable Parquet file ({exc})"))
-            return
-        n = 0
-        for batch in pf.iter_batches(batch_size=2000):
-            for rec in batch.to_pylist():
-                n += 1
-                yield n, rec, None
+    path = Path(path)
+    container = {".parquet": "parquet", ".json": "json"}.get(path.suffix, "jsonl")
+    tool = "parquet" if container == "parquet" else "json"
+
+    def issue(exc: UserError) -> None:
+        if report is None:
+            raise exc
+        warning = exc.message == BLANK_LINE
+        report.add(Issue(path.name, exc.line or exc.row, tool, "warning" if warning else "error", exc.message))
+
+    try:
+        sample = sample_file(path)
+    except UserError as exc:
+        if exc.message != "the file is empty":
+            issue(exc)
         return
-    if path.suffix == ".json":
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            if report is None:
-                raise UserError(f"not valid JSON ({exc})", path=path) from None
-            report.add(Issue(name, getattr(exc, "lineno", None), "json", "error", f"not valid JSON ({exc})"))
-            return
-        if not isinstance(data, list):
-            if report is not None:
-                report.add(Issue(name, None, "json", "error", "expected a JSON array of records"))
-            return
-        for n, rec in enumerate(data, start=1):
-            yield n, rec, None
+    if sample.fmt != container:
+        sample = replace(sample, fmt=container)
+    if container == "json" and not sample.text.lstrip().startswith("["):
+        issue(UserError("expected a JSON array of records", path=path))
         return
-    with open(path, "rb") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            if not raw.strip():
-                if report is not None:
-                    report.add(Issue(name, lineno, "json", "warning", "blank line"))
-                continue
-            try:
-                yield lineno, json.loads(raw.decode("utf-8")), raw
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                if report is None:
-                    raise UserError(f"not valid JSON ({exc})", path=path, line=lineno) from None
-                report.add(Issue(name, lineno, "json", "error", f"not valid JSON ({exc.__class__.__name__}: {exc})"))
+    try:
+        for loc, rec in iter_table(sample, on_error=issue):
+            yield loc.get("row", loc.get("line")), rec
+    except UserError as exc:
+        issue(exc)
 
 
 def validate_file(path: Path, report: ValidationReport | None = None, hashes: dict[str, int] | None = None,
@@ -153,8 +141,8 @@ def validate_file(path: Path, report: ValidationReport | None = None, hashes: di
                   exact_tokens: bool = True) -> ValidationReport:
     """Check every record of one data file. `hashes`, if given, collects record hash -> line;
     `counter` (a `hygiene.tokens.TokenCounter`), if given, counts every example's tokens."""
-    from ftcurate.core.export.openai_schema import MIN_TRAIN_EXAMPLES
     from ftcurate.core.export.validate_tokens import TokenTally
+    from ftcurate.core.formats.openai_schema import MIN_TRAIN_EXAMPLES
 
     report = report if report is not None else ValidationReport()
     path = Path(path)
@@ -163,9 +151,9 @@ def validate_file(path: Path, report: ValidationReport | None = None, hashes: di
     n = 0
     parquet = path.suffix == ".parquet"
     kind = None
-    for lineno, rec, raw in _iter_raw(path, report):
+    for lineno, rec in iter_records(path, report):
         n += 1
-        this = record_kind(rec)
+        this = sniff(rec, parquet=parquet)
         if kind is None and this is not None:
             kind = this
         if this is None:
@@ -184,10 +172,10 @@ def validate_file(path: Path, report: ValidationReport | None = None, hashes: di
         if tally is not None:
             tally.add(lineno, rec, this)
         if hashes is not None:
-            hashes.setdefault(record_hash(rec, raw), lineno)
+            hashes.setdefault(record_hash(rec), lineno)
     if n == 0:
         report.add(Issue(path.name, None, "json", "error", "no records"))
-    elif kind == "chat" and not parquet and path.stem not in ("validation", "test") and n < MIN_TRAIN_EXAMPLES:
+    elif kind == "openai" and path.stem not in ("validation", "test") and n < MIN_TRAIN_EXAMPLES:
         report.add(Issue(path.name, None, "openai", "error",
                          f"{n} examples; OpenAI fine-tuning needs at least {MIN_TRAIN_EXAMPLES} training examples"))
     report.files[path.name] = {"records": n, "kind": kind, "parquet": parquet}
@@ -196,13 +184,12 @@ def validate_file(path: Path, report: ValidationReport | None = None, hashes: di
     return report
 
 
-def record_hash(rec: dict, raw: bytes | None = None) -> str:
-    """Hash of a record's training content: its JSONL line as written (`raw`), or else its JSON
-    without the `id` and `label` columns (Parquet)."""
-    if raw is None:
-        # repr is stable for one reader's output and ~5x cheaper than json.dumps here
-        raw = repr([(k, v) for k, v in rec.items() if k not in ("id", "label")]).encode()
-    return hashlib.blake2b(raw.strip(), digest_size=12).hexdigest()
+def record_hash(rec: dict) -> str:
+    """Hash of a record's training content: the record as read, without the `id` and `label` columns
+    (so a JSONL line and a Parquet row of the same example hash alike only within one container)."""
+    # repr is stable for one reader's output and ~5x cheaper than json.dumps here
+    raw = repr([(k, v) for k, v in rec.items() if k not in ("id", "label")]).encode()
+    return hashlib.blake2b(raw, digest_size=12).hexdigest()
 
 
 def split_files(folder: Path) -> dict[str, Path]:

@@ -15,34 +15,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ftcurate.core.export.formats import alpaca_to_messages, prompt_completion_to_messages
+from ftcurate.core.formats import FORMATS, messages_of
 
 if TYPE_CHECKING:
     from ftcurate.core.export.validate import ValidationReport
 
 BATCH = 1000
-CHAT_ROLES = {"system": "system", "user": "user", "assistant": "assistant", "human": "user", "gpt": "assistant"}
 
 
 def record_chat(rec: dict, kind: str) -> list[dict] | None:
-    """The chat a trainer renders for one record, or None where the record is too broken to say."""
+    """The chat a trainer renders for one record (read as the importer reads format `kind`), or None
+    where the record is too broken to say."""
+    if kind not in FORMATS:
+        return None
     try:
-        if kind == "chat":
-            msgs = [(m["role"], m["content"]) for m in rec["messages"]]
-        elif kind == "sharegpt":
-            msgs = [(CHAT_ROLES.get(m["from"], m["from"]), m["value"]) for m in rec["conversations"]]
-        elif kind == "alpaca":
-            msgs = [(m["role"], m["content"]) for m in alpaca_to_messages(rec)]
-        elif kind == "prompt-completion":
-            msgs = [(m["role"], m["content"]) for m in prompt_completion_to_messages(rec)]
-        else:
-            return None
+        return messages_of(rec, kind)
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
-    if not msgs or any(not isinstance(r, str) or r not in CHAT_ROLES.values() or not isinstance(c, str)
-                       for r, c in msgs):
-        return None
-    return [{"role": r, "content": c} for r, c in msgs]
 
 
 class TokenTally:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ftcurate.core.errors import UserError
@@ -27,6 +27,8 @@ from ftcurate.core.progress import Progress
 WHOLE_OBJECT_LIMIT = 50 * 1024 * 1024
 MAX_RECORD_CHARS = 32 * 1024 * 1024
 """The largest single record (JSON value in an array, or JSON Lines line) read, in characters."""
+BLANK_LINE = "blank line"
+"""The message of the error `iter_json_records` passes to `on_error` for a blank JSON Lines line."""
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
 _WS = re.compile(r"[ \t\r\n]*")
 _TURN_SPEAKER_KEYS = ("role", "speaker", "from", "author", "sender", "participant", "user", "party")
@@ -195,9 +197,14 @@ class _Reader:
                 return
 
 
-def iter_json_records(sample: FileSample, progress: Progress | None = None
+def iter_json_records(sample: FileSample, progress: Progress | None = None,
+                      on_error: Callable[[UserError], None] | None = None
                       ) -> Iterator[tuple[dict[str, Any], Any]]:
     """Yield `(loc, record)` from a JSON or JSON Lines file (see the module docstring).
+
+    `on_error`, if given, receives the error of each malformed JSON Lines line (and a `BLANK_LINE`
+    error for each blank line) instead of it being raised or skipped, and reading goes on with the
+    next line (the validator reports every bad line); a line over `MAX_RECORD_CHARS` still raises.
 
     Raises:
         UserError: malformed JSON (with the line), or a file that is neither an array nor an object.
@@ -205,14 +212,15 @@ def iter_json_records(sample: FileSample, progress: Progress | None = None
     if progress is not None:
         progress.set_total(sample.size)
     if sample.fmt == "jsonl":
-        yield from _iter_jsonl(sample, progress)
+        yield from _iter_jsonl(sample, progress, on_error)
     else:
         yield from _iter_json(sample, progress)
     if progress is not None:
         progress.set_progress(sample.size)
 
 
-def _iter_jsonl(sample: FileSample, progress: Progress | None) -> Iterator[tuple[dict[str, Any], Any]]:
+def _iter_jsonl(sample: FileSample, progress: Progress | None,
+                on_error: Callable[[UserError], None] | None = None) -> Iterator[tuple[dict[str, Any], Any]]:
     fh, counter = open_text(sample)
     with fh:
         lineno = 0
@@ -224,12 +232,23 @@ def _iter_jsonl(sample: FileSample, progress: Progress | None) -> Iterator[tuple
                 progress.set_progress(counter.count)
                 progress.check_cancelled()
             if not line.strip():
+                if on_error is not None:
+                    on_error(UserError(BLANK_LINE, path=sample.path, line=lineno))
                 continue
             try:
-                yield {"line": lineno}, decode_checked(line, sample.path, lineno)
+                rec = decode_checked(line, sample.path, lineno)
             except json.JSONDecodeError as exc:
-                raise UserError(f"not valid JSON: {exc.msg} (column {exc.colno})", path=sample.path,
-                                line=lineno) from None
+                err = UserError(f"not valid JSON: {exc.msg} (column {exc.colno})", path=sample.path, line=lineno)
+                if on_error is None:
+                    raise err from None
+                on_error(err)
+                continue
+            except UserError as err:
+                if on_error is None:
+                    raise
+                on_error(err)
+                continue
+            yield {"line": lineno}, rec
 
 
 def _iter_json(sample: FileSample, progress: Progress | None) -> Iterator[tuple[dict[str, Any], Any]]:

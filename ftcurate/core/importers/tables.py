@@ -18,7 +18,7 @@ import datetime as _dt
 import io
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -143,9 +143,13 @@ def _csv_record(columns: list[str], rec: list[str]) -> dict[str, Any]:
     return {c: (rec[i] if i < len(rec) and rec[i] != "" else None) for i, c in enumerate(columns)}
 
 
-def iter_table(sample: FileSample, progress: Progress | None = None
+def iter_table(sample: FileSample, progress: Progress | None = None,
+               on_error: Callable[[UserError], None] | None = None
                ) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
     """Stream every record of a table as `(loc, record)`.
+
+    `on_error`, if given, receives each malformed JSON Lines line and each JSON record that is not an
+    object, and reading goes on (see `iter_json_records`); other problems still raise.
 
     Raises:
         UserError: a malformed record (naming its row/line), e.g. more fields than the header.
@@ -163,10 +167,14 @@ def iter_table(sample: FileSample, progress: Progress | None = None
                                     path=sample.path, row=row)
             yield {"row": row}, _csv_record(columns, rec)
     elif sample.fmt in ("json", "jsonl"):
-        for loc, rec in iter_json_records(sample, progress):
+        for loc, rec in iter_json_records(sample, progress, on_error):
             if not isinstance(rec, dict):
-                raise UserError("expected a JSON object for each record", path=sample.path,
+                err = UserError("expected a JSON object for each record", path=sample.path,
                                 line=loc.get("line"), row=loc.get("row"))
+                if on_error is None:
+                    raise err
+                on_error(err)
+                continue
             yield loc, rec
     elif sample.fmt == "xlsx":
         yield from _iter_xlsx(sample, progress)

@@ -51,6 +51,17 @@ def _example_id(obj: dict[str, Any]) -> int | str | None:
     return None
 
 
+def _not_chat(obj: Any) -> str:
+    """Why a record is not an OpenAI chat record, naming its format when the format table knows it."""
+    from ftcurate.core.formats import FORMATS, sniff  # standard library only, like this module
+
+    name = sniff(obj)
+    if name is not None and name != "openai":
+        return (f"this is a {FORMATS[name].title} record; the trainer reads OpenAI chat records "
+                '({"messages": [...]}): export the project with --format openai')
+    return 'expected an object with a non-empty "messages" list'
+
+
 def read_chat_jsonl(path: str | Path) -> list[ChatRow]:
     """Read one split.
 
@@ -72,7 +83,7 @@ def read_chat_jsonl(path: str | Path) -> list[ChatRow]:
                 raise UserError(f"not valid JSON ({exc.msg})", path=path, line=lineno) from None
             msgs = obj.get("messages") if isinstance(obj, dict) else None
             if not isinstance(msgs, list) or not msgs:
-                raise UserError('expected an object with a non-empty "messages" list', path=path, line=lineno)
+                raise UserError(_not_chat(obj), path=path, line=lineno)
             for m in msgs:
                 if not isinstance(m, dict) or m.get("role") not in ROLES or not isinstance(m.get("content"), str):
                     raise UserError('each message needs "role" (system/user/assistant) and string "content"',
