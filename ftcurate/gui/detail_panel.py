@@ -1,7 +1,7 @@
 """The detail pane: one example, every turn editable, its flags, PII spans to redact or ignore.
 
-Each keystroke in a turn is committed to the project at once as a `SetMessagesCommand` (a typing
-burst merges into one undo step in the controller), so there is nothing to save and nothing to lose.
+Each keystroke in a turn is committed to the project at once as a `FollowEditCommand` (the turn's
+findings move with the text; a typing burst is one entry of the project's history), so there is nothing to save and nothing to lose.
 When the example changes underneath (undo, redo, a bulk action) the editors are refreshed, keeping
 the cursor where it was when the text is unchanged.
 """
@@ -30,9 +30,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ftcurate.core.commands import SetFlagStateCommand, SetLabelCommand, SetMessagesCommand, SetStatusCommand
+from ftcurate.core.commands import SetFlagStateCommand, SetLabelCommand, SetStatusCommand
 from ftcurate.core.errors import UserError
 from ftcurate.core.records import Example
+from ftcurate.core.review.spans import FollowEditCommand, follow_spans
 from ftcurate.gui.examples_model import SEVERITY_COLORS, STATUS_COLORS
 from ftcurate.gui.turn_edit import Span, TurnEdit
 
@@ -287,14 +288,20 @@ class DetailPanel(QWidget):
                     for m, ed in zip(self.example.messages, self.editors, strict=True)]
         if messages == self.example.messages:
             return
-        try:
-            self.controller.apply(SetMessagesCommand(self.example.id, messages))
+        try:  # one history entry per typing burst; the findings of the turn move with the text
+            self.controller.apply(FollowEditCommand(self.example.id, messages),
+                                  merge_key=f"messages:{self.example.id}")
         except UserError as exc:
             self.controller.show_error("Could not save the edit", exc)
             return
         self.example.messages = messages
-        for ed in self.editors:  # offsets no longer match until checks run again
-            ed.set_spans([s for s in ed.spans if s.end <= len(ed.toPlainText())])
+        self._refresh_spans_now()
+
+    def _refresh_spans_now(self) -> None:
+        """Re-read this example's flags (their offsets moved with the edit) and redraw the spans."""
+        self.controller.flush_now()
+        if self.example is not None:
+            self._show_flags()
 
     def _label_edited(self) -> None:
         if self._loading or self.example is None:
@@ -367,9 +374,16 @@ class DetailPanel(QWidget):
                                        UserError(f"the PII redaction module is not installed ({exc})"))
             return
         try:
-            self.controller.apply(redaction_command(self.controller.project, flag_ids, mode), merge=False)
+            command = follow_spans(redaction_command(self.controller.project, flag_ids, mode))
         except Exception as exc:  # noqa: BLE001 - shown to the person
             self.controller.show_error("Could not redact", exc)
+            return
+        if command is None:  # resolved meanwhile, or its text changed since the check ran
+            self.controller.statusMessage.emit("Nothing to redact: the finding no longer matches its text; "
+                                               "run the PII check again")
+            self._refresh_spans_now()
+            return
+        self.controller.try_apply(command, "redact")
 
 
 def _span_text_ok(flag: dict, ex: Example) -> bool:

@@ -171,6 +171,10 @@ class MainWindow(QMainWindow):
         self.counts_label.setObjectName("statusCounts")
         self.saved_label = QLabel(self)
         self.saved_label.setObjectName("savedState")
+        from ftcurate.gui.notice import UndoNotice
+
+        self.undo_notice = UndoNotice(self.controller, self)
+        sb.addPermanentWidget(self.undo_notice)
         sb.addPermanentWidget(self.counts_label)
         sb.addPermanentWidget(self.saved_label)
 
