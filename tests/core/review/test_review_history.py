@@ -9,7 +9,7 @@ from ftcurate.core.checks.runner import store_flags
 from ftcurate.core.commands import SetLabelCommand
 from ftcurate.core.records import Example, pair_to_messages
 from ftcurate.core.review import history
-from ftcurate.core.review.spans import FollowEditCommand, follow_spans, map_span, _opcodes
+from ftcurate.core.review.spans import FollowEditCommand, _opcodes, follow_spans, map_span
 
 
 def _typed(project, eid: int, text: str, key: str = "k") -> None:
