@@ -32,6 +32,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from ftcurate.core.commands import Command
 from ftcurate.core.progress import Progress
 from ftcurate.core.store import Project
+from ftcurate.gui.proctask import ProcessTask
 from ftcurate.gui.tasks import TaskHandle, show_error
 
 __all__ = ["ProjectController", "TaskHandle"]
@@ -357,6 +358,19 @@ class ProjectController(QObject):
         without `on_error`, failures are shown in a dialog and logged. `writes` marks the title as saving.
         `quiet` tasks are not announced with `taskStarted` (no progress row)."""
         handle = TaskHandle(title, fn, on_done, on_error, parent_widget=lambda: self.parent_widget)
+        return self._track(handle, title, writes, quiet).start()
+
+    def run_process(self, title: str, target: str, args: tuple = (),
+                    on_done: Callable[[Any], None] | None = None,
+                    on_error: Callable[[BaseException], None] | None = None,
+                    writes: bool = False, quiet: bool = False) -> ProcessTask:
+        """`run_task` for heavy work: `target` ("module:function", Qt-free, called as
+        `fn(progress, *args)`) runs in a worker process (see `ftcurate.gui.proctask`), so the
+        window never waits for the GIL; cancel is honoured within about a second."""
+        handle = ProcessTask(title, target, args, on_done, on_error, parent_widget=lambda: self.parent_widget)
+        return self._track(handle, title, writes, quiet).start()
+
+    def _track(self, handle, title: str, writes: bool, quiet: bool):
         self.tasks.append(handle)
         if writes:
             self._writers += 1
@@ -380,7 +394,7 @@ class ProjectController(QObject):
         handle.ended.connect(ended)
         if not quiet:
             self.taskStarted.emit(handle)
-        return handle.start()
+        return handle
 
     def is_saving(self) -> bool:
         return self._writers > 0

@@ -287,19 +287,22 @@ class HealthPanel(QWidget):
 
         path = project.path
 
-        def work(progress):
-            from ftcurate.core.report import health_data
-            from ftcurate.core.store import Project
-
-            progress.set_status("Computing data health")
-            # its own connection, so the window's reads never wait; it only writes the tone cache
-            with Project.open(path) as own:
-                return health_data(own, progress)
-
         def failed(exc: BaseException) -> None:
             self.status.setText(f"Could not compute the health data: {exc}")
 
-        self.task = self.controller.run_task("Data health", work, self.set_data, failed, quiet=True)
+        # a worker process with its own connection: the window never waits for it (it only writes
+        # the tone cache); its progress shows in the status line
+        self.task = self.controller.run_process("Data health", "ftcurate.gui.proc_jobs:health", (str(path),),
+                                                self.set_data, failed, quiet=True)
+        self.task.progressed.connect(self._computing)
+
+    def _computing(self, done: int, total: int, status: str) -> None:
+        from ftcurate.gui.eta import Eta
+
+        if not hasattr(self, "_eta"):
+            self._eta = Eta()
+        pct = self._eta.text(done, total)
+        self.status.setText(f"{status or 'Computing'}…" + (f" {pct}" if pct else ""))
 
     # -- drawing --------------------------------------------------------------------------------
     def set_data(self, data: dict[str, Any]) -> None:

@@ -24,15 +24,6 @@ def run_checks(w: MainWindow, names: list[str] | None = None):
     project = w.controller.project
     if project is None:
         return None
-    path = project.path
-
-    def work(progress):
-        from ftcurate.core.checks.runner import run_checks as run
-        from ftcurate.core.store import Project
-
-        with Project.open(path) as p:
-            return run(p, names, progress=progress)
-
     def done(outcomes) -> None:
         failed = [o for o in outcomes if not o.ok]
         total = sum(o.flags for o in outcomes if o.ok)
@@ -45,7 +36,9 @@ def run_checks(w: MainWindow, names: list[str] | None = None):
             box.open()
 
     title = "Run checks" if not names else f"Check: {', '.join(names)}"
-    return w.controller.run_task(title, work, done, writes=True)
+    # a worker process: loading spaCy/presidio in a thread would hold the GIL and freeze the window
+    return w.controller.run_process(title, "ftcurate.gui.proc_jobs:run_checks", (str(project.path), names),
+                                    done, writes=True)
 
 
 def fill_checks_menu(w: MainWindow) -> None:
@@ -93,13 +86,6 @@ def start_export(w: MainWindow, kwargs: dict, report_text=None):
     kwargs = dict(kwargs)
     outdir = kwargs.pop("outdir")
 
-    def work(progress):
-        from ftcurate.core.export import export_project
-        from ftcurate.core.store import Project
-
-        with Project.open(path) as p:
-            return export_project(p, outdir, progress=progress, **kwargs)
-
     def done(report) -> None:
         text = report_text(report) if report_text else f"Exported to {outdir}"
         box = QMessageBox(QMessageBox.Icon.Information, "Export finished", text, parent=w)
@@ -107,4 +93,5 @@ def start_export(w: MainWindow, kwargs: dict, report_text=None):
         box.open()
         w.statusBar().showMessage(text.splitlines()[0], 10000)
 
-    return w.controller.run_task("Export", work, done)
+    return w.controller.run_process("Export", "ftcurate.gui.proc_jobs:export", (str(path), str(outdir), kwargs),
+                                    done)
