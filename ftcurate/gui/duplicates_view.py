@@ -40,6 +40,7 @@ from ftcurate.core.records import Example
 DUPLICATE_CHECKS = {"exact_duplicate": "Exact", "near_duplicate": "Near", "paraphrase": "Paraphrase",
                     "duplicates": "Duplicate"}
 MAX_CARDS = 12
+BACKGROUND_ABOVE = 2_000  # flag rows; more are grouped on a worker thread
 _TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
 HIGHLIGHT = "#fde293"
 
@@ -227,8 +228,9 @@ class ClusterPanel(QWidget):
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        for c in range(3):
-            self.table.horizontalHeader().setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        for c, width in ((0, 90), (1, 50), (2, 76)):  # fixed: ResizeToContents asks every row (slow at 100k)
+            self.table.setColumnWidth(c, width)
         self.table.selectionModel().currentRowChanged.connect(lambda cur, _=None: self._select(cur.row()))
         left = QWidget()
         ll = QVBoxLayout(left)
@@ -291,24 +293,45 @@ class ClusterPanel(QWidget):
         return list(self.model.clusters)
 
     def refresh(self) -> None:
-        """Rebuild the cluster list from the controller's flags, keeping the selected cluster."""
+        """Rebuild the cluster list from the controller's flags, keeping the selected cluster.
+        Large flag sets are grouped on a worker thread (the list fills in when ready)."""
         self._dirty = False
-        keep = self.current.key if self.current else None
-        clusters = clusters_from_flags(self.controller.flags(), set(self.KINDS))
-        if self.filter.currentIndex() == 0:
+        flags, frame = self.controller.flags(), self.controller.frame()
+        only_open = self.filter.currentIndex() == 0
+        if flags.height <= BACKGROUND_ABOVE:
+            self._show_clusters(self._build(flags, frame, only_open))
+            return
+        self._generation = getattr(self, "_generation", 0) + 1
+        gen = self._generation
+        self.count.setText("Grouping clusters…")
+
+        def done(clusters) -> None:
+            if gen == self._generation:
+                self._show_clusters(clusters)
+
+        self.controller.run_task("Grouping clusters", lambda _p: self._build(flags, frame, only_open), done,
+                                 quiet=True)
+
+    def _build(self, flags: pl.DataFrame, frame: pl.DataFrame, only_open: bool) -> list[Cluster]:
+        clusters = clusters_from_flags(flags, set(self.KINDS))
+        if only_open:
             clusters = [c for c in clusters if c.open]
-        self._add_previews(clusters)
+        self._add_previews(clusters, frame)
+        return clusters
+
+    def _show_clusters(self, clusters: list[Cluster]) -> None:
+        keep = self.current.key if self.current else None
         self.model.set_clusters(clusters)
         total = len(clusters)
         self.count.setText(f"{total} cluster{'s' if total != 1 else ''}")
         row = next((i for i, c in enumerate(clusters) if c.key == keep), 0 if clusters else -1)
         self._select_row(row)
 
-    def _add_previews(self, clusters: list[Cluster]) -> None:
+    @staticmethod
+    def _add_previews(clusters: list[Cluster], frame: pl.DataFrame) -> None:
         if not clusters:
             return
         first = [c.example_ids[0] for c in clusters]
-        frame = self.controller.frame()
         rows = frame.filter(pl.col("id").is_in(first)).select("id", "input", "output")
         text = {r[0]: (r[1] or r[2] or "") for r in rows.iter_rows()}
         for c in clusters:
