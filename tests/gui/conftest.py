@@ -64,8 +64,9 @@ def _no_dangling_threads(monkeypatch, request):
     import multiprocessing
 
     children = multiprocessing.active_children()
-    for c in children:
+    for c in children:  # a finished task's process may still be tearing down (spaCy, torch): wait
         c.join(30)
+    children = [c for c in children if c.is_alive()]
     if children:
         pytest.fail(f"{request.node.name} left {len(children)} worker process(es) running", pytrace=False)
     if running or busy:
