@@ -209,6 +209,8 @@ class ClusterPanel(QWidget):
 
     KINDS: dict[str, str] = {}
     EMPTY_TEXT = "Nothing to show."
+    FINE_TEXT = "Not duplicates"
+    FINE_KIND = "duplicates"
 
     def __init__(self, controller, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -255,7 +257,16 @@ class ClusterPanel(QWidget):
         self.detail = QWidget()
         self.detail_layout = QVBoxLayout(self.detail)
         self.detail_layout.setContentsMargins(0, 0, 0, 0)
-        self.detail_layout.addWidget(self.title)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.title, 1)
+        self.fine_button = QPushButton(self.FINE_TEXT)
+        self.fine_button.setObjectName("notDuplicatesButton")
+        self.fine_button.setToolTip("Nothing is rejected: the cluster's flags are ignored (undoable), and "
+                                    "the checks remember it on their next run")
+        self.fine_button.clicked.connect(self.mark_fine)
+        self.fine_button.setEnabled(False)
+        title_row.addWidget(self.fine_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.detail_layout.addLayout(title_row)
         self.detail_layout.addWidget(scroll, 1)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
@@ -341,6 +352,7 @@ class ClusterPanel(QWidget):
         if row < 0:
             self.current = None
             self._clear_cards()
+            self.fine_button.setEnabled(False)
             self.title.setText(f"<i>{self.EMPTY_TEXT}</i>")
             return
         index = self.model.index(row, 0)
@@ -361,6 +373,7 @@ class ClusterPanel(QWidget):
             return
         self.current = self.model.clusters[row]
         self._clear_cards()
+        self.fine_button.setEnabled(self.current.open > 0)
         if self.controller.project is None:
             return
         members = self.controller.project.get_examples(self._member_ids(self.current))
@@ -389,6 +402,17 @@ class ClusterPanel(QWidget):
         raise NotImplementedError
 
     # -- actions ------------------------------------------------------------------------------------
+    def mark_fine(self) -> None:
+        """"Not duplicates" / "Both are fine": ignore the cluster's flags, reject nothing."""
+        cluster = self.current
+        if cluster is None:
+            return
+        from ftcurate.core.review.decisions import not_duplicates_command
+
+        command = not_duplicates_command(cluster.flag_ids, len(cluster.example_ids), self.FINE_KIND)
+        if self.controller.try_apply(command, "mark the cluster"):
+            self._advance_after(cluster.key)
+
     def _advance_after(self, key: tuple[str, int]) -> None:
         """After resolving a cluster, move to the next open one (the list refreshes on flagsChanged)."""
         self.controller.flush()
@@ -454,7 +478,10 @@ class DuplicatesPanel(ClusterPanel):
             tag = " &nbsp;<span style='color:#1a73e8'>suggested</span>" if ex.id == cluster.keeper else ""
             if len(group) > 1:
                 tag += f" &nbsp;<span style='color:#5f6368'>+ {len(group) - 1} identical</span>"
-            card = MemberCard(ex, body, tag, [("Keep this one", self._keep(ex.id))], self._open(ex.id))
+            others = len(cluster.example_ids) - 1
+            keep_text = "Keep this one" + (f" (rejects {others})" if others > 1 else "")
+            card = MemberCard(ex, body, tag, [(keep_text, self._keep(ex.id))], self._open(ex.id))
+            card.buttons.setdefault("Keep this one", card.buttons[keep_text])
             self._add_card(card)
 
     @staticmethod
@@ -475,8 +502,13 @@ class DuplicatesPanel(ClusterPanel):
             cluster = self.current
             if cluster is None or self.controller.project is None:
                 return
+            from ftcurate.gui.confirm import confirm_rejections
+
             try:
-                self.controller.apply(keep_one_command(self.controller.project, cluster, example_id))
+                command = keep_one_command(self.controller.project, cluster, example_id)
+                if not confirm_rejections(self, command, f"Keeping example #{example_id}"):
+                    return
+                self.controller.apply(command)
             except Exception as exc:  # noqa: BLE001 - shown to the person
                 self.controller.show_error("Could not keep this example", exc)
                 return
