@@ -54,6 +54,7 @@ class ProjectController(QObject):
     openExampleRequested = Signal(int)
     taskStarted = Signal(object)  # TaskHandle
     savingChanged = Signal(bool)  # True while a background task writes to the project
+    actionRequested = Signal(str)  # a step of the guided path: "import", "checks", "export", "train", ...
     undoChanged = Signal()  # the project's history changed: re-read undo_status()
     undoNotice = Signal(str, bool)  # "Undid …"/"Redid …", whether the other direction is possible
     _projectEvent = Signal(str, object)

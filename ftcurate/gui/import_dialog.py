@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from ftcurate.core.importers.base import KINDS, ImportOptions
 from ftcurate.core.progress import Progress
@@ -399,7 +400,7 @@ class ImportDialog(QDialog):
         project_path = self.controller.project.path if self.controller.project is not None else None
 
         def done(result: dict) -> None:
-            if gen != self._generation or state.path not in self.files:
+            if gen != self._generation or state.path not in self.files or not isValid(self.file_list):
                 return
             state.detection, state.columns = result["detection"], result["columns"]
             state.preview, state.error, state.already = result["preview"], result["error"], result["already"]
@@ -408,7 +409,7 @@ class ImportDialog(QDialog):
             self._update_import_button()
 
         def failed(exc: BaseException) -> None:
-            if gen == self._generation:
+            if gen == self._generation and isValid(self.file_list):  # the dialog may be gone
                 state.error, state.preview = f"{exc.__class__.__name__}: {exc}", []
                 if self.current() is state:
                     self._show_result(state)
@@ -474,6 +475,8 @@ class ImportDialog(QDialog):
             if skipped:
                 text += f"; skipped {', '.join(skipped)} (already imported)"
             controller.statusMessage.emit(text)
+            if added:  # the guided path: checks run on their own, in the background
+                controller.actionRequested.emit("checks")
 
         n = len(jobs)
         self.task = controller.run_task(f"Import {n} file{'s' if n > 1 else ''}", work, done, writes=True)

@@ -86,7 +86,9 @@ def build_actions(w: MainWindow) -> None:
     checks = [
         _act(w, "run_checks", "Run &All Checks", w.run_checks, "F5", "checks", "Run every quality check"),
     ]
-    export = [_act(w, "export", "&Export Dataset…", w.export, "Ctrl+E", "export", "Write train/test files")]
+    export = [_act(w, "export", "&Export Dataset…", w.export, "Ctrl+E", "export", "Write train/test files"),
+              _act(w, "export_train", "Export && &Train", w.export_and_train, "Ctrl+Shift+T", None,
+                   "Export with safe defaults (OpenAI chat format, 10 % test) and start training")]
     train = [_act(w, "train", "&Train…", lambda: w.show_panel("train"), "Ctrl+T", "train",
                   "Fine-tune a LoRA adapter locally"),
              _act(w, "compare", "&Compare Models", lambda: w.show_panel("compare"))]

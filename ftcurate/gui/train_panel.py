@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -200,6 +201,7 @@ class TrainPanel(QWidget):
     settings the page does not show."""
 
     runStarted = Signal()
+    exportRequested = Signal()  # "Export now" in the empty state
     runFinished = Signal(dict)
     runCancelled = Signal()
     runFailed = Signal(str)
@@ -217,6 +219,8 @@ class TrainPanel(QWidget):
 
         self.data_label = _label()
         self.choose_data = _button("Choose export folder…", self._pick_export)
+        self.export_button = _button("Export now…", lambda: self.exportRequested.emit())
+        self.export_button.setObjectName("primary")
         self.model_combo = QComboBox()
         self.model_combo.addItem(DEFAULT_MODEL_TEXT, None)
         self.model_combo.addItem(OTHER_MODEL_TEXT, "__other__")
@@ -242,6 +246,7 @@ class TrainPanel(QWidget):
         form = QFormLayout()
         data_row = QHBoxLayout()
         data_row.addWidget(self.data_label, 1)
+        data_row.addWidget(self.export_button)
         data_row.addWidget(self.choose_data)
         form.addRow("Data", data_row)
         form.addRow("Model", self.model_combo)
@@ -264,7 +269,9 @@ class TrainPanel(QWidget):
     # -- settings -------------------------------------------------------------------------------------
     def set_export_dir(self, path: str | Path | None) -> None:
         self.export_dir = str(path) if path else None
-        self.data_label.setText(self.export_dir or "No export yet: export the project first (openai format).")
+        self.data_label.setText(self.export_dir or "No export yet: training reads an export of the project "
+                                                   "(OpenAI chat format).")
+        self.export_button.setVisible(not self.export_dir)
         self.start_button.setEnabled(bool(self.export_dir) and not self.is_running())
         self.refresh_device()
 
@@ -424,10 +431,28 @@ class ComparePanel(QWidget):
     Signal `sendToReview(int)`: the example id of the selected prompt, for the review queue."""
 
     sendToReview = Signal(int)
+    trainRequested = Signal()  # "Train first" in the empty state
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.samples: list[dict[str, Any]] = []
+        self.empty = QWidget()
+        el = QVBoxLayout(self.empty)
+        el.addStretch(1)
+        hint = QLabel("Nothing to compare yet: train a model on your export, then its answers appear here "
+                      "beside the base model's and the reference answers.")
+        hint.setWordWrap(True)
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        hint.setObjectName("emptyHint")
+        self.train_first = _button("Train first", lambda: self.trainRequested.emit())
+        self.train_first.setObjectName("primary")
+        el.addWidget(hint)
+        brow = QHBoxLayout()
+        brow.addStretch(1)
+        brow.addWidget(self.train_first)
+        brow.addStretch(1)
+        el.addLayout(brow)
+        el.addStretch(2)
         self.verdict_label = _label("Train a model to compare its answers with the base model.")
         self.list = QListWidget()
         self.list.currentRowChanged.connect(self._show)
@@ -455,9 +480,17 @@ class ComparePanel(QWidget):
         split.addWidget(self.list)
         split.addWidget(right)
         split.setStretchFactor(1, 3)
+        self.content = QWidget()
+        cl = QVBoxLayout(self.content)
+        cl.setContentsMargins(0, 0, 0, 0)
+        cl.addWidget(self.verdict_label)
+        cl.addWidget(split, 1)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.empty)
+        self.pages.addWidget(self.content)
         lay = QVBoxLayout(self)
-        lay.addWidget(self.verdict_label)
-        lay.addWidget(split, 1)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.pages)
 
     def set_result(self, result: dict[str, Any]) -> None:
         """Show a run result (`run_training` / `run_evaluation`)."""
@@ -466,6 +499,7 @@ class ComparePanel(QWidget):
 
     def set_samples(self, samples: list[dict[str, Any]]) -> None:
         self.samples = list(samples)
+        self.pages.setCurrentIndex(1 if self.samples or self.verdict_label.text() else 0)
         self.list.clear()
         for s in self.samples:
             item = QListWidgetItem(s.get("prompt", "")[:80] or f"line {s.get('line')}")

@@ -53,6 +53,7 @@ class TrainScreen(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.panel)
         self.panel.runFinished.connect(run_hub(controller).finished)
+        self.panel.exportRequested.connect(lambda: controller.actionRequested.emit("export"))
         controller.projectChanged.connect(self.sync)
         self.sync()
 
@@ -87,6 +88,7 @@ class CompareScreen(QWidget):
         if hub.last is not None:
             self.panel.set_result(hub.last)
         self.panel.sendToReview.connect(self.send_to_review)
+        self.panel.trainRequested.connect(lambda: controller.actionRequested.emit("train"))
 
     def send_to_review(self, example_id: int) -> None:
         """Mark the example unreviewed again (undoable) and open it in the Review tab."""
