@@ -40,6 +40,9 @@ __all__ = ["ProjectController", "TaskHandle"]
 # What the GUI views read from the cached frame. The JSON columns (messages, metadata) would double
 # the load time and memory; views that need whole examples call `project.get_examples(ids)`.
 GUI_COLUMNS = ["id", "source_id", "source", "label", "status", "input", "output"]
+# Findings about the whole dataset (one flag per example of a small label): shown once, on the Health
+# page and beside the label in the detail pane, never as a chip on every row or in the review queue.
+DATASET_LEVEL_CHECKS = ("label_imbalance",)
 # Larger projects load their view on a worker after opening, so the window never freezes.
 BACKGROUND_LOAD_ABOVE = 150_000
 
@@ -184,12 +187,19 @@ class ProjectController(QObject):
             self._flags = self.project.flags_frame()
         return self._flags
 
+    def review_flags(self) -> pl.DataFrame:
+        """`flags()` without the dataset-level findings (`DATASET_LEVEL_CHECKS`): what the review
+        queue, the row chips and the flag filter work on."""
+        flags = self.flags()
+        return flags.filter(~pl.col("check").is_in(list(DATASET_LEVEL_CHECKS))) if flags.height else flags
+
     def flag_summary(self) -> pl.DataFrame:
-        """Per example with open flags: example_id, n_flags, checks (sorted list), worst severity rank."""
+        """Per example with open review flags: example_id, n_flags, checks (sorted list), worst severity
+        rank (dataset-level findings left out)."""
         if self._summary is None:
             from ftcurate.core.filtering import flag_summary
 
-            self._summary = flag_summary(self.flags())
+            self._summary = flag_summary(self.review_flags())
         return self._summary
 
     def example_flags(self, example_id: int) -> pl.DataFrame:

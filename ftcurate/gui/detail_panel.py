@@ -34,7 +34,8 @@ from ftcurate.core.commands import SetFlagStateCommand, SetLabelCommand, SetStat
 from ftcurate.core.errors import UserError
 from ftcurate.core.records import Example
 from ftcurate.core.review.spans import FollowEditCommand, follow_spans
-from ftcurate.gui.examples_model import SEVERITY_COLORS, STATUS_COLORS
+from ftcurate.gui.controller import DATASET_LEVEL_CHECKS
+from ftcurate.gui.examples_model import SEVERITY_COLORS, STATUS_COLORS, readable_check
 from ftcurate.gui.turn_edit import Span, TurnEdit
 
 PII_CHECK = "pii"
@@ -49,6 +50,7 @@ class DetailPanel(QWidget):
     """Shows and edits the example `example_id`. Signals: `navigateFlagged(step)` (+1/-1)."""
 
     navigateFlagged = Signal(int)
+    reviewFocusRequested = Signal()  # after a popup action: give the keyboard back to the review loop
 
     def __init__(self, controller, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -102,6 +104,12 @@ class DetailPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.title)
         top.addWidget(self.status_chip)
+        self.edited_badge = QToolButton(body, text="edited", checkable=True)
+        self.edited_badge.setObjectName("editedBadge")
+        self.edited_badge.setToolTip("The text differs from the imported original: click to see the changes")
+        self.edited_badge.toggled.connect(self._toggle_diff)
+        self.edited_badge.hide()
+        top.addWidget(self.edited_badge)
         top.addStretch(1)
         top.addWidget(self.prev_flag)
         top.addWidget(self.next_flag)
@@ -114,6 +122,19 @@ class DetailPanel(QWidget):
         actions.addWidget(self.approve_button)
         actions.addWidget(self.reject_button)
         head.addLayout(actions)
+        self.diff_view = QLabel(body)
+        self.diff_view.setObjectName("editDiff")
+        self.diff_view.setWordWrap(True)
+        self.diff_view.setTextFormat(Qt.TextFormat.RichText)
+        self.diff_view.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.diff_view.hide()
+        head.addWidget(self.diff_view)
+        self.label_note = QLabel(body)
+        self.label_note.setObjectName("labelNote")
+        self.label_note.setWordWrap(True)
+        self.label_note.setStyleSheet("color:#8a5a00")
+        self.label_note.hide()
+        head.addWidget(self.label_note)
 
         self.turns = QWidget(body)
         self.turns_layout = QVBoxLayout(self.turns)
@@ -203,8 +224,38 @@ class DetailPanel(QWidget):
                         cur.setPosition(min(pos, len(m["content"])))
                         ed.setTextCursor(cur)
             self._show_flags()
+            self._show_edited()
         finally:
             self._loading = False
+
+    def _show_edited(self) -> None:
+        """The "edited" badge and, when opened, a word diff against the imported original."""
+        from ftcurate.core.review.history import original_messages
+
+        ex = self.example
+        original = original_messages(self.controller.project, ex.id)
+        self._original = original if original is not None and original != ex.messages else None
+        self.edited_badge.setVisible(self._original is not None)
+        if self._original is None:
+            self.edited_badge.setChecked(False)
+        self._toggle_diff(self.edited_badge.isChecked())
+
+    def _toggle_diff(self, on: bool) -> None:
+        original = getattr(self, "_original", None)
+        if not on or original is None or self.example is None:
+            self.diff_view.hide()
+            return
+        from ftcurate.gui.duplicates_view import word_diff_html
+
+        parts = []
+        for i, m in enumerate(self.example.messages):
+            before = original[i]["content"] if i < len(original) else ""
+            if before != m["content"]:
+                role = ROLE_TITLES.get(m["role"], m["role"])
+                parts.append(f"<p style='margin:2px 0'><b>{role}</b> (highlighted: changed since import; "
+                             f"was: <i>{_escape(before[:400])}</i>)<br>{word_diff_html(m['content'], before)}</p>")
+        self.diff_view.setText("".join(parts) or "Only the number of turns changed.")
+        self.diff_view.show()
 
     def _show_status(self, status: str) -> None:
         color = STATUS_COLORS.get(status, "#6b7280")
@@ -257,8 +308,13 @@ class DetailPanel(QWidget):
         self.flag_list.clear()
         spans: dict[int, list[Span]] = {}
         n_open = 0
+        label_notes = []
         for f in (flags.iter_rows(named=True) if flags is not None else []):
-            item = QTreeWidgetItem([f["check"], f["severity"], f["message"], f["state"]])
+            if f["check"] in DATASET_LEVEL_CHECKS:  # about the label, not this example: shown by the label
+                if f["state"] == "open":
+                    label_notes.append(f["message"])
+                continue
+            item = QTreeWidgetItem([readable_check(f["check"]), f["severity"], f["message"], f["state"]])
             item.setData(0, Qt.ItemDataRole.UserRole, f["id"])
             item.setData(1, Qt.ItemDataRole.UserRole, f["turn"])
             item.setToolTip(2, f["message"])
@@ -275,8 +331,10 @@ class DetailPanel(QWidget):
                 if _span_text_ok(f, self.example):
                     spans.setdefault(f["turn"], []).append(
                         Span(f["start"], f["end"], f["kind"] or "PII", f["id"], f["message"]))
-        self.flags_title.setText(f"Flags  ({n_open} open)" if flags is not None and flags.height else
+        self.flags_title.setText(f"Flags  ({n_open} open)" if self.flag_list.topLevelItemCount() else
                                  "Flags  (none)")
+        self.label_note.setText("⚖ " + label_notes[0] + " — see Health" if label_notes else "")
+        self.label_note.setVisible(bool(label_notes))
         for i, ed in enumerate(self.editors):
             ed.set_spans(spans.get(i, []))
 
@@ -354,11 +412,13 @@ class DetailPanel(QWidget):
         menu.setObjectName("spanMenu")
         for mode, text in REDACT_MODES:
             act = QAction(text, menu)
-            act.triggered.connect(lambda _=False, m=mode: self.redact([flag_id], m))
+            act.triggered.connect(lambda _=False, m=mode: (self.redact([flag_id], m),
+                                                           self.reviewFocusRequested.emit()))
             menu.addAction(act)
         menu.addSeparator()
         ignore = QAction("Ignore: not personal data", menu)
-        ignore.triggered.connect(lambda: self.set_flag_state([flag_id], "ignored"))
+        ignore.triggered.connect(lambda: (self.set_flag_state([flag_id], "ignored"),
+                                          self.reviewFocusRequested.emit()))
         menu.addAction(ignore)
         return menu
 
@@ -398,3 +458,9 @@ def _span_text_ok(flag: dict, ex: Example) -> bool:
     expected = data.get("text") if isinstance(data, dict) else None
     return expected is None or content[start:end] == expected
 
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text)

@@ -114,6 +114,7 @@ class MainWindow(QMainWindow):
         self.filter_bar.filterFailed.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
         self.model.sortRequested.connect(self.filter_bar.set_sort)
         self.detail.navigateFlagged.connect(self.move_flagged)
+        self.detail.reviewFocusRequested.connect(lambda: self.table.setFocus(Qt.FocusReason.OtherFocusReason))
         self._facets_timer = QTimer(self, singleShot=True, interval=800)
         self._facets_timer.timeout.connect(self._refresh_facets)
         self._refresh_recent()

@@ -143,3 +143,30 @@ def _flag_ids(d: dict[str, Any]) -> list[int]:
     if d.get("type") == "composite":
         return [i for c in d.get("commands", []) for i in _flag_ids(c)]
     return []
+
+
+def original_messages(project: Project, example_id: int) -> list[dict] | None:
+    """The messages of `example_id` before its first text edit still in effect (the imported text),
+    or None when its text was never edited (or every edit was undone)."""
+    needle = f'"example_id": {int(example_id)},'
+    rows = project.query("SELECT forward, inverse FROM history WHERE kind = 'edit' AND state = 'done'"
+                         " AND instr(forward, ?) > 0 ORDER BY id", (needle,))
+    for fwd, inv in rows:
+        found = _messages_in(json.loads(fwd), json.loads(inv), int(example_id))
+        if found is not None:
+            return found
+    return None
+
+
+def _messages_in(fwd: dict[str, Any], inv: dict[str, Any], example_id: int) -> list[dict] | None:
+    """The old messages of `example_id` in an inverse, where its forward edits that example's text."""
+    if fwd.get("type") in ("set_messages", "follow_edit") and fwd.get("example_id") == example_id:
+        for part in _parts(inv):
+            if part.get("type") == "set_messages" and part.get("example_id") == example_id:
+                return part["messages"]
+    if fwd.get("type") == "composite" and inv.get("type") == "composite":
+        for f, i in zip(fwd.get("commands", []), reversed(inv.get("commands", [])), strict=False):
+            found = _messages_in(f, i, example_id)
+            if found is not None:
+                return found
+    return None
