@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QToolButton,
@@ -61,6 +62,8 @@ class DetailPanel(QWidget):
         self._labels: list[str] = []
         self._labels_for = None
 
+        # a fixed minimum: what an example holds (a long label, a badge) never widens the window
+        self.setMinimumWidth(360)
         self.stack = QStackedWidget(self)
         empty = QLabel("Select an example to review it here.", alignment=Qt.AlignmentFlag.AlignCenter)
         empty.setObjectName("emptyHint")
@@ -81,12 +84,16 @@ class DetailPanel(QWidget):
         self.where = QLabel(body)
         self.where.setObjectName("detailWhere")
         self.where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # long source names / provenance wrap instead of widening the window
+        self.where.setWordWrap(True)
+        self.where.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.status_chip = QLabel(body)
         self.status_chip.setObjectName("statusChip")
         self.label_box = QComboBox(body, editable=True, toolTip="Label (type a new one and press Enter)")
         self.label_box.setObjectName("labelBox")
         self.label_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.label_box.setMinimumContentsLength(14)
+        self.label_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.label_box.lineEdit().editingFinished.connect(self._label_edited)
         self.label_box.activated.connect(lambda _: self._label_edited())
         self.approve_button = QPushButton("Approve", body, toolTip="Approve (A)")

@@ -8,6 +8,7 @@ pairs (`Importer.read`, off the GUI thread) and finally runs `import_file` as a 
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ from shiboken6 import isValid
 
 from ftcurate.core.importers.base import KINDS, ImportOptions
 from ftcurate.core.progress import Progress
+from ftcurate.gui.import_mapping import guess_columns
 
 PREVIEW_ROWS = 20
 # Logical fields offered for mapping per kind; the detection's own mapping keys are always added.
@@ -299,10 +301,17 @@ class ImportDialog(QDialog):
             det = state.detection
             kind = o.kind if o.kind != "auto" else (det.kind if det else "auto")
             detected_map = dict(det.mapping) if det else {}
+            guessed = guess_columns(state.columns, KIND_FIELDS.get(kind, ()), detected_map, o.mapping)
+            if guessed:  # e.g. "Price (EUR)" for price: suggested, read again with it, changeable
+                o.mapping.update(guessed)
+                self._debounce.start()
             self._fill_mapping(state.columns, detected_map, o.mapping, kind)
             self.label_column.clear()
             detected_label = det.label_column if det else None
-            self.label_column.addItem(f"{AUTO}: {detected_label}" if detected_label else "(none detected)", None)
+            from_doc = re.search(r"label = (\w+)", det.summary) if det and not detected_label else None
+            self.label_column.addItem(f"{AUTO}: {detected_label}" if detected_label else
+                                      f"{AUTO}: the {from_doc.group(1)} headings" if from_doc else
+                                      "(none detected)", None)
             for c in state.columns:
                 self.label_column.addItem(c, c)
             if o.label_column:

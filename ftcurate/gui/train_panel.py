@@ -93,6 +93,16 @@ class LossCurveView(QWidget):
             self.total_steps = total_steps
         self.update()
 
+    def y_range(self) -> tuple[list[float], float, float]:
+        """(ticks, low, high) of the loss axis: every point and the base line inside, with a margin
+        (the ticks may lie inside the range; the range never cuts the first, highest point)."""
+        ys = [y for _, y in self.points] + ([self.base_loss] if self.base_loss is not None else [])
+        lo, hi = min(ys), max(ys)
+        pad = (hi - lo) * 0.08 or 0.1
+        lo, hi = max(0.0, lo - pad), hi + pad
+        ticks = [t for t in _ticks(lo, hi) if lo <= t <= hi] or [lo, hi]
+        return ticks, lo, hi
+
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -105,11 +115,7 @@ class LossCurveView(QWidget):
             p.setPen(QColor("#5f6368"))
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "The loss curve appears here while training runs")
             return
-        ys = [y for _, y in self.points] + ([self.base_loss] if self.base_loss is not None else [])
-        lo, hi = min(ys), max(ys)
-        pad = (hi - lo) * 0.1 or 0.1
-        ticks = _ticks(max(0.0, lo - pad), hi + pad)
-        lo, hi = ticks[0], ticks[-1]
+        ticks, lo, hi = self.y_range()
         xmax = max(self.total_steps, self.points[-1][0], 1.0)
 
         def pt(x: float, y: float) -> QPointF:
@@ -234,6 +240,9 @@ class TrainPanel(QWidget):
         self.resume_button = _button("Resume", lambda: self.start(resume=True), enabled=False)
         self.cancel_button = _button("Cancel", self.cancel, enabled=False)
         self.bar = QProgressBar()
+        self.bar.setTextVisible(False)  # the percentage goes beside it, never over the bar
+        self.pct_label = QLabel("")
+        self.pct_label.setObjectName("trainPercent")
         self.eta_label = QLabel("")
         self.status_label = _label()
         self.curve = LossCurveView()
@@ -260,7 +269,10 @@ class TrainPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addLayout(buttons)
-        lay.addWidget(self.bar)
+        bar_row = QHBoxLayout()
+        bar_row.addWidget(self.bar, 1)
+        bar_row.addWidget(self.pct_label)
+        lay.addLayout(bar_row)
         lay.addWidget(self.status_label)
         lay.addWidget(self.curve, 1)
         lay.addWidget(self.verdict_label)
@@ -384,6 +396,7 @@ class TrainPanel(QWidget):
         if total:
             self.bar.setRange(0, total)
             self.bar.setValue(done)
+            self.pct_label.setText(f"{min(100, int(100 * done / total))} %")
         if status:
             self.status_label.setText(status[:1].upper() + status[1:])
 

@@ -62,3 +62,19 @@ def test_eta_text():
     assert eta.text(0, 0) == ""
     assert eta.text(0, 100, now=0.0) == "0 %"
     assert eta.text(50, 100, now=10.0) == "50 % · about 10 s left"
+
+
+def test_quit_while_checks_run_stops_the_worker_process(qtbot, gui_project):
+    """Ctrl+Q during checks: the check process is cancelled (terminated if it does not stop at once)
+    and gone when the window has closed; nothing waits for the checks to finish."""
+    from ftcurate.gui.app import make_app, settle
+    from ftcurate.gui.main_window import MainWindow
+
+    make_app()
+    w = MainWindow(persist_settings=False)
+    qtbot.addWidget(w)
+    w.open_path(gui_project)
+    settle(w)
+    handle = w.run_checks()
+    w.close()
+    assert handle.state == "cancelled" and not handle._proc.is_alive()

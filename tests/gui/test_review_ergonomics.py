@@ -74,3 +74,35 @@ def test_dataset_level_findings_sit_by_the_label_not_on_rows(window, gui_project
     assert window.detail.label_note.isVisibleTo(window.detail)
     assert "product" in window.detail.label_note.text()
     assert window.detail.flag_list.topLevelItemCount() == 0
+
+
+def test_a_long_example_does_not_widen_the_window(window, qtbot):
+    from ftcurate.core.commands import SetLabelCommand, SetMessagesCommand
+    from ftcurate.core.records import pair_to_messages
+
+    window.resize(1100, 800)
+    qtbot.wait(50)
+    width = window.width()
+    long = "word " * 400
+    window.controller.apply(SetLabelCommand([2], "a-very-long-label-" * 12))
+    window.controller.apply(SetMessagesCommand(2, pair_to_messages("Q" * 900, long)))
+    window.controller.flush()
+    window.select_row(window.model.row_of(2))
+    qtbot.wait(100)
+    assert window.width() == width
+
+
+def test_loss_curve_keeps_its_first_point_and_percent_beside_the_bar(qtbot):
+    from ftcurate.gui.train_panel import LossCurveView, TrainPanel
+
+    curve = LossCurveView()
+    qtbot.addWidget(curve)
+    for step, loss in ((1, 3.07), (2, 2.4), (3, 2.1)):
+        curve.add_point(step, loss, 10)
+    _ticks, lo, hi = curve.y_range()
+    assert lo <= 2.1 and hi >= 3.07  # the first, highest point is inside the plot
+    panel = TrainPanel()
+    qtbot.addWidget(panel)
+    panel._on_progress(4, 10, "training")
+    assert not panel.bar.isTextVisible() and panel.pct_label.text() == "40 %"
+    panel.shutdown()
