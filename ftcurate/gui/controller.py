@@ -57,6 +57,7 @@ class ProjectController(QObject):
     openExampleRequested = Signal(int)
     taskStarted = Signal(object)  # TaskHandle
     savingChanged = Signal(bool)  # True while a background task writes to the project
+    filterRequested = Signal(dict)  # show Review filtered, e.g. {"label": "returns"} or {"check": "pii"}
     actionRequested = Signal(str)  # a step of the guided path: "import", "checks", "export", "train", ...
     undoChanged = Signal()  # the project's history changed: re-read undo_status()
     undoNotice = Signal(str, bool)  # "Undid …"/"Redid …", whether the other direction is possible

@@ -172,6 +172,8 @@ def guided_step(w, key: str) -> None:
         w.table.setFocus()
     elif key == "export":
         w.export()
+    elif key == "labels":
+        _open_labels(w)
     elif key in ("train", "train_now"):
         screen = w.show_panel("train")
         panel = getattr(screen, "panel", None)
@@ -180,3 +182,27 @@ def guided_step(w, key: str) -> None:
             panel.start()
     else:
         w.show_panel(key)
+
+
+def show_filtered(w, values: dict) -> None:
+    """Review, filtered by `values` (a Health bar: {"label": ...} or {"check": ...})."""
+    w.show_panel("review")
+    w.filter_bar.clear()
+    try:
+        w.filter_bar.set_filter(**values)
+    except ValueError as exc:  # e.g. no open flag of that check any more
+        w.statusBar().showMessage(str(exc), 6000)
+    w.table.setFocus()
+
+
+def _open_labels(w) -> None:
+    """The label list (gui/labels_dialog, when installed), else the Review table by label."""
+    try:
+        from ftcurate.gui.labels_dialog import LabelsDialog
+    except ImportError:
+        w.show_panel("review")
+        w.filter_bar.label.showPopup()
+        return
+    dlg = LabelsDialog(w.controller, w)
+    dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dlg.open()

@@ -108,6 +108,7 @@ class MainWindow(QMainWindow):
         c.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 6000))
         c.openExampleRequested.connect(self.open_example)
         c.actionRequested.connect(self.guided_step)
+        c.filterRequested.connect(lambda values: guide.show_filtered(self, values))
         c.taskStarted.connect(self._task_started)
         c.savingChanged.connect(lambda _: self._update_title())
         self.filter_bar.resultReady.connect(self._filter_result)
