@@ -4,9 +4,11 @@
         [--only checks,open,duplicates,health,train_load]
 
 Scenarios (each run in the real MainWindow, with the event loop running while the work goes on):
-* checks: run every check on the first 64 examples of the bundled demo (a fresh project);
-* train_load: what training does first, in the app's background-task machinery: import torch and
-  transformers and load the default model (SmolLM2-135M from its bundled GGUF, converted once);
+* checks: run every check on the first 64 examples of the bundled demo (a fresh project), in a worker
+  process as the app does; checks_thread: the same on a thread of the GUI process (the baseline);
+* train_load: what training does first: import torch and transformers and load the default model
+  (SmolLM2-135M from its bundled GGUF, converted once), in a worker process; train_load_thread: the
+  same on a thread (how the Train screen still runs training);
 * open: open an N-example project with flags (the synthetic project of bench_gui_table.py);
 * duplicates: show the Duplicates screen of that project;
 * health: show the Health screen of that project, until its data is drawn.
@@ -105,17 +107,21 @@ def main() -> None:
         path = demo_project(folder)
         w.open_path(path)
         settle(w, 60)
+        # baseline: the same work on a thread of the GUI process (how the app ran it before)
+        from ftcurate.gui import proc_jobs
+
+        measure("checks_thread", lambda: w.controller.run_task(
+            "Run checks", lambda p: proc_jobs.run_checks(p, str(path), None), writes=True), lambda: idle(w))
+        settle(w, 60)
         measure("checks", lambda: w.run_checks(), lambda: idle(w))
+        settle(w, 60)
     if "train_load" in only:
-        def load(progress):
-            import torch  # noqa: F401
-            from transformers import AutoModelForCausalLM
+        from ftcurate.gui import proc_jobs
 
-            from ftcurate.core.trainer.modelcache import resolve_model
-
-            return AutoModelForCausalLM.from_pretrained(str(resolve_model(None))).num_parameters()
-
-        measure("train_load", lambda: w.controller.run_task("Load model", load), lambda: idle(w))
+        measure("train_load_thread", lambda: w.controller.run_task(
+            "Load model", lambda p: proc_jobs.load_model(p, None)), lambda: idle(w))
+        measure("train_load", lambda: w.controller.run_process(
+            "Load model", "ftcurate.gui.proc_jobs:load_model", (None,)), lambda: idle(w))
     big = folder / f"synthetic_{args.n}.ftcurate"
     if only & {"open", "duplicates", "health"}:
         if not big.exists():

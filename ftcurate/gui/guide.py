@@ -101,7 +101,7 @@ class GuideBar(QFrame):
         if project is None:
             self.state = None
             return
-        self.state = st = path_state(project, self.controller.flags())
+        self.state = st = path_state(project, self.controller.review_flags())
         for key, b in self.steps.items():
             title = dict(STEPS)[key]
             b.setText(("✓ " if st.done[key] else "") + title)
@@ -139,6 +139,10 @@ def show_export_finished(window, report, text: str) -> QMessageBox:
 def export_finished(w, report, text: str) -> None:
     """After an export: the box with "Open folder" / "Train now", or straight to training after
     "Export & train"."""
+    host = w.panels.get("train")
+    if host is not None and host.panel is not None and hasattr(host.panel, "sync"):
+        host.panel.sync()  # Train reads the export just written
+    w.guide.refresh()
     if getattr(w, "train_after_export", False):
         w.train_after_export = False
         guided_step(w, "train_now")

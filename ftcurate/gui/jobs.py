@@ -103,8 +103,13 @@ def start_export(w: MainWindow, kwargs: dict, report_text=None):
     kwargs = dict(kwargs)
     outdir = kwargs.pop("outdir")
 
+    if report_text is None:
+        from ftcurate.gui.export_dialog import ExportDialog
+
+        report_text = ExportDialog.report_text
+
     def done(report) -> None:
-        text = report_text(report) if report_text else f"Exported to {outdir}"
+        text = report_text(report)
         w.statusBar().showMessage(text.splitlines()[0], 10000)
         w.export_finished(report, text)
 

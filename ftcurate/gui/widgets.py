@@ -123,7 +123,7 @@ class TaskRow(QWidget):
         self.pct.setObjectName("taskEta")
         lay.insertWidget(2, self.pct)
         handle.progressed.connect(self._progress)
-        handle.ended.connect(lambda _: self.deleteLater())
+        handle.ended.connect(lambda _: (self.hide(), self.deleteLater()))  # gone at once
 
     def _progress(self, done: int, total: int, status: str) -> None:
         if total > 0:
