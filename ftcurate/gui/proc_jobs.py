@@ -46,3 +46,10 @@ def load_model(progress: Progress, model: str | None) -> int:
     from ftcurate.core.trainer.modelcache import resolve_model
 
     return int(AutoModelForCausalLM.from_pretrained(str(resolve_model(model))).num_parameters())
+
+
+def train(progress: Progress, export_dir: str, options: Any, project_path: str | None) -> dict[str, Any]:
+    """`ftcurate.core.trainer.record.train_and_record`; training events go to `progress.event`."""
+    from ftcurate.core.trainer.record import train_and_record
+
+    return train_and_record(export_dir, options, progress, getattr(progress, "event", None), project_path)

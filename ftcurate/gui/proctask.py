@@ -9,7 +9,8 @@ the window already uses (`progressed`, `ended`, `cancel`, `wait`, `state`, `resu
 * Progress: the child's `ChildProgress` sends (done, total, status) at most 10 times a second;
   `event(dict)` sends other updates (e.g. training steps) to `events`.
 * Cancel: sets a shared flag the core checks at its next step; if the child has not stopped
-  `CANCEL_GRACE_S` later it is terminated. Every core write is one SQLite transaction, so a
+  `cancel_grace_s` later (default `CANCEL_GRACE_S`; training allows a few seconds to save its
+  checkpoint) it is terminated. Every core write is one SQLite transaction, so a
   terminated child leaves the project as it was before its current write.
 * Errors: a `UserError` keeps its message; anything else arrives as a `RuntimeError` naming the
   original class, with the child's traceback as details.
@@ -85,8 +86,9 @@ class ProcessTask(QObject):
 
     def __init__(self, title: str, target: str, args: tuple = (), on_done: Callable[[Any], None] | None = None,
                  on_error: Callable[[BaseException], None] | None = None,
-                 parent_widget: Callable[[], Any] | None = None) -> None:
+                 parent_widget: Callable[[], Any] | None = None, cancel_grace_s: float = CANCEL_GRACE_S) -> None:
         super().__init__()
+        self.cancel_grace_s = cancel_grace_s
         self.title = title
         self.state = "running"
         self.result: Any = None
@@ -145,7 +147,7 @@ class ProcessTask(QObject):
                     return
         except queue_mod.Empty:
             pass
-        if self._cancel_at is not None and time.monotonic() - self._cancel_at > CANCEL_GRACE_S:
+        if self._cancel_at is not None and time.monotonic() - self._cancel_at > self.cancel_grace_s:
             self._proc.terminate()  # the core did not reach a cancel check in time
             self._end("cancelled")
         elif not self._proc.is_alive() and self._q.empty():

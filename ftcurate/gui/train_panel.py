@@ -11,7 +11,6 @@ Qt-free bridge (`CallbackProgress` + an `on_event` callable) whose calls become 
 from __future__ import annotations
 
 import math
-import traceback
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ftcurate.core.errors import Cancelled, UserError
+from ftcurate.core.errors import UserError
 from ftcurate.core.trainer.config import PRESETS, TrainOptions
 from ftcurate.core.trainer.device import format_duration
 
@@ -144,37 +143,7 @@ class LossCurveView(QWidget):
         p.end()
 
 
-class _TrainWorker(QThread):
-    """Runs training (or nothing Qt) in its own thread; all results arrive as signals."""
-
-    event = Signal(dict)
-    progressed = Signal(int, int, str)
-    done = Signal(dict)
-    failed = Signal(str, str)
-    was_cancelled = Signal()
-
-    def __init__(self, export_dir: str, options: TrainOptions, project_path: str | None) -> None:
-        super().__init__()
-        from ftcurate.core.trainer.bridge import CallbackProgress
-
-        self.export_dir = export_dir
-        self.options = options
-        self.project_path = project_path
-        self.progress = CallbackProgress(self.progressed.emit)
-
-    def run(self) -> None:  # worker thread
-        from ftcurate.core.trainer.record import train_and_record
-
-        try:
-            result = train_and_record(self.export_dir, self.options, self.progress, self.event.emit,
-                                      self.project_path)
-        except Cancelled:
-            self.was_cancelled.emit()
-        except BaseException as exc:  # noqa: BLE001 - shown on the page
-            text = str(exc) if isinstance(exc, UserError) else f"{exc.__class__.__name__}: {exc}"
-            self.failed.emit(text, "".join(traceback.format_exception(exc)))
-        else:
-            self.done.emit(result)
+TRAIN_CANCEL_GRACE_S = 5.0
 
 
 class _DeviceWorker(QThread):
@@ -218,7 +187,7 @@ class TrainPanel(QWidget):
         self.export_dir = str(export_dir) if export_dir else None
         self.project_path = str(project_path) if project_path else None
         self.options_override: dict[str, Any] = {}
-        self.worker: _TrainWorker | None = None
+        self.worker = None  # a ProcessTask while training runs
         self._device_worker: _DeviceWorker | None = None
         self.device: dict[str, Any] | None = None
         self.result: dict[str, Any] | None = None
@@ -342,7 +311,7 @@ class TrainPanel(QWidget):
 
     # -- running --------------------------------------------------------------------------------------
     def is_running(self) -> bool:
-        return self.worker is not None and self.worker.isRunning()
+        return self.worker is not None and self.worker.is_running()
 
     def start(self, resume: bool = False) -> None:
         if self.is_running() or not self.export_dir:
@@ -355,35 +324,48 @@ class TrainPanel(QWidget):
         self.verdict_label.setText("")
         self.bar.setRange(0, 0)
         self.status_label.setText("Starting…")
-        self.worker = _TrainWorker(self.export_dir, opts, self.project_path)
-        self.worker.event.connect(self._on_event)
+        # a worker process: importing torch and loading the model would hold the GIL and freeze the
+        # window; a cancel that the trainer does not reach within a few seconds stops the process
+        # (Resume then continues from the last checkpoint)
+        from ftcurate.gui.proctask import ProcessTask
+
+        self.worker = ProcessTask("Training", "ftcurate.gui.proc_jobs:train",
+                                  (self.export_dir, opts, self.project_path), on_error=lambda _exc: None,
+                                  cancel_grace_s=TRAIN_CANCEL_GRACE_S)
+        self.worker.events.connect(self._on_event)
         self.worker.progressed.connect(self._on_progress)
-        self.worker.done.connect(self._on_done)
-        self.worker.failed.connect(self._on_failed)
-        self.worker.was_cancelled.connect(self._on_cancelled)
+        self.worker.ended.connect(self._ended)
         self._set_running(True)
         self.worker.start()
         self.runStarted.emit()
 
+    def _ended(self, state: str) -> None:
+        if state == "done":
+            self._on_done(self.worker.result)
+        elif state == "cancelled":
+            self._on_cancelled()
+        else:
+            self._on_failed(str(self.worker.error), "")
+
     def cancel(self) -> None:
         if self.is_running():
-            self.worker.progress.cancel()
+            self.worker.cancel()
             self.status_label.setText("Stopping after this step and saving a checkpoint…")
             self.cancel_button.setEnabled(False)
 
-    def shutdown(self, wait_ms: int = 60_000) -> bool:
+    def shutdown(self, wait_ms: int = 10_000) -> bool:
         """Cancel a running training and wait for the threads (call before closing). True if stopped."""
         self.cancel()
         ok = True
-        for w in (self.worker, self._device_worker):
-            if w is not None and w.isRunning():
-                ok = w.wait(wait_ms) and ok
+        if self.worker is not None and self.worker.is_running():
+            ok = self.worker.wait(wait_ms) and ok
+        if self._device_worker is not None and self._device_worker.isRunning():
+            ok = self._device_worker.wait(wait_ms) and ok
         return ok
 
     def _join_worker(self) -> None:
-        # The end signals are the worker's last act; join it so a new run can start at once.
-        if self.worker is not None:
-            self.worker.wait(10_000)
+        """Nothing to join: the training process is reaped by its task once it has exited (it may
+        take seconds to unload torch, which must not block the window)."""
 
     def _set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running and bool(self.export_dir))
