@@ -342,6 +342,8 @@ class HealthPanel(QWidget):
     def set_data(self, data: dict[str, Any]) -> None:
         """Show `health_data` output."""
         self.data = data
+        if isinstance((data or {}).get("check_titles"), dict) and not _TITLES:
+            _TITLES.update(data["check_titles"])
         n = normalise(data or {})
         self.status.setText(n["summary"])
         self._show_scores(n["scores"])

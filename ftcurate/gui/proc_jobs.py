@@ -24,7 +24,14 @@ def health(progress: Progress, path: str) -> dict[str, Any]:
 
     progress.set_status("Computing data health")
     with Project.open(path) as own:
-        return health_data(own, progress)
+        data = health_data(own, progress)
+    try:  # the check titles, so the window need not import every check module to draw them
+        from ftcurate.core.checks.registry import load_checks
+
+        data["check_titles"] = {n: c.title or n for n, c in load_checks().items()}
+    except Exception:  # noqa: BLE001 - titles are cosmetic; the panel falls back to names
+        pass
+    return data
 
 
 def export(progress: Progress, path: str, outdir: str, kwargs: dict) -> Any:
