@@ -354,11 +354,13 @@ class TrainPanel(QWidget):
             self.cancel_button.setEnabled(False)
 
     def shutdown(self, wait_ms: int = 10_000) -> bool:
-        """Cancel a running training and wait for the threads (call before closing). True if stopped."""
-        self.cancel()
+        """Stop a running training now (the window is closing): the process gets a second to save a
+        checkpoint, then it is stopped; Resume continues from the last checkpoint. True if stopped."""
         ok = True
         if self.worker is not None and self.worker.is_running():
-            ok = self.worker.wait(wait_ms) and ok
+            self.worker.cancel_grace_s = min(self.worker.cancel_grace_s, 1.0)
+            self.cancel()
+            ok = self.worker.wait(wait_ms)
         if self._device_worker is not None and self._device_worker.isRunning():
             ok = self._device_worker.wait(wait_ms) and ok
         return ok
