@@ -252,7 +252,7 @@ class DetailPanel(QWidget):
         if not on or original is None or self.example is None:
             self.diff_view.hide()
             return
-        from ftcurate.gui.duplicates_view import word_diff_html
+        from ftcurate.gui.word_diff import word_diff_html
 
         parts = []
         for i, m in enumerate(self.example.messages):

@@ -10,10 +10,8 @@ and resolves the cluster's flags in one undoable edit (`controller.apply`).
 
 from __future__ import annotations
 
-import difflib
 import html
 import json
-import re
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -36,45 +34,12 @@ from PySide6.QtWidgets import (
 
 from ftcurate.core.commands import CompositeCommand, SetFlagStateCommand, SetStatusCommand
 from ftcurate.core.records import Example
+from ftcurate.gui.word_diff import HIGHLIGHT, word_diff_html  # noqa: F401 - re-exported
 
 DUPLICATE_CHECKS = {"exact_duplicate": "Exact", "near_duplicate": "Near", "paraphrase": "Paraphrase",
                     "duplicates": "Duplicate"}
 MAX_CARDS = 12
 BACKGROUND_ABOVE = 2_000  # flag rows; more are grouped on a worker thread
-_TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
-HIGHLIGHT = "#fde293"
-
-
-def word_diff_html(text: str, reference: str | None) -> str:
-    """`text` as HTML with the words that are not in `reference` highlighted (word-level difflib)."""
-    tokens = _TOKEN.findall(text or "")
-    if reference is None:
-        return _html_tokens(tokens)
-    ref = _TOKEN.findall(reference or "")
-    out: list[str] = []
-    matcher = difflib.SequenceMatcher(None, ref, tokens, autojunk=False)
-    for op, _, _, j1, j2 in matcher.get_opcodes():
-        part = tokens[j1:j2]
-        if op in ("replace", "insert") and "".join(part).strip():
-            # keep the spaces around a changed run outside the highlight
-            lead = 0
-            while part[lead].isspace():
-                lead += 1
-            end = len(part)
-            while part[end - 1].isspace():
-                end -= 1
-            out.append(_html_tokens(part[:lead]))
-            out.append(f'<span style="background:{HIGHLIGHT}">{_html_tokens(part[lead:end])}</span>')
-            out.append(_html_tokens(part[end:]))
-        else:
-            out.append(_html_tokens(part))
-    return "".join(out)
-
-
-def _html_tokens(tokens: list[str]) -> str:
-    return html.escape("".join(tokens)).replace("\n", "<br>")
-
-
 @dataclass
 class Cluster:
     """One cluster of flags: `key` = (check, cluster id)."""
