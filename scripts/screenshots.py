@@ -1,4 +1,8 @@
-"""Save a PNG of each main screen of the app into docs/screenshots/ (for the README).
+"""Save a PNG of each main screen of the app into docs/screenshots/ (for the README and docs/app.md).
+
+Besides one PNG per screen, `path_*.png` show each step of the guided path on the demo: a new
+project (import call to action), the import dialog, the review queue after the automatic checks,
+privacy, the export dialog with its inline safety stop, the export finished box, Train and Compare.
 
 The app runs on the demo project: the raw files in resources/demo/ are imported into a temporary
 project and all checks are run, exactly as a person would with `ftcurate import` and `ftcurate check`.
@@ -192,7 +196,86 @@ def shoot(project_path: Path, out: Path) -> None:
         wait(app, window, 10)
         save(dlg, out, "export_dialog")
         dlg.reject()
+    shoot_path(app, window, out)
     controller.close_project()
+    window.close()
+
+
+def shoot_path(app, window, out: Path) -> None:
+    """The guided path, step by step, on the open demo project (written into a copy of it)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from ftcurate.core.pii.redact import redaction_command
+
+    controller = window.controller
+    window.guide.refresh()
+    window.guided_step("review")
+    wait(app, window, 10)
+    save(window, out, "path_3_review_queue")
+    window.guided_step("privacy")
+    wait(app, window, 10)
+    pii = most_flagged(controller, "pii")
+    if pii is not None:
+        window.open_example(pii)
+        wait(app, window, 5)
+    save(window, out, "path_4_privacy")
+    export_dir = Path(tempfile.mkdtemp(prefix="ftcurate-shots-export-"))
+    dlg = window.export()
+    dlg.outdir_edit.setText(str(export_dir))
+    dlg.refresh_preview()
+    wait(app, window, 5)
+    save(dlg, out, "path_5_export_stopped")
+    dlg.reject()
+    # a reviewer redacts what is left, then exports
+    flags = controller.flags()
+    open_pii = flags.filter((flags["check"] == "pii") & (flags["state"] == "open"))["id"].to_list()
+    if open_pii:
+        controller.apply(redaction_command(controller.project, open_pii, "placeholder"))
+        wait(app, window, 10)
+    window.show_panel("train")
+    wait(app, window, 10)
+    save(window, out, "path_6_train_no_export")
+    handle = window.start_export({"outdir": str(export_dir), "format": "openai", "test_fraction": 0.1, "seed": 0})
+    handle.wait(300_000)
+    wait(app, window, 10)
+    box = getattr(window, "export_box", None)
+    if isinstance(box, QMessageBox):
+        save(box, out, "path_7_export_done")
+        box.close()
+    window.show_panel("train")
+    wait(app, window, 10)
+    save(window, out, "path_8_train")
+    window.show_panel("compare")
+    wait(app, window, 5)
+    save(window, out, "path_9_compare_empty")
+    window.show_panel("review")
+
+
+def shoot_new_project(out: Path) -> None:
+    """Step 1 of the path: a new, empty project and the import dialog with a demo file."""
+    from ftcurate.gui.app import make_app
+    from ftcurate.gui.import_dialog import ImportDialog
+    from ftcurate.gui.main_window import MainWindow
+
+    app = make_app()
+    window = MainWindow(persist_settings=False)
+    window.resize(*SIZE)
+    window.show()
+    with tempfile.TemporaryDirectory(prefix="ftcurate-shots-new-") as tmp:
+        window.controller.new_project(Path(tmp) / "my-shop.ftcurate")
+        window.guide.refresh()
+        wait(app, window, 5)
+        save(window, out, "path_1_new_project")
+        dlg = ImportDialog(window.controller, window, paths=[DEMO / f for f in DEMO_FILES])
+        dlg.show()
+        deadline = time.monotonic() + 30
+        while dlg.is_busy() and time.monotonic() < deadline:
+            app.processEvents()
+            time.sleep(0.02)
+        wait(app, window, 5)
+        save(dlg, out, "path_2_import")
+        dlg.reject()
+        window.controller.close_project()
     window.close()
 
 
@@ -210,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
         project = build_demo(Path(tmp) / "demo.ftcurate")
         if args.keep:
             shutil.copyfile(project, args.keep)
+        shoot_new_project(args.out)
         shoot(project, args.out)
     return 0
 

@@ -236,6 +236,10 @@ def command_from_json(d: dict[str, Any]) -> Command:
         return LabelMapCommand.from_json(d)
     cls = {"set_label": SetLabelCommand, "set_status": SetStatusCommand,
            "set_flag_state": SetFlagStateCommand}.get(t)
+    if cls is None and t in ("follow_edit", "set_flag_spans"):
+        from ftcurate.core.review.spans import command_from_json as review_command
+
+        return review_command(d)
     if cls is None:
         raise ValueError(f"unknown command type {t!r}")
     values = {int(k): v for k, v in d["values"].items()} if "values" in d else None

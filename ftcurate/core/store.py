@@ -311,8 +311,13 @@ class Project:
         return examples_frame(self, columns)
 
     # -- edits, history, undo ---------------------------------------------------------------------
-    def apply(self, command: Command, actor: str = "user") -> int:
-        """Apply an edit in one transaction and record it in history. Returns the history id."""
+    def apply(self, command: Command, actor: str = "user", merge_key: str | None = None) -> int:
+        """Apply an edit in one transaction and record it in history. Returns the history id.
+        With `merge_key`, a burst of edits is one entry (`ftcurate.core.review.history`)."""
+        if merge_key is not None:
+            from ftcurate.core.review.history import apply_merged
+
+            return apply_merged(self, command, merge_key, actor)
         with self.transaction() as conn:
             inverse = command.apply(conn)
             cur = conn.execute(
@@ -376,6 +381,12 @@ class Project:
             d["forward"], d["inverse"] = json.loads(d["forward"]), json.loads(d["inverse"])
             out.append(d)
         return out
+
+    def undo_status(self):
+        """What undo/redo would act on next (`ftcurate.core.review.history.UndoStatus`)."""
+        from ftcurate.core.review.history import undo_status
+
+        return undo_status(self)
 
     def can_redo(self) -> bool:
         return bool(self.query("SELECT 1 FROM history WHERE kind='edit' AND state='undone' LIMIT 1"))

@@ -85,6 +85,10 @@ class BulkActions(QObject):
         if cmd is None:
             self.controller.statusMessage.emit("No selected example belongs to a duplicate or conflict cluster")
             return False
+        from ftcurate.gui.confirm import confirm_rejections
+
+        if not confirm_rejections(self.parent(), cmd, "Resolving these clusters"):
+            return False
         return self.controller.try_apply(cmd, "resolve clusters")
 
     def menu(self, parent: QWidget | None = None) -> QMenu:

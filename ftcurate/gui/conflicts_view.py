@@ -84,6 +84,8 @@ class ConflictsPanel(ClusterPanel):
     """One question, its different answers side by side; pick one or write a merged answer."""
 
     KINDS = CONFLICT_CHECKS
+    FINE_TEXT = "Both are fine"
+    FINE_KIND = "conflicts"
     EMPTY_TEXT = "No conflicting answers. Run the checks to find questions answered differently."
 
     def __init__(self, controller, parent: QWidget | None = None) -> None:

@@ -5,9 +5,12 @@ Every view talks to a `ProjectController` instead of the `Project` directly:
 * `frame()` / `flags()` / `flag_summary()` are cached polars views (`frame()` holds `GUI_COLUMNS`); after an edit the changed rows are
   patched into the cached frame (milliseconds even at 1M rows) and `examplesChanged(ids)` is emitted;
   imports trigger a full rebuild off the GUI thread, then `examplesChanged([])`.
-* `apply(command)` commits a core command to the project at once (one transaction) and pushes a
-  `QUndoCommand` onto `undo_stack`, whose undo/redo call `project.undo()` / `project.redo()`.
-  Consecutive message edits of one example within a few seconds merge into one undo step.
+* `apply(command, merge_key=...)` commits a core command to the project at once (one transaction).
+  Undo lives in the project, not here: `undo()` / `redo()` call `project.undo()` / `project.redo()`,
+  `undo_status()` is the project's, and `undoChanged` fires after any edit, so the Undo/Redo actions,
+  the History panel and `ftcurate undo` always agree. A typing burst is one history entry (the
+  project merges edits sharing a `merge_key`). After an undo/redo, `undoNotice(text, redo_possible)`
+  asks the window for a non-modal notice and `openExampleRequested` jumps to the changed example.
 * `run_task(title, fn, on_done, on_error)` runs `fn(progress)` in a worker thread (see
   `ftcurate.gui.tasks`); the main window shows its progress with a Cancel button.
 
@@ -17,7 +20,6 @@ signal, which Qt queues to the GUI thread.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,64 +27,24 @@ from typing import Any
 
 import polars as pl
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QApplication, QWidget
 
-from ftcurate.core.commands import Command, SetMessagesCommand, command_from_json
+from ftcurate.core.commands import Command
 from ftcurate.core.progress import Progress
 from ftcurate.core.store import Project
+from ftcurate.gui.proctask import ProcessTask
 from ftcurate.gui.tasks import TaskHandle, show_error
 
-__all__ = ["EditUndoCommand", "ProjectController", "TaskHandle"]
+__all__ = ["ProjectController", "TaskHandle"]
 
-MERGE_SECONDS = 3.0
 # What the GUI views read from the cached frame. The JSON columns (messages, metadata) would double
 # the load time and memory; views that need whole examples call `project.get_examples(ids)`.
 GUI_COLUMNS = ["id", "source_id", "source", "label", "status", "input", "output"]
+# Findings about the whole dataset (one flag per example of a small label): shown once, on the Health
+# page and beside the label in the detail pane, never as a chip on every row or in the review queue.
+DATASET_LEVEL_CHECKS = ("label_imbalance",)
 # Larger projects load their view on a worker after opening, so the window never freezes.
 BACKGROUND_LOAD_ABOVE = 150_000
-
-
-class EditUndoCommand(QUndoCommand):
-    """A QUndoCommand for an edit already committed by `ProjectController.apply`.
-
-    `steps` is how many project history entries it stands for (merged typing bursts), so undo calls
-    `project.undo()` that many times.
-    """
-
-    MERGE_ID = 0x4654
-
-    def __init__(self, controller: ProjectController, command: Command) -> None:
-        super().__init__(command.text)
-        self.controller = controller
-        self.command = command
-        self.steps = 1
-        self.last_at = time.monotonic()
-        self._applied = True  # the first redo() (from QUndoStack.push) must not apply it again
-
-    def id(self) -> int:
-        return self.MERGE_ID if isinstance(self.command, SetMessagesCommand) else -1
-
-    def mergeWith(self, other: QUndoCommand) -> bool:
-        if not isinstance(other, EditUndoCommand) or not isinstance(other.command, SetMessagesCommand):
-            return False
-        if (other.command.example_id != self.command.example_id
-                or other.last_at - self.last_at > MERGE_SECONDS):
-            return False
-        self.steps += other.steps
-        self.last_at = other.last_at
-        return True
-
-    def redo(self) -> None:
-        if self._applied:
-            self._applied = False
-            return
-        for _ in range(self.steps):
-            self.controller._replay(redo=True)
-
-    def undo(self) -> None:
-        for _ in range(self.steps):
-            self.controller._replay(redo=False)
 
 
 class ProjectController(QObject):
@@ -95,12 +57,15 @@ class ProjectController(QObject):
     openExampleRequested = Signal(int)
     taskStarted = Signal(object)  # TaskHandle
     savingChanged = Signal(bool)  # True while a background task writes to the project
+    filterRequested = Signal(dict)  # show Review filtered, e.g. {"label": "returns"} or {"check": "pii"}
+    actionRequested = Signal(str)  # a step of the guided path: "import", "checks", "export", "train", ...
+    undoChanged = Signal()  # the project's history changed: re-read undo_status()
+    undoNotice = Signal(str, bool)  # "Undid …"/"Redid …", whether the other direction is possible
     _projectEvent = Signal(str, object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.project: Project | None = None
-        self.undo_stack = QUndoStack(self)
         self.tasks: list[TaskHandle] = []
         self.parent_widget: QWidget | None = None
         self._frame: pl.DataFrame | None = None
@@ -169,8 +134,8 @@ class ProjectController(QObject):
         self._generation += 1
         self._frame = self._flags = self._summary = None
         self._pending_ids.clear()
-        self.undo_stack.clear()
         self.projectChanged.emit()
+        self.undoChanged.emit()
 
     def _set_project(self, project: Project, frame: pl.DataFrame | None = None,
                      flags: pl.DataFrame | None = None) -> None:
@@ -181,7 +146,6 @@ class ProjectController(QObject):
         self._generation += 1
         self._frame = self._flags = self._summary = None
         self._pending_ids.clear()
-        self.undo_stack.clear()
         project.add_listener(lambda event, payload: self._projectEvent.emit(event, payload))
         if frame is not None:
             self._frame, self._flags = frame, flags
@@ -192,6 +156,7 @@ class ProjectController(QObject):
             self._flags = pl.DataFrame(schema=FLAG_COLUMNS)
             self.reload(quiet=False)
         self.projectChanged.emit()
+        self.undoChanged.emit()
         self.statusMessage.emit(f"Opened {project.path.name}")
 
     # -- cached views -----------------------------------------------------------------------------
@@ -223,12 +188,19 @@ class ProjectController(QObject):
             self._flags = self.project.flags_frame()
         return self._flags
 
+    def review_flags(self) -> pl.DataFrame:
+        """`flags()` without the dataset-level findings (`DATASET_LEVEL_CHECKS`): what the review
+        queue, the row chips and the flag filter work on."""
+        flags = self.flags()
+        return flags.filter(~pl.col("check").is_in(list(DATASET_LEVEL_CHECKS))) if flags.height else flags
+
     def flag_summary(self) -> pl.DataFrame:
-        """Per example with open flags: example_id, n_flags, checks (sorted list), worst severity rank."""
+        """Per example with open review flags: example_id, n_flags, checks (sorted list), worst severity
+        rank (dataset-level findings left out)."""
         if self._summary is None:
             from ftcurate.core.filtering import flag_summary
 
-            self._summary = flag_summary(self.flags())
+            self._summary = flag_summary(self.review_flags())
         return self._summary
 
     def example_flags(self, example_id: int) -> pl.DataFrame:
@@ -266,46 +238,72 @@ class ProjectController(QObject):
         return self._reload is not None and self._reload.is_running()
 
     # -- edits ------------------------------------------------------------------------------------
-    def apply(self, command: Command, merge: bool = True) -> None:
-        """Commit `command` to the project now and make it undoable. Raises `UserError` (nothing changed)."""
+    def apply(self, command: Command, merge_key: str | None = None) -> int:
+        """Commit `command` to the project now (undoable through the project's history). Commands
+        sharing `merge_key` within a few seconds are one history entry (a typing burst).
+        Returns the history id. Raises `UserError` (nothing changed)."""
         if self.project is None:
             raise RuntimeError("no project is open")
-        self.project.apply(command)
-        undo = EditUndoCommand(self, command)
-        if not merge:
-            undo.last_at = float("-inf")
-        self.undo_stack.push(undo)
+        hid = self.project.apply(command, merge_key=merge_key)
         self.statusMessage.emit(command.text)
+        return hid
 
-    def revert(self, history_id: int) -> None:
+    def undo_status(self):
+        """The project's `UndoStatus` (what undo/redo would act on), or None without a project."""
+        return None if self.project is None else self.project.undo_status()
+
+    def undo(self) -> int | None:
+        """Undo the project's newest edit; shows an "Undid …" notice and jumps to the example."""
+        return self._replay(redo=False)
+
+    def redo(self) -> int | None:
+        """Redo the edit undone last (see `undo`)."""
+        return self._replay(redo=True)
+
+    def revert(self, history_id: int) -> int:
         """Apply the inverse of one past edit as a new, undoable edit (History panel's Revert)."""
-        rows = self.project.query("SELECT text, inverse FROM history WHERE id = ?", (history_id,))
-        if not rows:
-            from ftcurate.core.errors import UserError
+        hid = self.project.revert(history_id)
+        self.statusMessage.emit("Reverted")
+        return hid
 
-            raise UserError(f"history entry {history_id} does not exist")
-        cmd = command_from_json(json.loads(rows[0][1]))
-        cmd.text = f"Revert: {rows[0][0]}"
-        self.apply(cmd, merge=False)
-
-    def _replay(self, redo: bool) -> None:
+    def _replay(self, redo: bool) -> int | None:
         if self.project is None:
-            return
+            return None
+        from ftcurate.core.review.history import entry_example_ids
+
+        status = self.project.undo_status()
+        text = status.redo_text if redo else status.undo_text
         try:
-            (self.project.redo if redo else self.project.undo)()
-        except Exception as exc:  # noqa: BLE001 - shown, not raised into Qt's undo machinery
+            hid = (self.project.redo if redo else self.project.undo)()
+        except Exception as exc:  # noqa: BLE001 - shown, never raised into a key press
             self.show_error("Undo failed" if not redo else "Redo failed", exc)
+            return None
+        if hid is None:
+            self.statusMessage.emit("Nothing to redo" if redo else "Nothing to undo")
+            return None
+        after = self.project.undo_status()
+        self.undoNotice.emit(f"{'Redid' if redo else 'Undid'}: {text}",
+                             after.can_undo if redo else after.can_redo)
+        ids = entry_example_ids(self.project, hid)
+        if len(ids) == 1:
+            self.flush_now()
+            self.openExampleRequested.emit(ids[0])
+        return hid
 
     # -- change notifications ---------------------------------------------------------------------
     def _on_project_event(self, event: str, payload: dict) -> None:
         if event == "edited":
+            self.undoChanged.emit()
             ids = [int(i) for i in payload.get("example_ids") or []]
             if ids:
                 self._pending_ids.update(ids)
                 self._emit_ids.update(ids)
-            if self._touches_flags(payload.get("history_id")):
+            touched = self._touches_flags(payload.get("history_id"))
+            if touched == "states":
                 self._flags = self._summary = None
                 self._flags_dirty_emit = True
+            elif touched == "spans" and ids:
+                self._patch_flags(ids)
         elif event == "flags":
             self._flags = self._summary = None
             self._flags_dirty_emit = True
@@ -316,11 +314,32 @@ class ProjectController(QObject):
             return
         self._emit_timer.start()
 
-    def _touches_flags(self, history_id: int | None) -> bool:
+    def _touches_flags(self, history_id: int | None) -> str | None:
+        """"states" when an edit changed flag states (rebuild the flag views), "spans" when it only
+        moved findings' offsets (patch the edited examples' flags), None when flags are untouched."""
         if history_id is None or self.project is None:
-            return True
-        rows = self.project.query("SELECT forward FROM history WHERE id = ?", (history_id,))
-        return bool(rows) and '"set_flag_state"' in rows[0][0]
+            return "states"
+        rows = self.project.query("SELECT forward, inverse FROM history WHERE id = ?", (history_id,))
+        if not rows:
+            return None
+        if '"set_flag_state"' in rows[0][0]:
+            return "states"
+        return "spans" if '"set_flag_spans"' in rows[0][0] + rows[0][1] else None
+
+    def _patch_flags(self, example_ids: list[int]) -> None:
+        """Re-read the flags of a few examples into the cached flag frame (offsets only changed)."""
+        if self._flags is None or self.project is None:
+            return
+        from ftcurate.core.view import FLAG_COLUMNS
+
+        ids = sorted(set(example_ids))[:900]
+        rows = self.project.query(
+            'SELECT id, example_id, check_name, turn, start, "end", kind, severity, message, cluster, score,'
+            f" data, state FROM flags WHERE example_id IN ({','.join('?' * len(ids))})", ids)
+        fresh = pl.DataFrame(rows, schema=FLAG_COLUMNS, orient="row")
+        self._flags = pl.concat([self._flags.filter(~pl.col("example_id").is_in(ids)), fresh]).sort(
+            ["example_id", "id"])
+        self._flags_dirty_emit = True
 
     def _emit_pending(self) -> None:
         if self._emit_ids or self._emit_all:
@@ -337,6 +356,11 @@ class ProjectController(QObject):
         self._emit_timer.stop()
         self._emit_pending()
 
+    def flush_now(self) -> None:
+        """Deliver queued project events and emit them (before jumping to a changed example)."""
+        QApplication.sendPostedEvents(self)
+        self.flush()
+
     # -- background work --------------------------------------------------------------------------
     def run_task(self, title: str, fn: Callable[[Progress], Any],
                  on_done: Callable[[Any], None] | None = None,
@@ -346,6 +370,19 @@ class ProjectController(QObject):
         without `on_error`, failures are shown in a dialog and logged. `writes` marks the title as saving.
         `quiet` tasks are not announced with `taskStarted` (no progress row)."""
         handle = TaskHandle(title, fn, on_done, on_error, parent_widget=lambda: self.parent_widget)
+        return self._track(handle, title, writes, quiet).start()
+
+    def run_process(self, title: str, target: str, args: tuple = (),
+                    on_done: Callable[[Any], None] | None = None,
+                    on_error: Callable[[BaseException], None] | None = None,
+                    writes: bool = False, quiet: bool = False) -> ProcessTask:
+        """`run_task` for heavy work: `target` ("module:function", Qt-free, called as
+        `fn(progress, *args)`) runs in a worker process (see `ftcurate.gui.proctask`), so the
+        window never waits for the GIL; cancel is honoured within about a second."""
+        handle = ProcessTask(title, target, args, on_done, on_error, parent_widget=lambda: self.parent_widget)
+        return self._track(handle, title, writes, quiet).start()
+
+    def _track(self, handle, title: str, writes: bool, quiet: bool):
         self.tasks.append(handle)
         if writes:
             self._writers += 1
@@ -369,7 +406,7 @@ class ProjectController(QObject):
         handle.ended.connect(ended)
         if not quiet:
             self.taskStarted.emit(handle)
-        return handle.start()
+        return handle
 
     def is_saving(self) -> bool:
         return self._writers > 0
@@ -395,7 +432,7 @@ class ProjectController(QObject):
         """`apply` as one undo step; a failure (e.g. flags replaced by a check run meanwhile) is shown
         to the person as "Could not {what}" instead of raised. Returns whether it was applied."""
         try:
-            self.apply(command, merge=False)
+            self.apply(command)
         except Exception as exc:  # noqa: BLE001 - shown to the person
             self.show_error(f"Could not {what}", exc)
             return False

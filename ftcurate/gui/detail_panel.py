@@ -1,7 +1,7 @@
 """The detail pane: one example, every turn editable, its flags, PII spans to redact or ignore.
 
-Each keystroke in a turn is committed to the project at once as a `SetMessagesCommand` (a typing
-burst merges into one undo step in the controller), so there is nothing to save and nothing to lose.
+Each keystroke in a turn is committed to the project at once as a `FollowEditCommand` (the turn's
+findings move with the text; a typing burst is one entry of the project's history), so there is nothing to save and nothing to lose.
 When the example changes underneath (undo, redo, a bulk action) the editors are refreshed, keeping
 the cursor where it was when the text is unchanged.
 """
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QToolButton,
@@ -30,10 +31,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ftcurate.core.commands import SetFlagStateCommand, SetLabelCommand, SetMessagesCommand, SetStatusCommand
+from ftcurate.core.commands import SetFlagStateCommand, SetLabelCommand, SetStatusCommand
 from ftcurate.core.errors import UserError
 from ftcurate.core.records import Example
-from ftcurate.gui.examples_model import SEVERITY_COLORS, STATUS_COLORS
+from ftcurate.core.review.spans import FollowEditCommand, follow_spans
+from ftcurate.gui.controller import DATASET_LEVEL_CHECKS
+from ftcurate.gui.examples_model import SEVERITY_COLORS, STATUS_COLORS, readable_check
 from ftcurate.gui.turn_edit import Span, TurnEdit
 
 PII_CHECK = "pii"
@@ -48,6 +51,7 @@ class DetailPanel(QWidget):
     """Shows and edits the example `example_id`. Signals: `navigateFlagged(step)` (+1/-1)."""
 
     navigateFlagged = Signal(int)
+    reviewFocusRequested = Signal()  # after a popup action: give the keyboard back to the review loop
 
     def __init__(self, controller, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -58,6 +62,8 @@ class DetailPanel(QWidget):
         self._labels: list[str] = []
         self._labels_for = None
 
+        # a fixed minimum: what an example holds (a long label, a badge) never widens the window
+        self.setMinimumWidth(360)
         self.stack = QStackedWidget(self)
         empty = QLabel("Select an example to review it here.", alignment=Qt.AlignmentFlag.AlignCenter)
         empty.setObjectName("emptyHint")
@@ -78,12 +84,16 @@ class DetailPanel(QWidget):
         self.where = QLabel(body)
         self.where.setObjectName("detailWhere")
         self.where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # long source names / provenance wrap instead of widening the window
+        self.where.setWordWrap(True)
+        self.where.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.status_chip = QLabel(body)
         self.status_chip.setObjectName("statusChip")
         self.label_box = QComboBox(body, editable=True, toolTip="Label (type a new one and press Enter)")
         self.label_box.setObjectName("labelBox")
         self.label_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.label_box.setMinimumContentsLength(14)
+        self.label_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.label_box.lineEdit().editingFinished.connect(self._label_edited)
         self.label_box.activated.connect(lambda _: self._label_edited())
         self.approve_button = QPushButton("Approve", body, toolTip="Approve (A)")
@@ -101,6 +111,12 @@ class DetailPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.title)
         top.addWidget(self.status_chip)
+        self.edited_badge = QToolButton(body, text="edited", checkable=True)
+        self.edited_badge.setObjectName("editedBadge")
+        self.edited_badge.setToolTip("The text differs from the imported original: click to see the changes")
+        self.edited_badge.toggled.connect(self._toggle_diff)
+        self.edited_badge.hide()
+        top.addWidget(self.edited_badge)
         top.addStretch(1)
         top.addWidget(self.prev_flag)
         top.addWidget(self.next_flag)
@@ -113,6 +129,19 @@ class DetailPanel(QWidget):
         actions.addWidget(self.approve_button)
         actions.addWidget(self.reject_button)
         head.addLayout(actions)
+        self.diff_view = QLabel(body)
+        self.diff_view.setObjectName("editDiff")
+        self.diff_view.setWordWrap(True)
+        self.diff_view.setTextFormat(Qt.TextFormat.RichText)
+        self.diff_view.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.diff_view.hide()
+        head.addWidget(self.diff_view)
+        self.label_note = QLabel(body)
+        self.label_note.setObjectName("labelNote")
+        self.label_note.setWordWrap(True)
+        self.label_note.setStyleSheet("color:#8a5a00")
+        self.label_note.hide()
+        head.addWidget(self.label_note)
 
         self.turns = QWidget(body)
         self.turns_layout = QVBoxLayout(self.turns)
@@ -202,8 +231,38 @@ class DetailPanel(QWidget):
                         cur.setPosition(min(pos, len(m["content"])))
                         ed.setTextCursor(cur)
             self._show_flags()
+            self._show_edited()
         finally:
             self._loading = False
+
+    def _show_edited(self) -> None:
+        """The "edited" badge and, when opened, a word diff against the imported original."""
+        from ftcurate.core.review.history import original_messages
+
+        ex = self.example
+        original = original_messages(self.controller.project, ex.id)
+        self._original = original if original is not None and original != ex.messages else None
+        self.edited_badge.setVisible(self._original is not None)
+        if self._original is None:
+            self.edited_badge.setChecked(False)
+        self._toggle_diff(self.edited_badge.isChecked())
+
+    def _toggle_diff(self, on: bool) -> None:
+        original = getattr(self, "_original", None)
+        if not on or original is None or self.example is None:
+            self.diff_view.hide()
+            return
+        from ftcurate.gui.word_diff import word_diff_html
+
+        parts = []
+        for i, m in enumerate(self.example.messages):
+            before = original[i]["content"] if i < len(original) else ""
+            if before != m["content"]:
+                role = ROLE_TITLES.get(m["role"], m["role"])
+                parts.append(f"<p style='margin:2px 0'><b>{role}</b> (highlighted: changed since import; "
+                             f"was: <i>{_escape(before[:400])}</i>)<br>{word_diff_html(m['content'], before)}</p>")
+        self.diff_view.setText("".join(parts) or "Only the number of turns changed.")
+        self.diff_view.show()
 
     def _show_status(self, status: str) -> None:
         color = STATUS_COLORS.get(status, "#6b7280")
@@ -256,8 +315,13 @@ class DetailPanel(QWidget):
         self.flag_list.clear()
         spans: dict[int, list[Span]] = {}
         n_open = 0
+        label_notes = []
         for f in (flags.iter_rows(named=True) if flags is not None else []):
-            item = QTreeWidgetItem([f["check"], f["severity"], f["message"], f["state"]])
+            if f["check"] in DATASET_LEVEL_CHECKS:  # about the label, not this example: shown by the label
+                if f["state"] == "open":
+                    label_notes.append(f["message"])
+                continue
+            item = QTreeWidgetItem([readable_check(f["check"]), f["severity"], f["message"], f["state"]])
             item.setData(0, Qt.ItemDataRole.UserRole, f["id"])
             item.setData(1, Qt.ItemDataRole.UserRole, f["turn"])
             item.setToolTip(2, f["message"])
@@ -274,8 +338,10 @@ class DetailPanel(QWidget):
                 if _span_text_ok(f, self.example):
                     spans.setdefault(f["turn"], []).append(
                         Span(f["start"], f["end"], f["kind"] or "PII", f["id"], f["message"]))
-        self.flags_title.setText(f"Flags  ({n_open} open)" if flags is not None and flags.height else
+        self.flags_title.setText(f"Flags  ({n_open} open)" if self.flag_list.topLevelItemCount() else
                                  "Flags  (none)")
+        self.label_note.setText("⚖ " + label_notes[0] + " — see Health" if label_notes else "")
+        self.label_note.setVisible(bool(label_notes))
         for i, ed in enumerate(self.editors):
             ed.set_spans(spans.get(i, []))
 
@@ -287,14 +353,20 @@ class DetailPanel(QWidget):
                     for m, ed in zip(self.example.messages, self.editors, strict=True)]
         if messages == self.example.messages:
             return
-        try:
-            self.controller.apply(SetMessagesCommand(self.example.id, messages))
+        try:  # one history entry per typing burst; the findings of the turn move with the text
+            self.controller.apply(FollowEditCommand(self.example.id, messages),
+                                  merge_key=f"messages:{self.example.id}")
         except UserError as exc:
             self.controller.show_error("Could not save the edit", exc)
             return
         self.example.messages = messages
-        for ed in self.editors:  # offsets no longer match until checks run again
-            ed.set_spans([s for s in ed.spans if s.end <= len(ed.toPlainText())])
+        self._refresh_spans_now()
+
+    def _refresh_spans_now(self) -> None:
+        """Re-read this example's flags (their offsets moved with the edit) and redraw the spans."""
+        self.controller.flush_now()
+        if self.example is not None:
+            self._show_flags()
 
     def _label_edited(self) -> None:
         if self._loading or self.example is None:
@@ -347,11 +419,13 @@ class DetailPanel(QWidget):
         menu.setObjectName("spanMenu")
         for mode, text in REDACT_MODES:
             act = QAction(text, menu)
-            act.triggered.connect(lambda _=False, m=mode: self.redact([flag_id], m))
+            act.triggered.connect(lambda _=False, m=mode: (self.redact([flag_id], m),
+                                                           self.reviewFocusRequested.emit()))
             menu.addAction(act)
         menu.addSeparator()
         ignore = QAction("Ignore: not personal data", menu)
-        ignore.triggered.connect(lambda: self.set_flag_state([flag_id], "ignored"))
+        ignore.triggered.connect(lambda: (self.set_flag_state([flag_id], "ignored"),
+                                          self.reviewFocusRequested.emit()))
         menu.addAction(ignore)
         from ftcurate.core.pii.allow import flag_value
 
@@ -387,9 +461,16 @@ class DetailPanel(QWidget):
                                        UserError(f"the PII redaction module is not installed ({exc})"))
             return
         try:
-            self.controller.apply(redaction_command(self.controller.project, flag_ids, mode), merge=False)
+            command = follow_spans(redaction_command(self.controller.project, flag_ids, mode))
         except Exception as exc:  # noqa: BLE001 - shown to the person
             self.controller.show_error("Could not redact", exc)
+            return
+        if command is None:  # resolved meanwhile, or its text changed since the check ran
+            self.controller.statusMessage.emit("Nothing to redact: the finding no longer matches its text; "
+                                               "run the PII check again")
+            self._refresh_spans_now()
+            return
+        self.controller.try_apply(command, "redact")
 
 
 def _span_text_ok(flag: dict, ex: Example) -> bool:
@@ -404,3 +485,9 @@ def _span_text_ok(flag: dict, ex: Example) -> bool:
     expected = data.get("text") if isinstance(data, dict) else None
     return expected is None or content[start:end] == expected
 
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text)

@@ -10,10 +10,8 @@ and resolves the cluster's flags in one undoable edit (`controller.apply`).
 
 from __future__ import annotations
 
-import difflib
 import html
 import json
-import re
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -36,44 +34,12 @@ from PySide6.QtWidgets import (
 
 from ftcurate.core.commands import CompositeCommand, SetFlagStateCommand, SetStatusCommand
 from ftcurate.core.records import Example
+from ftcurate.gui.word_diff import HIGHLIGHT, word_diff_html  # noqa: F401 - re-exported
 
 DUPLICATE_CHECKS = {"exact_duplicate": "Exact", "near_duplicate": "Near", "paraphrase": "Paraphrase",
                     "duplicates": "Duplicate"}
 MAX_CARDS = 12
-_TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
-HIGHLIGHT = "#fde293"
-
-
-def word_diff_html(text: str, reference: str | None) -> str:
-    """`text` as HTML with the words that are not in `reference` highlighted (word-level difflib)."""
-    tokens = _TOKEN.findall(text or "")
-    if reference is None:
-        return _html_tokens(tokens)
-    ref = _TOKEN.findall(reference or "")
-    out: list[str] = []
-    matcher = difflib.SequenceMatcher(None, ref, tokens, autojunk=False)
-    for op, _, _, j1, j2 in matcher.get_opcodes():
-        part = tokens[j1:j2]
-        if op in ("replace", "insert") and "".join(part).strip():
-            # keep the spaces around a changed run outside the highlight
-            lead = 0
-            while part[lead].isspace():
-                lead += 1
-            end = len(part)
-            while part[end - 1].isspace():
-                end -= 1
-            out.append(_html_tokens(part[:lead]))
-            out.append(f'<span style="background:{HIGHLIGHT}">{_html_tokens(part[lead:end])}</span>')
-            out.append(_html_tokens(part[end:]))
-        else:
-            out.append(_html_tokens(part))
-    return "".join(out)
-
-
-def _html_tokens(tokens: list[str]) -> str:
-    return html.escape("".join(tokens)).replace("\n", "<br>")
-
-
+BACKGROUND_ABOVE = 2_000  # flag rows; more are grouped on a worker thread
 @dataclass
 class Cluster:
     """One cluster of flags: `key` = (check, cluster id)."""
@@ -208,6 +174,8 @@ class ClusterPanel(QWidget):
 
     KINDS: dict[str, str] = {}
     EMPTY_TEXT = "Nothing to show."
+    FINE_TEXT = "Not duplicates"
+    FINE_KIND = "duplicates"
 
     def __init__(self, controller, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -227,8 +195,9 @@ class ClusterPanel(QWidget):
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        for c in range(3):
-            self.table.horizontalHeader().setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        for c, width in ((0, 90), (1, 50), (2, 76)):  # fixed: ResizeToContents asks every row (slow at 100k)
+            self.table.setColumnWidth(c, width)
         self.table.selectionModel().currentRowChanged.connect(lambda cur, _=None: self._select(cur.row()))
         left = QWidget()
         ll = QVBoxLayout(left)
@@ -253,7 +222,16 @@ class ClusterPanel(QWidget):
         self.detail = QWidget()
         self.detail_layout = QVBoxLayout(self.detail)
         self.detail_layout.setContentsMargins(0, 0, 0, 0)
-        self.detail_layout.addWidget(self.title)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.title, 1)
+        self.fine_button = QPushButton(self.FINE_TEXT)
+        self.fine_button.setObjectName("notDuplicatesButton")
+        self.fine_button.setToolTip("Nothing is rejected: the cluster's flags are ignored (undoable), and "
+                                    "the checks remember it on their next run")
+        self.fine_button.clicked.connect(self.mark_fine)
+        self.fine_button.setEnabled(False)
+        title_row.addWidget(self.fine_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.detail_layout.addLayout(title_row)
         self.detail_layout.addWidget(scroll, 1)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
@@ -291,24 +269,45 @@ class ClusterPanel(QWidget):
         return list(self.model.clusters)
 
     def refresh(self) -> None:
-        """Rebuild the cluster list from the controller's flags, keeping the selected cluster."""
+        """Rebuild the cluster list from the controller's flags, keeping the selected cluster.
+        Large flag sets are grouped on a worker thread (the list fills in when ready)."""
         self._dirty = False
-        keep = self.current.key if self.current else None
-        clusters = clusters_from_flags(self.controller.flags(), set(self.KINDS))
-        if self.filter.currentIndex() == 0:
+        flags, frame = self.controller.flags(), self.controller.frame()
+        only_open = self.filter.currentIndex() == 0
+        if flags.height <= BACKGROUND_ABOVE:
+            self._show_clusters(self._build(flags, frame, only_open))
+            return
+        self._generation = getattr(self, "_generation", 0) + 1
+        gen = self._generation
+        self.count.setText("Grouping clusters…")
+
+        def done(clusters) -> None:
+            if gen == self._generation:
+                self._show_clusters(clusters)
+
+        self.controller.run_task("Grouping clusters", lambda _p: self._build(flags, frame, only_open), done,
+                                 quiet=True)
+
+    def _build(self, flags: pl.DataFrame, frame: pl.DataFrame, only_open: bool) -> list[Cluster]:
+        clusters = clusters_from_flags(flags, set(self.KINDS))
+        if only_open:
             clusters = [c for c in clusters if c.open]
-        self._add_previews(clusters)
+        self._add_previews(clusters, frame)
+        return clusters
+
+    def _show_clusters(self, clusters: list[Cluster]) -> None:
+        keep = self.current.key if self.current else None
         self.model.set_clusters(clusters)
         total = len(clusters)
         self.count.setText(f"{total} cluster{'s' if total != 1 else ''}")
         row = next((i for i, c in enumerate(clusters) if c.key == keep), 0 if clusters else -1)
         self._select_row(row)
 
-    def _add_previews(self, clusters: list[Cluster]) -> None:
+    @staticmethod
+    def _add_previews(clusters: list[Cluster], frame: pl.DataFrame) -> None:
         if not clusters:
             return
         first = [c.example_ids[0] for c in clusters]
-        frame = self.controller.frame()
         rows = frame.filter(pl.col("id").is_in(first)).select("id", "input", "output")
         text = {r[0]: (r[1] or r[2] or "") for r in rows.iter_rows()}
         for c in clusters:
@@ -318,6 +317,7 @@ class ClusterPanel(QWidget):
         if row < 0:
             self.current = None
             self._clear_cards()
+            self.fine_button.setEnabled(False)
             self.title.setText(f"<i>{self.EMPTY_TEXT}</i>")
             return
         index = self.model.index(row, 0)
@@ -338,6 +338,7 @@ class ClusterPanel(QWidget):
             return
         self.current = self.model.clusters[row]
         self._clear_cards()
+        self.fine_button.setEnabled(self.current.open > 0)
         if self.controller.project is None:
             return
         members = self.controller.project.get_examples(self._member_ids(self.current))
@@ -366,6 +367,17 @@ class ClusterPanel(QWidget):
         raise NotImplementedError
 
     # -- actions ------------------------------------------------------------------------------------
+    def mark_fine(self) -> None:
+        """"Not duplicates" / "Both are fine": ignore the cluster's flags, reject nothing."""
+        cluster = self.current
+        if cluster is None:
+            return
+        from ftcurate.core.review.decisions import not_duplicates_command
+
+        command = not_duplicates_command(cluster.flag_ids, len(cluster.example_ids), self.FINE_KIND)
+        if self.controller.try_apply(command, "mark the cluster"):
+            self._advance_after(cluster.key)
+
     def _advance_after(self, key: tuple[str, int]) -> None:
         """After resolving a cluster, move to the next open one (the list refreshes on flagsChanged)."""
         self.controller.flush()
@@ -431,7 +443,10 @@ class DuplicatesPanel(ClusterPanel):
             tag = " &nbsp;<span style='color:#1a73e8'>suggested</span>" if ex.id == cluster.keeper else ""
             if len(group) > 1:
                 tag += f" &nbsp;<span style='color:#5f6368'>+ {len(group) - 1} identical</span>"
-            card = MemberCard(ex, body, tag, [("Keep this one", self._keep(ex.id))], self._open(ex.id))
+            others = len(cluster.example_ids) - 1
+            keep_text = "Keep this one" + (f" (rejects {others})" if others > 1 else "")
+            card = MemberCard(ex, body, tag, [(keep_text, self._keep(ex.id))], self._open(ex.id))
+            card.buttons.setdefault("Keep this one", card.buttons[keep_text])
             self._add_card(card)
 
     @staticmethod
@@ -452,8 +467,13 @@ class DuplicatesPanel(ClusterPanel):
             cluster = self.current
             if cluster is None or self.controller.project is None:
                 return
+            from ftcurate.gui.confirm import confirm_rejections
+
             try:
-                self.controller.apply(keep_one_command(self.controller.project, cluster, example_id))
+                command = keep_one_command(self.controller.project, cluster, example_id)
+                if not confirm_rejections(self, command, f"Keeping example #{example_id}"):
+                    return
+                self.controller.apply(command)
             except Exception as exc:  # noqa: BLE001 - shown to the person
                 self.controller.show_error("Could not keep this example", exc)
                 return

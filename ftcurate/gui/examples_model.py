@@ -23,6 +23,12 @@ BLOCK = 128
 MAX_BLOCKS = 64
 TEXT_CHARS = 240
 
+
+def readable_check(name: str | None) -> str:
+    """How a check's flags are named everywhere in the app: "near_duplicate" -> "near duplicate"."""
+    return (name or "").replace("_", " ")
+
+
 SEVERITY_COLORS = {0: None, 1: "#5f6b7a", 2: "#2f7ac4", 3: "#c77700", 4: "#c62828"}
 SEVERITY_NAMES = {v: k for k, v in SEVERITY_RANK.items()}
 STATUS_COLORS = {"approved": "#2e7d32", "rejected": "#c62828", "unreviewed": "#6b7280"}
@@ -277,7 +283,7 @@ class FlagBadgeDelegate(QStyledItemDelegate):
         rect = option.rect.adjusted(4, 4, -4, -4)
         x = rect.left()
         for check, rank in badges:
-            text = check.replace("_", " ")
+            text = readable_check(check)
             w = fm.horizontalAdvance(text) + 12
             if x + w > rect.right():
                 more = f"+{len(badges) - badges.index((check, rank))}"

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -66,6 +66,8 @@ class ExportDialog(QDialog):
         outdir: folder suggested in the output field.
     """
 
+    showExamplesRequested = Signal(list)  # example ids that stop the export
+
     def __init__(self, project_or_controller: Any, parent: QWidget | None = None,
                  outdir: str | Path | None = None) -> None:
         super().__init__(parent)
@@ -101,9 +103,32 @@ class ExportDialog(QDialog):
         self.system_edit.setPlaceholderText("Optional system prompt for examples that have none")
         self.system_edit.setFixedHeight(60)
         self.overwrite_check = QCheckBox("Write into the folder even if it holds other files (they are kept)")
-        self.force_check = QCheckBox("Export even if the scan finds high-severity personal data "
-                                     "(the dataset card says so)")
+        self.force_check = QCheckBox("Export anyway: I reviewed these personal-data findings (the dataset card "
+                                     "records the override)")
+        self.force_check.toggled.connect(self._update_ok)
         self.count_label = QLabel()
+        self.blockers: list[int] = []  # example ids with open high-severity PII that would be exported
+        self.blockers_label = QLabel()
+        self.blockers_label.setObjectName("exportBlockers")
+        self.blockers_label.setWordWrap(True)
+        self.blockers_label.setStyleSheet("color:#b3261e")
+        self.show_blockers = QPushButton("Show these examples")
+        self.show_blockers.setToolTip("Close this dialog (its settings are kept) and list them in Review")
+        self.show_blockers.clicked.connect(self._show_blockers)
+        self.blockers_box = QWidget()
+        bl = QVBoxLayout(self.blockers_box)
+        bl.setContentsMargins(0, 4, 0, 4)
+        bl.addWidget(self.blockers_label)
+        brow = QHBoxLayout()
+        brow.addWidget(self.show_blockers)
+        brow.addStretch(1)
+        bl.addLayout(brow)
+        self.blockers_box.hide()
+        self.problem_label = QLabel()
+        self.problem_label.setObjectName("exportProblem")
+        self.problem_label.setWordWrap(True)
+        self.problem_label.setStyleSheet("color:#b3261e")
+        self.problem_label.hide()
 
         form = QFormLayout()
         form.addRow("Output folder", out_row)
@@ -116,8 +141,10 @@ class ExportDialog(QDialog):
         form.addRow("", self.caps_check)
         form.addRow("System prompt", self.system_edit)
         form.addRow("", self.overwrite_check)
-        form.addRow("", self.force_check)
         form.addRow("", self.count_label)
+        form.addRow("", self.blockers_box)
+        form.addRow("", self.force_check)
+        form.addRow("", self.problem_label)
         left = QWidget()
         left.setLayout(form)
 
@@ -214,7 +241,55 @@ class ExportDialog(QDialog):
             self.outdir_edit.setText(folder)
 
     def _update_ok(self) -> None:
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(bool(self.outdir_edit.text().strip()))
+        blocked = bool(self.blockers) and not self.force_check.isChecked()
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setEnabled(bool(self.outdir_edit.text().strip()) and not blocked)
+        ok.setToolTip("Redact or ignore the open personal data first, or tick \"Export anyway\"" if blocked else "")
+
+    def restore(self, kwargs: dict[str, Any]) -> None:
+        """Put back the options of an earlier `export_kwargs()` (reopened after a stop or an error)."""
+        self.outdir_edit.setText(kwargs.get("outdir", ""))
+        for box, key in ((self.format_combo, "format"), (self.include_combo, "include")):
+            i = box.findData(kwargs.get(key))
+            if i >= 0:
+                box.setCurrentIndex(i)
+        self.test_spin.setValue(kwargs.get("test_fraction", self.test_spin.value()))
+        self.val_spin.setValue(kwargs.get("val_fraction", self.val_spin.value()))
+        self.seed_spin.setValue(kwargs.get("seed", self.seed_spin.value()))
+        if self.caps_check.isEnabled():
+            self.caps_check.setChecked(kwargs.get("caps") == "suggested")
+        self.system_edit.setPlainText(kwargs.get("system_prompt", self.system_edit.toPlainText()))
+        self.force_check.setChecked(bool(kwargs.get("allow_pii", kwargs.get("force"))))
+        self.overwrite_check.setChecked(bool(kwargs.get("overwrite", kwargs.get("force"))))
+        self.refresh_preview()
+
+    def show_problem(self, text: str) -> None:
+        """Show why the last export stopped, inside the dialog."""
+        self.problem_label.setText(text)
+        self.problem_label.setVisible(bool(text))
+
+    def _show_blockers(self) -> None:
+        self.showExamplesRequested.emit(list(self.blockers))
+        self.reject()
+
+    def _check_blockers(self, include: str) -> None:
+        """Open high-severity PII on examples this export would include (the core's safety stop)."""
+        from ftcurate.core.export.pii_gate import stored_blockers
+
+        flags = self._source.flags() if hasattr(self._source, "flags") else self.project.flags_frame()
+        where = "status = 'approved'" if include == "approved" else "status != 'rejected'"
+        pii = set(flags.filter(flags["check"] == "pii").get_column("example_id").to_list()) if flags.height else set()
+        ids = {r[0] for r in self.project.query(f"SELECT id FROM examples WHERE {where}")} & pii
+        found = stored_blockers(flags, ids)
+        self.blockers = sorted(set(found.get_column("example_id").to_list())) if found.height else []
+        if self.blockers:
+            kinds = sorted({k or "PII" for k in found.get_column("kind").to_list()})
+            self.blockers_label.setText(
+                f"⚠ Export is stopped: {found.height} high-severity personal-data finding(s) "
+                f"({', '.join(kinds)}) are still open on {len(self.blockers)} example(s) that would be "
+                "exported. Redact them or mark false alarms as ignored, or tick \"Export anyway\".")
+        self.blockers_box.setVisible(bool(self.blockers))
+        self._update_ok()
 
     def refresh_preview(self) -> None:
         """Re-render the preview and the example count for the current options."""
@@ -227,6 +302,7 @@ class ExportDialog(QDialog):
             where = "status = 'approved'" if kw["include"] == "approved" else "status != 'rejected'"
             n = self.project.query(f"SELECT count(*) FROM examples WHERE {where}")[0][0]
             self.count_label.setText(f"{n} examples will be split and exported.")
+            self._check_blockers(kw["include"])
         except Exception as exc:  # noqa: BLE001 - show the problem in place of the preview
             text = f"(preview unavailable: {exc})"
         self.preview.setPlainText(text)

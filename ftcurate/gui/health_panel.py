@@ -104,6 +104,31 @@ def check_title(name: str) -> str:
     return _TITLES.get(name, name)
 
 
+def case_variants(labels: list[str]) -> list[list[str]]:
+    """Groups of labels that differ only in case or spacing ("Returns", "returns ")."""
+    groups: dict[str, list[str]] = {}
+    for lab in labels:
+        groups.setdefault(" ".join(str(lab).lower().split()), []).append(str(lab))
+    return [sorted(g) for g in groups.values() if len(g) > 1]
+
+
+def merge_advice(hint: str, variants: list[list[str]]) -> str:
+    """Advice to "add examples to 'Returns'" becomes advice to merge it when 'Returns' is a case
+    variant of another label."""
+    names = [v for g in variants for v in g if f"'{v}'" in hint or f"\"{v}\"" in hint or f" {v}" in hint]
+    if not names or "add examples" not in hint:
+        return hint
+    merged = "; ".join(" = ".join(f"'{v}'" for v in g) for g in variants if set(g) & set(names))
+    return f"merge labels written two ways ({merged}) in the label list, instead of adding examples. " + hint
+
+
+def readable_axis(label: str) -> str:
+    """A tone-map axis label without bare arrows ("←   ·   more formal →" -> "more formal →")."""
+    parts = [p.strip() for p in (label or "").split("·")]
+    words = [p for p in parts if p.strip("←→ ")]
+    return "   ·   ".join(words) if words else "(no clear tone direction)"
+
+
 def score_color(score: float | None) -> QColor:
     if score is None:
         return QColor("#9aa0a6")
@@ -220,8 +245,16 @@ class HealthPanel(QWidget):
         self.length_chart = HistogramView()
         self.length_chart.setMinimumHeight(240)
         self.flags_chart = BarChartView()
-        self.flags_chart.barClicked.connect(lambda check: controller.statusMessage.emit(
-            f"Filter the examples by check '{check}' to review these flags"))
+        # a bar leads to its examples: the Review table filtered by that label / check
+        self._check_of_title: dict[str, str] = {}
+        self.flags_chart.barClicked.connect(
+            lambda title: controller.filterRequested.emit({"check": self._check_of_title.get(title, title)}))
+        self.labels_chart.barClicked.connect(lambda label: controller.filterRequested.emit({"label": label}))
+        self.merge_note = QLabel()
+        self.merge_note.setWordWrap(True)
+        self.merge_note.setTextFormat(Qt.TextFormat.RichText)
+        self.merge_note.linkActivated.connect(lambda _: controller.actionRequested.emit("labels"))
+        self.merge_note.hide()
         self.clusters = QTableWidget(0, 3)
         self.clusters.setHorizontalHeaderLabels(["Size", "Kind", "Example"])
         self.clusters.verticalHeader().hide()
@@ -233,6 +266,7 @@ class HealthPanel(QWidget):
         grid = QGridLayout()
         grid.setSpacing(10)
         grid.addWidget(_card("Labels", label_scroll, self.labels_note), 0, 0)
+        self.labels_note.parentWidget().layout().addWidget(self.merge_note)
         grid.addWidget(_card("Tone map", self.tone_chart, self.tone_note), 0, 1)
         grid.addWidget(_card("Lengths", self.length_chart), 1, 0)
         grid.addWidget(_card("Flags per check", self.flags_chart), 1, 1)
@@ -287,24 +321,29 @@ class HealthPanel(QWidget):
 
         path = project.path
 
-        def work(progress):
-            from ftcurate.core.report import health_data
-            from ftcurate.core.store import Project
-
-            progress.set_status("Computing data health")
-            # its own connection, so the window's reads never wait; it only writes the tone cache
-            with Project.open(path) as own:
-                return health_data(own, progress)
-
         def failed(exc: BaseException) -> None:
             self.status.setText(f"Could not compute the health data: {exc}")
 
-        self.task = self.controller.run_task("Data health", work, self.set_data, failed, quiet=True)
+        # a worker process with its own connection: the window never waits for it (it only writes
+        # the tone cache); its progress shows in the status line
+        self.task = self.controller.run_process("Data health", "ftcurate.gui.proc_jobs:health", (str(path),),
+                                                self.set_data, failed, quiet=True)
+        self.task.progressed.connect(self._computing)
+
+    def _computing(self, done: int, total: int, status: str) -> None:
+        from ftcurate.gui.eta import Eta
+
+        if not hasattr(self, "_eta"):
+            self._eta = Eta()
+        pct = self._eta.text(done, total)
+        self.status.setText(f"{status or 'Computing'}…" + (f" {pct}" if pct else ""))
 
     # -- drawing --------------------------------------------------------------------------------
     def set_data(self, data: dict[str, Any]) -> None:
         """Show `health_data` output."""
         self.data = data
+        if isinstance((data or {}).get("check_titles"), dict) and not _TITLES:
+            _TITLES.update(data["check_titles"])
         n = normalise(data or {})
         self.status.setText(n["summary"])
         self._show_scores(n["scores"])
@@ -322,8 +361,15 @@ class HealthPanel(QWidget):
             facts.append(f"under-represented: {', '.join(map(str, lab['under'][:6]))}"
                          + ("…" if len(lab["under"]) > 6 else ""))
         self.labels_note.setText("; ".join(facts) or "No labels yet.")
+        variants = case_variants([lab for lab, _ in lab["bars"]])
+        self.merge_note.setText(
+            "Labels written two ways: " + "; ".join(" = ".join(f"'{v}'" for v in g) for g in variants[:4])
+            + ". Merge them instead of adding examples: <a href='labels'>open the label list</a>."
+            if variants else "")
+        self.merge_note.setVisible(bool(variants))
         t = n["tone"]
-        self.tone_chart.set_points(t["x"], t["y"], t["ids"], t["groups"], t["tips"], t["x_label"], t["y_label"],
+        self.tone_chart.set_points(t["x"], t["y"], t["ids"], t["groups"], t["tips"], readable_axis(t["x_label"]),
+                                   readable_axis(t["y_label"]),
                                    colors={"flagged": UNDER, "in the house voice": ACCENT})
         ln = n["lengths"]
         if ln["edges"] and ln["counts"]:
@@ -332,6 +378,7 @@ class HealthPanel(QWidget):
             values = [v for vs in ln["series"].values() for v in vs if v and v > 0]
             skewed = bool(values) and max(values) > 20 * max(1.0, min(values))
             self.length_chart.set_values(ln["series"], bins=30, x_label=ln["unit"], log=skewed)
+        self._check_of_title = {check_title(c): c for c, _ in n["flags"]}
         self.flags_chart.set_data([(check_title(c), v) for c, v in n["flags"]], value_name="open flags")
         self._show_clusters(n["clusters"])
 
@@ -341,7 +388,9 @@ class HealthPanel(QWidget):
             if w is not None:
                 w.setParent(None)
         cols = 4 if len(scores) > 4 else max(1, len(scores))
+        variants = case_variants([lab for lab, _ in normalise(self.data or {})["labels"]["bars"]])
         for i, (name, score, hint, detail) in enumerate(scores):
+            hint = merge_advice(hint, variants)
             self.scores_grid.addWidget(ScoreCard(name, score, hint, detail), i // cols, i % cols)
         self.scores_host.setVisible(bool(scores))
 

@@ -35,7 +35,9 @@ def _short(v: Any) -> str:
 def describe_change(forward: dict, inverse: dict) -> tuple[str, str]:
     """(before, after) summaries of one history entry, readable by a person."""
     t = forward.get("type")
-    if t == "set_messages":
+    if t in ("set_messages", "follow_edit"):
+        if inverse.get("type") == "composite":  # the text and the findings' old offsets
+            inverse = next((c for c in inverse.get("commands", []) if c.get("type") == "set_messages"), {})
         old, new = inverse.get("messages") or [], forward.get("messages") or []
         for i in range(max(len(old), len(new))):
             a = old[i]["content"] if i < len(old) else None
@@ -116,7 +118,7 @@ class HistoryPanel(QWidget):
         controller.projectChanged.connect(self.refresh)
         controller.examplesChanged.connect(lambda _: self._later())
         controller.flagsChanged.connect(self._later)
-        controller.undo_stack.indexChanged.connect(lambda _: self._later())
+        controller.undoChanged.connect(self._later)
 
     def _later(self) -> None:
         if self.isVisible():
@@ -172,7 +174,7 @@ class HistoryPanel(QWidget):
                 first = group[-1]
                 self.controller.apply(SetMessagesCommand(first["forward"]["example_id"],
                                                          first["inverse"]["messages"],
-                                                         text=f"Revert: {group[0]['text']}"), merge=False)
+                                                         text=f"Revert: {group[0]['text']}"))
         except Exception as exc:  # noqa: BLE001 - shown to the person
             self.controller.show_error("Could not revert", exc)
         self.refresh()
@@ -201,7 +203,7 @@ def group_typing(history: list[dict], gap: float = 3.0) -> list[list[dict]]:
 
 
 def _example_ids(forward: dict) -> list[int]:
-    if forward.get("type") == "set_messages":
+    if forward.get("type") in ("set_messages", "follow_edit"):
         return [int(forward["example_id"])]
     if forward.get("type") in ("set_label", "set_status"):
         return [int(i) for i in forward.get("ids", [])]

@@ -8,6 +8,7 @@ pairs (`Importer.read`, off the GUI thread) and finally runs `import_file` as a 
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,9 +37,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from ftcurate.core.importers.base import KINDS, ImportOptions
 from ftcurate.core.progress import Progress
+from ftcurate.gui.import_mapping import guess_columns
 
 PREVIEW_ROWS = 20
 # Logical fields offered for mapping per kind; the detection's own mapping keys are always added.
@@ -298,10 +301,17 @@ class ImportDialog(QDialog):
             det = state.detection
             kind = o.kind if o.kind != "auto" else (det.kind if det else "auto")
             detected_map = dict(det.mapping) if det else {}
+            guessed = guess_columns(state.columns, KIND_FIELDS.get(kind, ()), detected_map, o.mapping)
+            if guessed:  # e.g. "Price (EUR)" for price: suggested, read again with it, changeable
+                o.mapping.update(guessed)
+                self._debounce.start()
             self._fill_mapping(state.columns, detected_map, o.mapping, kind)
             self.label_column.clear()
             detected_label = det.label_column if det else None
-            self.label_column.addItem(f"{AUTO}: {detected_label}" if detected_label else "(none detected)", None)
+            from_doc = re.search(r"label = (\w+)", det.summary) if det and not detected_label else None
+            self.label_column.addItem(f"{AUTO}: {detected_label}" if detected_label else
+                                      f"{AUTO}: the {from_doc.group(1)} headings" if from_doc else
+                                      "(none detected)", None)
             for c in state.columns:
                 self.label_column.addItem(c, c)
             if o.label_column:
@@ -399,7 +409,7 @@ class ImportDialog(QDialog):
         project_path = self.controller.project.path if self.controller.project is not None else None
 
         def done(result: dict) -> None:
-            if gen != self._generation or state.path not in self.files:
+            if gen != self._generation or state.path not in self.files or not isValid(self.file_list):
                 return
             state.detection, state.columns = result["detection"], result["columns"]
             state.preview, state.error, state.already = result["preview"], result["error"], result["already"]
@@ -408,7 +418,7 @@ class ImportDialog(QDialog):
             self._update_import_button()
 
         def failed(exc: BaseException) -> None:
-            if gen == self._generation:
+            if gen == self._generation and isValid(self.file_list):  # the dialog may be gone
                 state.error, state.preview = f"{exc.__class__.__name__}: {exc}", []
                 if self.current() is state:
                     self._show_result(state)
@@ -480,6 +490,8 @@ class ImportDialog(QDialog):
             if left_out:  # internal notes, boilerplate, empty turns...: what was dropped and why
                 text += "; left out: " + ", ".join(f"{k} {why}" for why, k in left_out.items())
             controller.statusMessage.emit(text)
+            if added:  # the guided path: checks run on their own, in the background
+                controller.actionRequested.emit("checks")
 
         n = len(jobs)
         self.task = controller.run_task(f"Import {n} file{'s' if n > 1 else ''}", work, done, writes=True)

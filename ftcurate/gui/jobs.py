@@ -24,15 +24,6 @@ def run_checks(w: MainWindow, names: list[str] | None = None):
     project = w.controller.project
     if project is None:
         return None
-    path = project.path
-
-    def work(progress):
-        from ftcurate.core.checks.runner import run_checks as run
-        from ftcurate.core.store import Project
-
-        with Project.open(path) as p:
-            return run(p, names, progress=progress)
-
     def done(outcomes) -> None:
         failed = [o for o in outcomes if not o.ok]
         total = sum(o.flags for o in outcomes if o.ok)
@@ -45,7 +36,9 @@ def run_checks(w: MainWindow, names: list[str] | None = None):
             box.open()
 
     title = "Run checks" if not names else f"Check: {', '.join(names)}"
-    return w.controller.run_task(title, work, done, writes=True)
+    # a worker process: loading spaCy/presidio in a thread would hold the GIL and freeze the window
+    return w.controller.run_process(title, "ftcurate.gui.proc_jobs:run_checks", (str(project.path), names),
+                                    done, writes=True)
 
 
 def fill_checks_menu(w: MainWindow) -> None:
@@ -77,34 +70,71 @@ def open_dialog(w: MainWindow, module: str, name: str, what: str):
     return dlg
 
 
-def open_export(w: MainWindow):
-    """Open the export dialog; when accepted, run the export it describes in a worker."""
+def open_export(w: MainWindow, problem: str = ""):
+    """Open the export dialog (with the options used last time in this session); when accepted, run
+    the export it describes in a worker. A stopped export reopens it with its options and the reason."""
     if w.controller.project is None:
         return None
     dlg = open_dialog(w, "ftcurate.gui.export_dialog", "ExportDialog", "Export")
-    if dlg is not None:
-        dlg.accepted.connect(lambda: start_export(w, dlg.export_kwargs(), dlg.report_text))
+    if dlg is None:
+        return None
+    last = getattr(w, "last_export_kwargs", None)
+    if last:
+        dlg.restore(last)
+    dlg.show_problem(problem)
+
+    def remember() -> None:
+        w.last_export_kwargs = dlg.export_kwargs()
+
+    def show_examples(ids: list) -> None:
+        remember()
+        w.show_blocked_examples(ids)
+
+    dlg.accepted.connect(remember)
+    dlg.accepted.connect(lambda: start_export(w, dlg.export_kwargs(), dlg.report_text))
+    dlg.showExamplesRequested.connect(show_examples)
     return dlg
 
 
 def start_export(w: MainWindow, kwargs: dict, report_text=None):
-    """Run `ftcurate.core.export.export_project` on its own connection; report when done."""
+    """Run `ftcurate.core.export.export_project` in a worker process; report when done. A stop the
+    person can fix (open personal data, a folder with other files) reopens the dialog with the reason."""
     path = w.controller.project.path
     kwargs = dict(kwargs)
     outdir = kwargs.pop("outdir")
 
-    def work(progress):
-        from ftcurate.core.export import export_project
-        from ftcurate.core.store import Project
+    if report_text is None:
+        from ftcurate.gui.export_dialog import ExportDialog
 
-        with Project.open(path) as p:
-            return export_project(p, outdir, progress=progress, **kwargs)
+        report_text = ExportDialog.report_text
 
     def done(report) -> None:
-        text = report_text(report) if report_text else f"Exported to {outdir}"
-        box = QMessageBox(QMessageBox.Icon.Information, "Export finished", text, parent=w)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
+        text = report_text(report)
         w.statusBar().showMessage(text.splitlines()[0], 10000)
+        w.export_finished(report, text)
 
-    return w.controller.run_task("Export", work, done)
+    def failed(exc: BaseException) -> None:
+        if isinstance(exc, UserError):
+            open_export(w, problem=str(exc))
+        else:
+            w.controller.show_error("Export failed", exc)
+
+    return w.controller.run_process("Export", "ftcurate.gui.proc_jobs:export", (str(path), str(outdir), kwargs),
+                                    done, failed)
+
+
+SAFE_EXPORT = {"format": "openai", "test_fraction": 0.1, "val_fraction": 0.0, "seed": 0,
+               "include": "not_rejected", "caps": None, "force": False}
+
+
+def export_and_train(w: MainWindow):
+    """One click: export with safe defaults (never past the privacy stop) into a folder beside the
+    project, then start training on it. A stop reopens the export dialog with the reason."""
+    project = w.controller.project
+    if project is None:
+        return None
+    kwargs = dict(SAFE_EXPORT, outdir=str(project.path.with_name(project.path.stem + "-export")),
+                  system_prompt=project.get_setting("system_prompt") or "")
+    w.last_export_kwargs = dict(kwargs)
+    w.train_after_export = True
+    return start_export(w, kwargs)

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ftcurate.gui import jobs
+from ftcurate.gui import guide, jobs
 from ftcurate.gui.bulk import BulkActions
 from ftcurate.gui.controller import ProjectController
 from ftcurate.gui.detail_panel import DetailPanel
@@ -85,8 +85,15 @@ class MainWindow(QMainWindow):
             i = self.tabs.addTab(panel, spec.title)
             self.tabs.setTabToolTip(i, spec.tip)
         self.stack = QStackedWidget(self)
+        self.guide = guide.GuideBar(self.controller, self)
+        self.project_page = QWidget(self)
+        pl = QVBoxLayout(self.project_page)
+        pl.setContentsMargins(0, 0, 0, 0)
+        pl.setSpacing(0)
+        pl.addWidget(self.guide)
+        pl.addWidget(self.tabs, 1)
         self.stack.addWidget(self.welcome)
-        self.stack.addWidget(self.tabs)
+        self.stack.addWidget(self.project_page)
         self.setCentralWidget(self.stack)
         build_actions(self)
         self._build_status_bar()
@@ -100,12 +107,15 @@ class MainWindow(QMainWindow):
         c.flagsChanged.connect(self._flags_changed)
         c.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 6000))
         c.openExampleRequested.connect(self.open_example)
+        c.actionRequested.connect(self.guided_step)
+        c.filterRequested.connect(lambda values: guide.show_filtered(self, values))
         c.taskStarted.connect(self._task_started)
         c.savingChanged.connect(lambda _: self._update_title())
         self.filter_bar.resultReady.connect(self._filter_result)
         self.filter_bar.filterFailed.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
         self.model.sortRequested.connect(self.filter_bar.set_sort)
         self.detail.navigateFlagged.connect(self.move_flagged)
+        self.detail.reviewFocusRequested.connect(lambda: self.table.setFocus(Qt.FocusReason.OtherFocusReason))
         self._facets_timer = QTimer(self, singleShot=True, interval=800)
         self._facets_timer.timeout.connect(self._refresh_facets)
         self._refresh_recent()
@@ -171,6 +181,10 @@ class MainWindow(QMainWindow):
         self.counts_label.setObjectName("statusCounts")
         self.saved_label = QLabel(self)
         self.saved_label.setObjectName("savedState")
+        from ftcurate.gui.notice import UndoNotice
+
+        self.undo_notice = UndoNotice(self.controller, self)
+        sb.addPermanentWidget(self.undo_notice)
         sb.addPermanentWidget(self.counts_label)
         sb.addPermanentWidget(self.saved_label)
 
@@ -213,7 +227,7 @@ class MainWindow(QMainWindow):
             self._refresh_recent()
         else:
             self._add_recent(str(project.path))
-            self.stack.setCurrentWidget(self.tabs)
+            self.stack.setCurrentWidget(self.project_page)
             self.tabs.setCurrentIndex(0)
             self.filter_bar.populate()
             self.filter_bar.clear()
@@ -429,12 +443,26 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         jobs.open_dialog(self, "ftcurate.gui.settings_dialog", "SettingsDialog", "Settings")
 
-    def export(self) -> None:
-        jobs.open_export(self)
+    def export(self):
+        """Open the export dialog (returned)."""
+        return jobs.open_export(self)
 
     def start_export(self, kwargs: dict, report_text=None):
         """Run `export_project` with `kwargs` (ExportDialog.export_kwargs()) in a worker."""
         return jobs.start_export(self, kwargs, report_text)
+
+    def export_and_train(self):
+        return jobs.export_and_train(self)
+
+    def export_finished(self, report, text: str) -> None:
+        guide.export_finished(self, report, text)
+
+    def show_blocked_examples(self, ids: list) -> None:
+        guide.show_blocked(self, ids)
+
+    def guided_step(self, key: str) -> None:
+        """Do one step of the guided path (see `ftcurate.gui.guide.guided_step`)."""
+        guide.guided_step(self, key)
 
     def show_shortcuts(self) -> ShortcutSheetDialog:
         dlg = ShortcutSheetDialog(self.shortcut_groups, self)

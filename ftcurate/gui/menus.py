@@ -60,16 +60,21 @@ def build_actions(w: MainWindow) -> None:
              False),
         _act(w, "quit", "&Quit", w.close, "Ctrl+Q", needs_project=False),
     ]
-    undo = _act(w, "undo", "&Undo", c.undo_stack.undo, "Ctrl+Z", "undo", "Undo the last edit")
-    redo = _act(w, "redo", "&Redo", c.undo_stack.redo, ["Ctrl+Shift+Z", "Ctrl+Y"], "redo", "Redo")
-    for a, can, changed, verb in ((undo, c.undo_stack.canUndo, c.undo_stack.undoTextChanged, "Undo"),
-                                  (redo, c.undo_stack.canRedo, c.undo_stack.redoTextChanged, "Redo")):
+    undo = _act(w, "undo", "&Undo", c.undo, "Ctrl+Z", "undo", "Undo the last edit")
+    redo = _act(w, "redo", "&Redo", c.redo, ["Ctrl+Shift+Z", "Ctrl+Y"], "redo", "Redo")
+    for a in (undo, redo):
         a.setProperty("needs_project", False)
-        a.setEnabled(can())
+        a.setEnabled(False)
+
+    def undo_changed() -> None:  # the actions show the project's history, whoever changed it
+        st = c.undo_status()
+        undo.setEnabled(bool(st and st.can_undo))
+        redo.setEnabled(bool(st and st.can_redo))
         # fixed text keeps the toolbar steady; what would be undone goes in the tooltip
-        changed.connect(lambda text, a=a, verb=verb: a.setToolTip(f"{verb}: {text}" if text else verb))
-    c.undo_stack.canUndoChanged.connect(undo.setEnabled)
-    c.undo_stack.canRedoChanged.connect(redo.setEnabled)
+        undo.setToolTip(f"Undo: {st.undo_text}" if st and st.can_undo else "Undo")
+        redo.setToolTip(f"Redo: {st.redo_text}" if st and st.can_redo else "Redo")
+
+    c.undoChanged.connect(undo_changed)
     edit = [undo, redo,
             _act(w, "find", "&Find…", w.find, "Ctrl+F", None, "Search examples"),
             _act(w, "clear_filters", "Clear Filters", w.filter_bar_clear, "Ctrl+Shift+F")]
@@ -89,7 +94,9 @@ def build_actions(w: MainWindow) -> None:
     checks = [
         _act(w, "run_checks", "Run &All Checks", w.run_checks, "F5", "checks", "Run every quality check"),
     ]
-    export = [_act(w, "export", "&Export Dataset…", w.export, "Ctrl+E", "export", "Write train/test files")]
+    export = [_act(w, "export", "&Export Dataset…", w.export, "Ctrl+E", "export", "Write train/test files"),
+              _act(w, "export_train", "Export && &Train", w.export_and_train, "Ctrl+Shift+T", None,
+                   "Export with safe defaults (OpenAI chat format, 10 % test) and start training")]
     train = [_act(w, "train", "&Train…", lambda: w.show_panel("train"), "Ctrl+T", "train",
                   "Fine-tune a LoRA adapter locally"),
              _act(w, "compare", "&Compare Models", lambda: w.show_panel("compare"))]

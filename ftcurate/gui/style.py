@@ -52,6 +52,20 @@ QPushButton#approveButton {{ background: #2e7d32; color: #ffffff; border-color: 
 QPushButton#approveButton:hover {{ background: #276b2b; }}
 QPushButton#rejectButton {{ color: #c62828; border-color: #e6a1a1; font-weight: 600; }}
 QPushButton#primary {{ background: {ACCENT}; color: #ffffff; border-color: {ACCENT}; font-weight: 600; }}
+QPushButton#primary:hover {{ background: #155b75; }}
+QPushButton:disabled, QPushButton#primary:disabled, QPushButton#approveButton:disabled,
+QPushButton#rejectButton:disabled {{ background: #eceef1; color: #a0a4a9; border-color: #dcdfe3; }}
+QToolButton:disabled, QToolBar QToolButton:disabled {{ color: #a0a4a9; }}
+QFrame#guideBar {{ background: #ffffff; border-bottom: 1px solid #e3e5e8; }}
+QToolButton#guideStep {{ border: 0; border-radius: 10px; padding: 2px 9px; color: #80868b; }}
+QToolButton#guideStep[state="done"] {{ color: #2e7d32; }}
+QToolButton#guideStep[state="next"] {{ background: #e3f1f6; color: {ACCENT}; font-weight: 600; }}
+QToolButton#guideStep:hover {{ background: #eef1f4; }}
+QLabel#guideArrow {{ color: #c4c7cc; }}
+QLabel#guideHint {{ color: #3c4043; }}
+QFrame#undoNotice {{ background: #fff8e1; border: 1px solid #f3d98b; border-radius: 6px; }}
+QLabel#editedBadge {{ color: #8a5a00; border: 1px solid #e8c46a; border-radius: 8px; padding: 1px 8px;
+                      background: #fff8e1; }}
 QLabel#detailTitle {{ font-size: 15pt; font-weight: 600; color: #202124; }}
 QLabel#detailWhere, QLabel#hint, QLabel#filterCount {{ color: #5f6368; }}
 QLabel#sectionTitle {{ font-weight: 600; color: #3c4043; }}

@@ -10,13 +10,11 @@ Qt-free bridge (`CallbackProgress` + an `on_event` callable) whose calls become 
 
 from __future__ import annotations
 
-import math
-import traceback
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QThread, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
+from PySide6.QtCore import Qt, QThread, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -29,31 +27,20 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from ftcurate.core.errors import Cancelled, UserError
+from ftcurate.core.errors import UserError
 from ftcurate.core.trainer.config import PRESETS, TrainOptions
 from ftcurate.core.trainer.device import format_duration
+from ftcurate.gui.loss_curve import LossCurveView, _ticks  # noqa: F401 - re-exported
 
 DEFAULT_MODEL_TEXT = "SmolLM2-135M-Instruct (built in)"
 OTHER_MODEL_TEXT = "Other model folder…"
 PRESET_TEXT = {"quick": "Quick: 1 pass, small adapter", "standard": "Standard: 2 passes",
                "thorough": "Thorough: 3 passes, bigger adapter"}
-
-
-def _ticks(lo: float, hi: float, n: int = 4) -> list[float]:
-    if hi <= lo:
-        hi = lo + 1.0
-    raw = (hi - lo) / n
-    mag = 10 ** math.floor(math.log10(raw))
-    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
-    v, out = math.floor(lo / step) * step, []
-    while v <= hi + 1e-9 and len(out) < 20:
-        out.append(round(v, 10))
-        v += step
-    return out
 
 
 def _label(text: str = "") -> QLabel:
@@ -69,105 +56,7 @@ def _button(text: str, slot, enabled: bool = True) -> QPushButton:
     return button
 
 
-class LossCurveView(QWidget):
-    """The training loss per step, drawn with QPainter (no chart library)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.points: list[tuple[float, float]] = []
-        self.total_steps = 0
-        self.base_loss: float | None = None
-        self.setMinimumHeight(160)
-
-    def sizeHint(self) -> QSize:
-        return QSize(480, 240)
-
-    def clear(self) -> None:
-        self.points, self.total_steps, self.base_loss = [], 0, None
-        self.update()
-
-    def add_point(self, step: float, loss: float, total_steps: int | None = None) -> None:
-        self.points.append((float(step), float(loss)))
-        if total_steps:
-            self.total_steps = total_steps
-        self.update()
-
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.fillRect(self.rect(), QColor("#ffffff"))
-        small = QFont(self.font())
-        small.setPointSizeF(max(7.0, self.font().pointSizeF() * 0.85))
-        p.setFont(small)
-        plot = QRectF(48, 12, max(10, self.width() - 60), max(10, self.height() - 40))
-        if not self.points:
-            p.setPen(QColor("#5f6368"))
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "The loss curve appears here while training runs")
-            return
-        ys = [y for _, y in self.points] + ([self.base_loss] if self.base_loss is not None else [])
-        lo, hi = min(ys), max(ys)
-        pad = (hi - lo) * 0.1 or 0.1
-        ticks = _ticks(max(0.0, lo - pad), hi + pad)
-        lo, hi = ticks[0], ticks[-1]
-        xmax = max(self.total_steps, self.points[-1][0], 1.0)
-
-        def pt(x: float, y: float) -> QPointF:
-            return QPointF(plot.left() + plot.width() * x / xmax, plot.bottom() - plot.height() * (y - lo) / (hi - lo))
-
-        for t in ticks:
-            y = pt(0, t).y()
-            p.setPen(QPen(QColor("#e8eaed"), 1))
-            p.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
-            p.setPen(QColor("#5f6368"))
-            p.drawText(QRectF(0, y - 8, 44, 16), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{t:g}")
-        p.drawText(QRectF(plot.left(), plot.bottom() + 4, plot.width(), 16), Qt.AlignmentFlag.AlignCenter,
-                   f"step (of {int(xmax)})")
-        if self.base_loss is not None:
-            p.setPen(QPen(QColor("#9aa0a6"), 1, Qt.PenStyle.DashLine))
-            y = pt(0, self.base_loss).y()
-            p.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
-            p.drawText(QPointF(plot.right() - 110, y - 3), "base model (test)")
-        path = QPainterPath(pt(*self.points[0]))
-        for x, y in self.points[1:]:
-            path.lineTo(pt(x, y))
-        p.setPen(QPen(QColor("#1a6f8f"), 2))
-        p.drawPath(path)
-        p.setBrush(QColor("#1a6f8f"))
-        p.drawEllipse(pt(*self.points[-1]), 3, 3)
-        p.end()
-
-
-class _TrainWorker(QThread):
-    """Runs training (or nothing Qt) in its own thread; all results arrive as signals."""
-
-    event = Signal(dict)
-    progressed = Signal(int, int, str)
-    done = Signal(dict)
-    failed = Signal(str, str)
-    was_cancelled = Signal()
-
-    def __init__(self, export_dir: str, options: TrainOptions, project_path: str | None) -> None:
-        super().__init__()
-        from ftcurate.core.trainer.bridge import CallbackProgress
-
-        self.export_dir = export_dir
-        self.options = options
-        self.project_path = project_path
-        self.progress = CallbackProgress(self.progressed.emit)
-
-    def run(self) -> None:  # worker thread
-        from ftcurate.core.trainer.record import train_and_record
-
-        try:
-            result = train_and_record(self.export_dir, self.options, self.progress, self.event.emit,
-                                      self.project_path)
-        except Cancelled:
-            self.was_cancelled.emit()
-        except BaseException as exc:  # noqa: BLE001 - shown on the page
-            text = str(exc) if isinstance(exc, UserError) else f"{exc.__class__.__name__}: {exc}"
-            self.failed.emit(text, "".join(traceback.format_exception(exc)))
-        else:
-            self.done.emit(result)
+TRAIN_CANCEL_GRACE_S = 5.0
 
 
 class _DeviceWorker(QThread):
@@ -200,6 +89,7 @@ class TrainPanel(QWidget):
     settings the page does not show."""
 
     runStarted = Signal()
+    exportRequested = Signal()  # "Export now" in the empty state
     runFinished = Signal(dict)
     runCancelled = Signal()
     runFailed = Signal(str)
@@ -210,13 +100,15 @@ class TrainPanel(QWidget):
         self.export_dir = str(export_dir) if export_dir else None
         self.project_path = str(project_path) if project_path else None
         self.options_override: dict[str, Any] = {}
-        self.worker: _TrainWorker | None = None
+        self.worker = None  # a ProcessTask while training runs
         self._device_worker: _DeviceWorker | None = None
         self.device: dict[str, Any] | None = None
         self.result: dict[str, Any] | None = None
 
         self.data_label = _label()
         self.choose_data = _button("Choose export folder…", self._pick_export)
+        self.export_button = _button("Export now…", lambda: self.exportRequested.emit())
+        self.export_button.setObjectName("primary")
         self.model_combo = QComboBox()
         self.model_combo.addItem(DEFAULT_MODEL_TEXT, None)
         self.model_combo.addItem(OTHER_MODEL_TEXT, "__other__")
@@ -230,6 +122,9 @@ class TrainPanel(QWidget):
         self.resume_button = _button("Resume", lambda: self.start(resume=True), enabled=False)
         self.cancel_button = _button("Cancel", self.cancel, enabled=False)
         self.bar = QProgressBar()
+        self.bar.setTextVisible(False)  # the percentage goes beside it, never over the bar
+        self.pct_label = QLabel("")
+        self.pct_label.setObjectName("trainPercent")
         self.eta_label = QLabel("")
         self.status_label = _label()
         self.curve = LossCurveView()
@@ -242,6 +137,7 @@ class TrainPanel(QWidget):
         form = QFormLayout()
         data_row = QHBoxLayout()
         data_row.addWidget(self.data_label, 1)
+        data_row.addWidget(self.export_button)
         data_row.addWidget(self.choose_data)
         form.addRow("Data", data_row)
         form.addRow("Model", self.model_combo)
@@ -255,7 +151,10 @@ class TrainPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addLayout(buttons)
-        lay.addWidget(self.bar)
+        bar_row = QHBoxLayout()
+        bar_row.addWidget(self.bar, 1)
+        bar_row.addWidget(self.pct_label)
+        lay.addLayout(bar_row)
         lay.addWidget(self.status_label)
         lay.addWidget(self.curve, 1)
         lay.addWidget(self.verdict_label)
@@ -264,7 +163,9 @@ class TrainPanel(QWidget):
     # -- settings -------------------------------------------------------------------------------------
     def set_export_dir(self, path: str | Path | None) -> None:
         self.export_dir = str(path) if path else None
-        self.data_label.setText(self.export_dir or "No export yet: export the project first (openai format).")
+        self.data_label.setText(self.export_dir or "No export yet: training reads an export of the project "
+                                                   "(OpenAI chat format).")
+        self.export_button.setVisible(not self.export_dir)
         self.start_button.setEnabled(bool(self.export_dir) and not self.is_running())
         self.refresh_device()
 
@@ -323,7 +224,7 @@ class TrainPanel(QWidget):
 
     # -- running --------------------------------------------------------------------------------------
     def is_running(self) -> bool:
-        return self.worker is not None and self.worker.isRunning()
+        return self.worker is not None and self.worker.is_running()
 
     def start(self, resume: bool = False) -> None:
         if self.is_running() or not self.export_dir:
@@ -336,35 +237,50 @@ class TrainPanel(QWidget):
         self.verdict_label.setText("")
         self.bar.setRange(0, 0)
         self.status_label.setText("Starting…")
-        self.worker = _TrainWorker(self.export_dir, opts, self.project_path)
-        self.worker.event.connect(self._on_event)
+        # a worker process: importing torch and loading the model would hold the GIL and freeze the
+        # window; a cancel that the trainer does not reach within a few seconds stops the process
+        # (Resume then continues from the last checkpoint)
+        from ftcurate.gui.proctask import ProcessTask
+
+        self.worker = ProcessTask("Training", "ftcurate.gui.proc_jobs:train",
+                                  (self.export_dir, opts, self.project_path), on_error=lambda _exc: None,
+                                  cancel_grace_s=TRAIN_CANCEL_GRACE_S)
+        self.worker.events.connect(self._on_event)
         self.worker.progressed.connect(self._on_progress)
-        self.worker.done.connect(self._on_done)
-        self.worker.failed.connect(self._on_failed)
-        self.worker.was_cancelled.connect(self._on_cancelled)
+        self.worker.ended.connect(self._ended)
         self._set_running(True)
         self.worker.start()
         self.runStarted.emit()
 
+    def _ended(self, state: str) -> None:
+        if state == "done":
+            self._on_done(self.worker.result)
+        elif state == "cancelled":
+            self._on_cancelled()
+        else:
+            self._on_failed(str(self.worker.error), "")
+
     def cancel(self) -> None:
         if self.is_running():
-            self.worker.progress.cancel()
+            self.worker.cancel()
             self.status_label.setText("Stopping after this step and saving a checkpoint…")
             self.cancel_button.setEnabled(False)
 
-    def shutdown(self, wait_ms: int = 60_000) -> bool:
-        """Cancel a running training and wait for the threads (call before closing). True if stopped."""
-        self.cancel()
+    def shutdown(self, wait_ms: int = 10_000) -> bool:
+        """Stop a running training now (the window is closing): the process gets a second to save a
+        checkpoint, then it is stopped; Resume continues from the last checkpoint. True if stopped."""
         ok = True
-        for w in (self.worker, self._device_worker):
-            if w is not None and w.isRunning():
-                ok = w.wait(wait_ms) and ok
+        if self.worker is not None and self.worker.is_running():
+            self.worker.cancel_grace_s = min(self.worker.cancel_grace_s, 1.0)
+            self.cancel()
+            ok = self.worker.wait(wait_ms)
+        if self._device_worker is not None and self._device_worker.isRunning():
+            ok = self._device_worker.wait(wait_ms) and ok
         return ok
 
     def _join_worker(self) -> None:
-        # The end signals are the worker's last act; join it so a new run can start at once.
-        if self.worker is not None:
-            self.worker.wait(10_000)
+        """Nothing to join: the training process is reaped by its task once it has exited (it may
+        take seconds to unload torch, which must not block the window)."""
 
     def _set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running and bool(self.export_dir))
@@ -377,6 +293,7 @@ class TrainPanel(QWidget):
         if total:
             self.bar.setRange(0, total)
             self.bar.setValue(done)
+            self.pct_label.setText(f"{min(100, int(100 * done / total))} %")
         if status:
             self.status_label.setText(status[:1].upper() + status[1:])
 
@@ -424,10 +341,28 @@ class ComparePanel(QWidget):
     Signal `sendToReview(int)`: the example id of the selected prompt, for the review queue."""
 
     sendToReview = Signal(int)
+    trainRequested = Signal()  # "Train first" in the empty state
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.samples: list[dict[str, Any]] = []
+        self.empty = QWidget()
+        el = QVBoxLayout(self.empty)
+        el.addStretch(1)
+        hint = QLabel("Nothing to compare yet: train a model on your export, then its answers appear here "
+                      "beside the base model's and the reference answers.")
+        hint.setWordWrap(True)
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        hint.setObjectName("emptyHint")
+        self.train_first = _button("Train first", lambda: self.trainRequested.emit())
+        self.train_first.setObjectName("primary")
+        el.addWidget(hint)
+        brow = QHBoxLayout()
+        brow.addStretch(1)
+        brow.addWidget(self.train_first)
+        brow.addStretch(1)
+        el.addLayout(brow)
+        el.addStretch(2)
         self.verdict_label = _label("Train a model to compare its answers with the base model.")
         self.list = QListWidget()
         self.list.currentRowChanged.connect(self._show)
@@ -455,9 +390,17 @@ class ComparePanel(QWidget):
         split.addWidget(self.list)
         split.addWidget(right)
         split.setStretchFactor(1, 3)
+        self.content = QWidget()
+        cl = QVBoxLayout(self.content)
+        cl.setContentsMargins(0, 0, 0, 0)
+        cl.addWidget(self.verdict_label)
+        cl.addWidget(split, 1)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.empty)
+        self.pages.addWidget(self.content)
         lay = QVBoxLayout(self)
-        lay.addWidget(self.verdict_label)
-        lay.addWidget(split, 1)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.pages)
 
     def set_result(self, result: dict[str, Any]) -> None:
         """Show a run result (`run_training` / `run_evaluation`)."""
@@ -466,6 +409,7 @@ class ComparePanel(QWidget):
 
     def set_samples(self, samples: list[dict[str, Any]]) -> None:
         self.samples = list(samples)
+        self.pages.setCurrentIndex(1 if self.samples or self.verdict_label.text() else 0)
         self.list.clear()
         for s in self.samples:
             item = QListWidgetItem(s.get("prompt", "")[:80] or f"line {s.get('line')}")

@@ -54,6 +54,7 @@ class TrainScreen(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.panel)
         self.panel.runFinished.connect(run_hub(controller).finished)
+        self.panel.exportRequested.connect(lambda: controller.actionRequested.emit("export"))
         controller.projectChanged.connect(self.sync)
         self.sync()
 
@@ -94,6 +95,7 @@ class CompareScreen(QWidget):
         if hub.last is not None:
             self.panel.set_result(hub.last)
         self.panel.sendToReview.connect(self.send_to_review)
+        self.panel.trainRequested.connect(lambda: controller.actionRequested.emit("train"))
 
     def sync(self) -> None:
         project = self.controller.project

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ftcurate.gui.eta import Eta
 from ftcurate.gui.style import icon
 from ftcurate.gui.tasks import TaskHandle
 
@@ -117,8 +118,12 @@ class TaskRow(QWidget):
         lay.addWidget(self.label)
         lay.addWidget(self.bar)
         lay.addWidget(self.cancel)
+        self.eta = Eta()
+        self.pct = QLabel("", self)
+        self.pct.setObjectName("taskEta")
+        lay.insertWidget(2, self.pct)
         handle.progressed.connect(self._progress)
-        handle.ended.connect(lambda _: self.deleteLater())
+        handle.ended.connect(lambda _: (self.hide(), self.deleteLater()))  # gone at once
 
     def _progress(self, done: int, total: int, status: str) -> None:
         if total > 0:
@@ -128,6 +133,7 @@ class TaskRow(QWidget):
             self.bar.setRange(0, 0)
         text = status or self.handle.title
         self.label.setText(text if len(text) <= 48 else text[:47] + "…")
+        self.pct.setText(self.eta.text(done, total))
 
     def _cancel(self) -> None:
         self.handle.cancel()

@@ -61,6 +61,14 @@ def _no_dangling_threads(monkeypatch, request):
         t.wait(30_000)
     for p in busy:
         p.waitForDone(30_000)
+    import multiprocessing
+
+    children = multiprocessing.active_children()
+    for c in children:  # a finished task's process may still be tearing down (spaCy, torch): wait
+        c.join(30)
+    children = [c for c in children if c.is_alive()]
+    if children:
+        pytest.fail(f"{request.node.name} left {len(children)} worker process(es) running", pytrace=False)
     if running or busy:
         pytest.fail(f"{request.node.name} left {len(running)} QThread(s) and {len(busy)} thread pool(s) "
                     "running; wait for workers before the test ends", pytrace=False)

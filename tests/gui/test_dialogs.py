@@ -211,3 +211,30 @@ def test_import_dialog_catalog_templates(qtbot, ctl, tmp_path):
     qtbot.waitUntil(lambda: dlg.task.state != "running", timeout=20_000)
     assert ctl.project.count_examples() == 1
     assert ctl.project.get_setting("templates") == ["How much is {name}? => {name} costs {price}."]
+
+
+def test_import_dialog_recognises_a_price_column_with_its_currency(qtbot, ctl, tmp_path):
+    pytest.importorskip("ftcurate.core.importers.catalog")
+    path = tmp_path / "products.csv"
+    path.write_text("Name,Description,Price (EUR),Category\nTrail mug,A steel mug.,12.50,Kitchen\n", encoding="utf-8")
+    dlg = ImportDialog(ctl, paths=[path])
+    qtbot.addWidget(dlg)
+    _wait_inspected(qtbot, dlg)
+    qtbot.waitUntil(lambda: dlg.current().options.mapping.get("price") == "Price (EUR)", timeout=10_000)
+    _wait_inspected(qtbot, dlg)
+    assert dlg.mapping_combos["price"].currentData() == "Price (EUR)"
+    answers = [dlg.preview.item(r, 2).text() for r in range(dlg.preview.rowCount())]
+    assert any("12.50" in a for a in answers)
+
+
+def test_import_dialog_label_from_sections_is_not_none_detected(qtbot, ctl, tmp_path):
+    path = tmp_path / "faq.md"
+    path.write_text("# Shipping\n\n## Do you ship to Canada?\n\nYes, in 5 to 8 days.\n\n"
+                    "# Returns\n\n## Can I return a tent?\n\nYes, within 30 days.\n", encoding="utf-8")
+    dlg = ImportDialog(ctl, paths=[path])
+    qtbot.addWidget(dlg)
+    _wait_inspected(qtbot, dlg)
+    if "label = section" not in dlg.current().detection.summary:
+        pytest.skip("this FAQ reader does not take labels from sections")
+    assert dlg.label_column.itemText(0) != "(none detected)"
+    assert "section" in dlg.label_column.itemText(0)

@@ -16,7 +16,7 @@ from ftcurate.gui.panels import LazyPanel, PanelSpec
 
 
 def test_opens_project_and_shows_examples(window, gui_project):
-    assert window.stack.currentWidget() is window.tabs
+    assert window.stack.currentWidget() is window.project_page
     assert window.model.rowCount() == 24
     assert window.windowTitle().startswith("review.ftcurate — saved")
     assert "24 examples" in window.counts_label.text()

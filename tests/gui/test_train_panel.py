@@ -54,6 +54,9 @@ def test_run_draws_the_live_curve_and_shows_the_verdict(qtbot, panel):
     with qtbot.waitSignal(panel.runFinished, timeout=120_000) as blocker:
         panel.start()
     result = blocker.args[0]
+    from ftcurate.gui.proctask import ProcessTask
+
+    assert isinstance(panel.worker, ProcessTask)  # trained in a worker process, not the GUI's
     assert len(panel.curve.points) == result["steps"] > 0
     assert panel.curve.base_loss == result["base_test_loss"]
     assert panel.verdict_label.text() == result["verdict_text"]
@@ -75,7 +78,7 @@ def test_cancel_saves_a_checkpoint_and_resume_finishes(qtbot, panel):
 
     with qtbot.waitSignal(panel.runCancelled, timeout=120_000):
         panel.start()
-        panel.worker.event.connect(on_event)
+        panel.worker.events.connect(on_event)
     assert panel.resume_button.isEnabled()
     assert list(Path(panel.export_dir).parent.glob("runs/*/checkpoint/state.pt"))  # runs sit beside the export
     panel.options_override.update(max_steps=steps[-1] + 2)  # ignored on resume: saved settings win

@@ -38,5 +38,5 @@ def test_a_finished_run_reaches_compare_and_can_send_an_example_back(window, qtb
         screen.panel.review_button.click()
     assert sig.args == [4]
     assert project.get_example(4).status == "unreviewed"
-    window.controller.undo_stack.undo()
+    window.controller.undo()
     assert project.get_example(4).status == "approved"

@@ -161,3 +161,14 @@ def refusal_message(scan: PiiScan, project_name: str) -> str:
             f"high-severity finding(s) ({kinds}) in {shown}. Run `ftcurate check {project_name} --only pii`, "
             "then redact them (`ftcurate redact`) or mark false alarms as not personal data in review; or "
             "use --allow-pii to export anyway (the dataset card records it)")
+
+
+def stored_blockers(flags: pl.DataFrame, ids: set[int]) -> pl.DataFrame:
+    """Open high-severity PII flags already stored for examples `ids`: a quick preview of the stop
+    for the export dialog (the export itself rescans exactly what it writes)."""
+    import polars as pl
+
+    if flags.height == 0:
+        return flags
+    return flags.filter((pl.col("check") == "pii") & (pl.col("severity") == "high") & (pl.col("state") == "open")
+                        & pl.col("example_id").is_in(list(ids)))

@@ -93,18 +93,25 @@ def quality_scores(stats: dict[str, Any], frame: pl.DataFrame, flags: pl.DataFra
         return out
     labels: dict[str, int] = stats.get("labels") or {}
 
-    # representative: enough examples, and enough of each label
-    volume = min(1.0, math.sqrt(n / TARGET_EXAMPLES))
+    # representative: enough distinct examples (extra copies of one example add nothing), and
+    # enough of each label
+    dup_live = live.filter(pl.col("check").is_in(list(DUP_CHECKS)) & pl.col("cluster").is_not_null()) \
+        if not live.is_empty() else live
+    copies = max(0, dup_live["example_id"].n_unique() - _components(dup_live)) if not dup_live.is_empty() else 0
+    distinct = n - copies
+    volume = min(1.0, math.sqrt(distinct / TARGET_EXAMPLES))
     thin = [lab for lab, c in labels.items() if c < MIN_PER_LABEL]
     coverage = 1 - len(thin) / len(labels) if labels else volume
     acts = []
-    if n < TARGET_EXAMPLES:
-        acts.append(f"add more real examples ({n:,} now; {TARGET_EXAMPLES:,}+ covers more of what people ask)")
+    if distinct < TARGET_EXAMPLES:
+        acts.append(f"add more real examples ({distinct:,} distinct now; {TARGET_EXAMPLES:,}+ covers more of "
+                    "what people ask)")
     if thin:
         acts.append(f"add examples to the {len(thin)} labels with fewer than {MIN_PER_LABEL}: {_names(thin)}")
     out["representative"] = _entry(0.5 * volume + 0.5 * coverage,
-                                   f"{n:,} examples; {len(labels) - len(thin)} of {len(labels)} labels have "
-                                   f"{MIN_PER_LABEL}+ examples" if labels else f"{n:,} examples, no labels", acts)
+                                   f"{distinct:,} distinct examples ({copies:,} extra copies); "
+                                   f"{len(labels) - len(thin)} of {len(labels)} labels have {MIN_PER_LABEL}+ "
+                                   "examples" if labels else f"{distinct:,} distinct examples, no labels", acts)
 
     # correct: not broken, and reviewed
     broken = 0 if live.is_empty() else live.filter(
@@ -166,7 +173,9 @@ def quality_scores(stats: dict[str, Any], frame: pl.DataFrame, flags: pl.DataFra
     if empty_short:
         acts.append(f"complete {empty_short:,} empty or very short answers")
     labelled_share = (1 - unlabelled / n) if labels else 0.5
-    out["complete"] = _entry(0.5 * labelled_share + 0.5 * (1 - min(1.0, empty_short / n)),
+    # every empty answer is a defect a person can fix: any of them keeps the score below 100
+    answered = 1 - min(1.0, 10 * empty_short / n) if empty_short else 1.0
+    out["complete"] = _entry(min(0.5 * labelled_share + 0.5 * answered, 0.95 if empty_short else 1.0),
                              f"{n - unlabelled:,} of {n:,} labelled; {empty_short:,} empty or very short", acts)
 
     # balanced: labels and behaviours

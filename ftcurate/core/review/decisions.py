@@ -3,11 +3,16 @@
 Functions take the project's current state (a project, a flags frame or examples) and return a
 `Command`; none of them writes. Cluster decisions resolve the cluster's flags in the same edit, and also
 settle other clusters that the edit leaves with a single example still in play.
+
+Guard rails for decisions that can hurt data: `rejections(command)` says how many examples an edit
+would reject, so a caller can say it ("Keep #12 and reject 40 examples?") and ask before one click
+rejects more than `ASK_ABOVE`; `not_duplicates_command` records "not duplicates / both are fine".
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import polars as pl
 
@@ -22,6 +27,9 @@ from ftcurate.core.commands import (
 from ftcurate.core.errors import UserError
 from ftcurate.core.records import STATUSES, Example
 from ftcurate.core.review.clusters import Cluster, choose_keepers, cluster_flags, clusters_from_flags
+
+# One click may reject at most this many examples without asking.
+ASK_ABOVE = 10
 
 
 def status_command(ids: Iterable[int], status: str) -> SetStatusCommand:
@@ -151,11 +159,26 @@ def resolve_touching_command(project, example_ids: Iterable[int]) -> CompositeCo
     return resolve_clusters_command(project, clusters) if clusters else None
 
 
-def not_duplicates_command(cluster: Cluster) -> SetFlagStateCommand:
-    """"These are not copies / both answers are fine": the cluster's flags become ignored."""
-    return SetFlagStateCommand(cluster.flag_ids, "ignored",
-                               text=f"Not a problem: {cluster.check.replace('_', ' ')} cluster {cluster.cluster} "
-                                    f"({cluster.size} examples) marked fine")
+def not_duplicates_command(cluster: Cluster | Sequence[int], n_examples: int | None = None,
+                           kind: str | None = None) -> SetFlagStateCommand:
+    """"These are not copies / both answers are fine": the cluster's flags become ignored.
+
+    One undoable edit; no example changes, and the checks keep the decision on their next run (a flag
+    found again keeps the state a person gave it).
+
+    Args:
+        cluster: the cluster, or its flag ids.
+        n_examples: how many examples the cluster has (for the history text; from the cluster if given).
+        kind: "duplicates" or "conflict" (from the cluster's check if given).
+    """
+    if isinstance(cluster, Cluster):
+        flag_ids, n_examples = cluster.flag_ids, cluster.size
+        kind = kind or ("conflict" if cluster.check == "conflict" else "duplicates")
+    else:
+        flag_ids = list(cluster)
+    what = "both answers are fine" if kind in ("conflict", "conflicts") else "not duplicates"
+    return SetFlagStateCommand(sorted({int(i) for i in flag_ids}), "ignored",
+                               text=f"Mark {n_examples if n_examples is not None else len(flag_ids)} examples {what}")
 
 
 def with_answer(messages: list[dict], answer: str) -> list[dict]:
@@ -193,3 +216,29 @@ def merge_answers_command(cluster: Cluster, keeper: Example, answer: str) -> Com
         cmds.append(SetStatusCommand(others, "rejected"))
     cmds.append(SetFlagStateCommand(cluster.flag_ids, "resolved"))
     return CompositeCommand(cmds, text=f"Merge {cluster.size} answers into example {keeper.id}")
+
+
+def rejections(command: Command | None) -> int:
+    """Examples `command` marks rejected (0 for None)."""
+    if command is None:
+        return 0
+    return len(_rejected(command.to_json()))
+
+
+def _rejected(d: dict[str, Any]) -> set[int]:
+    if d.get("type") == "composite":
+        out: set[int] = set()
+        for c in d.get("commands", []):
+            out |= _rejected(c)
+        return out
+    if d.get("type") == "set_status":
+        if "values" in d:
+            return {int(k) for k, v in d["values"].items() if v == "rejected"}
+        if d.get("value") == "rejected":
+            return {int(i) for i in d.get("ids", [])}
+    return set()
+
+
+def needs_confirmation(command: Command | None, limit: int = ASK_ABOVE) -> bool:
+    """True when `command` would reject more than `limit` examples at once."""
+    return rejections(command) > limit
