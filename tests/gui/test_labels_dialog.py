@@ -40,8 +40,8 @@ def test_dialog_lists_suggests_merges_and_undoes(qtbot, ctl):
     dlg.target.setCurrentText("delivery")  # a new name: a rename
     assert dlg.merge_selected()
     assert "delivery" in dict(label_counts(ctl.project))
-    ctl.undo_stack.undo()
-    ctl.undo_stack.undo()
+    ctl.undo()
+    ctl.undo()
     assert dict(label_counts(ctl.project))["Returns"] == 2 and project_label_map(ctl.project) == {}
     dlg.refresh()
     assert dlg.table.rowCount() == 4

@@ -26,7 +26,7 @@ def test_never_flag_from_the_span_menu_and_undo(window, gui_project):
     assert states[person.flag_id] == "ignored"
     assert sorted(s for s in states.values()) == ["ignored", "ignored", "open"]  # both Maya flags
     assert [s.kind for s in window.detail.editors[0].spans] == ["PHONE_NUMBER"]
-    window.controller.undo_stack.undo()
+    window.controller.undo()
     window.controller.flush()
     assert project.get_setting("pii") is None
     assert set(_states(project).values()) == {"open"}
