@@ -22,23 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ftcurate.core.commands import CompositeCommand, SetFlagStateCommand, SetMessagesCommand, SetStatusCommand
 from ftcurate.core.errors import UserError
 from ftcurate.core.records import Example
-from ftcurate.gui.duplicates_view import MAX_CARDS, Cluster, ClusterPanel, MemberCard, word_diff_html
+from ftcurate.core.review import Cluster, merge_answers_command, pick_answer_command
+from ftcurate.gui.duplicates_view import MAX_CARDS, ClusterPanel, MemberCard, word_diff_html
 
 CONFLICT_CHECKS = {"conflict": "Conflict"}
-
-
-def with_answer(messages: list[dict], answer: str) -> list[dict]:
-    """A copy of `messages` whose final assistant turn says `answer` (appended if there is none)."""
-    out = [dict(m) for m in messages]
-    for m in reversed(out):
-        if m.get("role") == "assistant":
-            m["content"] = answer
-            return out
-    out.append({"role": "assistant", "content": answer})
-    return out
 
 
 def answer_groups(cluster: Cluster, members: list[Example]) -> list[list[Example]]:
@@ -55,29 +44,6 @@ def answer_groups(cluster: Cluster, members: list[Example]) -> list[list[Example
         g = group_of.get(ex.id, text_group.get(ex.output.strip(), ("text", ex.output.strip())))
         groups.setdefault(g, []).append(ex)
     return list(groups.values())
-
-
-def pick_answer_command(cluster: Cluster, keep_ids: list[int]) -> CompositeCommand:
-    """Keep the examples in `keep_ids` (one answer): reject the other members, resolve the cluster's flags."""
-    keep = set(keep_ids)
-    others = [i for i in cluster.example_ids if i not in keep]
-    cmds = [SetStatusCommand(others, "rejected")] if others else []
-    cmds.append(SetFlagStateCommand(cluster.flag_ids, "resolved"))
-    first = min(keep) if keep else "?"
-    return CompositeCommand(cmds, text=f"Pick the answer of example {first} ({len(others)} rejected)")
-
-
-def merge_answers_command(cluster: Cluster, keeper: Example, answer: str) -> CompositeCommand:
-    """Write `answer` into `keeper`, reject the other members, resolve the cluster's flags."""
-    if not answer.strip():
-        raise UserError("the merged answer is empty")
-    others = [i for i in cluster.example_ids if i != keeper.id]
-    cmds = [SetMessagesCommand(keeper.id, with_answer(keeper.messages, answer.strip()),
-                               text=f"Merge answers into example {keeper.id}")]
-    if others:
-        cmds.append(SetStatusCommand(others, "rejected"))
-    cmds.append(SetFlagStateCommand(cluster.flag_ids, "resolved"))
-    return CompositeCommand(cmds, text=f"Merge {len(cluster.example_ids)} answers into example {keeper.id}")
 
 
 class ConflictsPanel(ClusterPanel):

@@ -11,8 +11,6 @@ and resolves the cluster's flags in one undoable edit (`controller.apply`).
 from __future__ import annotations
 
 import html
-import json
-from dataclasses import dataclass, field
 
 import polars as pl
 from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex, Qt
@@ -32,57 +30,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ftcurate.core.commands import CompositeCommand, SetFlagStateCommand, SetStatusCommand
 from ftcurate.core.records import Example
+from ftcurate.core.review import Cluster
+from ftcurate.core.review import clusters_from_flags as core_clusters
+from ftcurate.core.review import keep_one_command as core_keep_one
 from ftcurate.gui.word_diff import HIGHLIGHT, word_diff_html  # noqa: F401 - re-exported
 
 DUPLICATE_CHECKS = {"exact_duplicate": "Exact", "near_duplicate": "Near", "paraphrase": "Paraphrase",
                     "duplicates": "Duplicate"}
 MAX_CARDS = 12
 BACKGROUND_ABOVE = 2_000  # flag rows; more are grouped on a worker thread
-@dataclass
-class Cluster:
-    """One cluster of flags: `key` = (check, cluster id)."""
-
-    check: str
-    cluster: int
-    example_ids: list[int]
-    flag_ids: list[int]
-    open: int
-    score: float | None = None
-    data: dict = field(default_factory=dict)
-    preview: str = ""
-
-    @property
-    def key(self) -> tuple[str, int]:
-        return (self.check, self.cluster)
-
-    @property
-    def keeper(self) -> int | None:
-        k = self.data.get("keeper")
-        return int(k) if k is not None else None
-
-
 def clusters_from_flags(flags: pl.DataFrame, checks: set[str]) -> list[Cluster]:
-    """Group the flags of `checks` that carry a cluster id; largest clusters first."""
-    sel = flags.filter(pl.col("check").is_in(list(checks)) & pl.col("cluster").is_not_null())
-    if sel.is_empty():
-        return []
-    grouped = (sel.group_by("check", "cluster", maintain_order=True)
-               .agg(pl.col("example_id").unique(maintain_order=True).alias("example_ids"),
-                    pl.col("id").alias("flag_ids"),
-                    (pl.col("state") == "open").sum().alias("open"),
-                    pl.col("score").max().alias("score"),
-                    pl.col("data").drop_nulls().first().alias("data")))
-    out = []
-    for row in grouped.iter_rows(named=True):
-        data = json.loads(row["data"]) if row["data"] else {}
-        members = [int(m) for m in data.get("members") or []]
-        ids = list(dict.fromkeys([*row["example_ids"], *members]))
-        out.append(Cluster(row["check"], int(row["cluster"]), ids, list(row["flag_ids"]), int(row["open"]),
-                           row["score"], data if isinstance(data, dict) else {}))
-    out.sort(key=lambda c: (c.open == 0, -len(c.example_ids), c.check, c.cluster))
-    return out
+    """The clusters of `checks` (the core's one cluster type), open ones first, then largest."""
+    clusters = core_clusters(flags, sorted(checks))
+    clusters.sort(key=lambda c: (c.open == 0, -c.size, c.check, c.cluster))
+    return clusters
 
 
 class ClusterListModel(QAbstractTableModel):
@@ -386,20 +348,8 @@ class ClusterPanel(QWidget):
 
 
 def keep_one_command(project, cluster: Cluster, keep_id: int):
-    """The edit for "keep this one": reject the other members, resolve the cluster's flags (and those of
-    clusters the edit leaves with one example, when `ftcurate.core.dedup.resolve` is installed)."""
-    try:
-        from ftcurate.core.dedup.resolve import resolve_cluster_command
-    except ImportError:
-        resolve_cluster_command = None
-    if resolve_cluster_command is not None:
-        return resolve_cluster_command(project, cluster.cluster, keep_id)
-    others = [i for i in cluster.example_ids if i != keep_id]
-    cmds = []
-    if others:
-        cmds.append(SetStatusCommand(others, "rejected"))
-    cmds.append(SetFlagStateCommand(cluster.flag_ids, "resolved"))
-    return CompositeCommand(cmds, text=f"Keep example {keep_id}, reject {len(others)} duplicate(s)")
+    """The edit for "keep this one": the same decision as `ftcurate review keep` (`core.review`)."""
+    return core_keep_one(project, cluster, keep_id)
 
 
 def identical_groups(members: list[Example], keeper: int | None = None) -> list[list[Example]]:
