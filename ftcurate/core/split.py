@@ -281,6 +281,16 @@ class SplitPlan:
                 for s, ids in self.splits.items()}
 
 
+def include_sql(include: str = "not_rejected") -> str:
+    """The SQL condition on the `examples` table that picks what `select_ids` picks (the one include
+    rule, for callers that count or preview without building a frame)."""
+    include = include.replace("-", "_")
+    if include not in INCLUDE:
+        raise UserError(f"unknown include option {include!r}; use approved or not-rejected")
+    status = "status = 'approved'" if include == "approved" else "status != 'rejected'"
+    return f"{status} AND length(trim(coalesce(output, ''), ' ' || char(9, 10, 13))) > 0"
+
+
 def select_ids(frame: pl.DataFrame, include: str = "not_rejected") -> tuple[list[int], dict[str, int]]:
     """Ids of the examples to export, sorted, and {reason: count} of those left out."""
     include = include.replace("-", "_")

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import QInputDialog, QMenu, QWidget
 
 from ftcurate.core.bulk import open_pii_flags, pii_entity_counts
 from ftcurate.core.commands import SetLabelCommand, SetStatusCommand
-from ftcurate.core.errors import UserError
 from ftcurate.core.review import resolve_touching_command
 
 REDACT_MODES = (("placeholder", "placeholder <TYPE>"), ("fake", "fake values"), ("mask", "mask ••••"))
@@ -65,12 +64,8 @@ class BulkActions(QObject):
         if not flag_ids:
             self.controller.statusMessage.emit("No open PII flags of that type in the selection")
             return False
-        try:
-            from ftcurate.core.pii.redact import redaction_command
-        except ImportError as exc:
-            self.controller.show_error("Redaction is not available",
-                                       UserError(f"the PII redaction module is not installed ({exc})"))
-            return False
+        from ftcurate.core.pii.redact import redaction_command
+
         try:
             cmd = redaction_command(self.controller.project, flag_ids, mode)
         except Exception as exc:  # noqa: BLE001

@@ -454,12 +454,8 @@ class DetailPanel(QWidget):
 
     def redact(self, flag_ids: list[int], mode: str) -> None:
         """Redact the spans of `flag_ids` with the PII module's command (undoable)."""
-        try:
-            from ftcurate.core.pii.redact import redaction_command
-        except ImportError as exc:
-            self.controller.show_error("Redaction is not available",
-                                       UserError(f"the PII redaction module is not installed ({exc})"))
-            return
+        from ftcurate.core.pii.redact import redaction_command
+
         try:
             command = follow_spans(redaction_command(self.controller.project, flag_ids, mode))
         except Exception as exc:  # noqa: BLE001 - shown to the person

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from ftcurate.core.export import FORMATS, export_project, preview_export
 from ftcurate.core.progress import Progress
+from ftcurate.core.split import include_sql
 
 PREVIEW_EXAMPLES = 3
 INCLUDE_CHOICES = (("not_rejected", "Everything not rejected"), ("approved", "Approved examples only"))
@@ -47,15 +48,6 @@ FORMAT_HINTS = {
     "parquet": "Parquet files (id, label, messages).",
     "hf": "Parquet files plus a folder that datasets.load_from_disk reads.",
 }
-
-
-def suggested_caps_available() -> bool:
-    """Whether the balance check that suggests per-label caps is installed."""
-    try:
-        from ftcurate.core.checks.imbalance import suggested_caps  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 class ExportDialog(QDialog):
@@ -96,9 +88,6 @@ class ExportDialog(QDialog):
         for key, title in INCLUDE_CHOICES:
             self.include_combo.addItem(title, key)
         self.caps_check = QCheckBox("Cap over-represented labels (suggested by the balance check)")
-        if not suggested_caps_available():
-            self.caps_check.setEnabled(False)
-            self.caps_check.setToolTip("The label balance check is not installed.")
         self.system_edit = QPlainTextEdit(self._project_system_prompt())
         self.system_edit.setPlaceholderText("Optional system prompt for examples that have none")
         self.system_edit.setFixedHeight(60)
@@ -256,8 +245,7 @@ class ExportDialog(QDialog):
         self.test_spin.setValue(kwargs.get("test_fraction", self.test_spin.value()))
         self.val_spin.setValue(kwargs.get("val_fraction", self.val_spin.value()))
         self.seed_spin.setValue(kwargs.get("seed", self.seed_spin.value()))
-        if self.caps_check.isEnabled():
-            self.caps_check.setChecked(kwargs.get("caps") == "suggested")
+        self.caps_check.setChecked(kwargs.get("caps") == "suggested")
         self.system_edit.setPlainText(kwargs.get("system_prompt", self.system_edit.toPlainText()))
         self.force_check.setChecked(bool(kwargs.get("allow_pii", kwargs.get("force"))))
         self.overwrite_check.setChecked(bool(kwargs.get("overwrite", kwargs.get("force"))))
@@ -277,7 +265,7 @@ class ExportDialog(QDialog):
         from ftcurate.core.export.pii_gate import stored_blockers
 
         flags = self._source.flags() if hasattr(self._source, "flags") else self.project.flags_frame()
-        where = "status = 'approved'" if include == "approved" else "status != 'rejected'"
+        where = include_sql(include)
         pii = set(flags.filter(flags["check"] == "pii").get_column("example_id").to_list()) if flags.height else set()
         ids = {r[0] for r in self.project.query(f"SELECT id FROM examples WHERE {where}")} & pii
         found = stored_blockers(flags, ids)
@@ -299,9 +287,9 @@ class ExportDialog(QDialog):
         try:
             text = preview_export(self.project, fmt, n=PREVIEW_EXAMPLES, include=kw["include"],
                                   system_prompt=kw["system_prompt"])
-            where = "status = 'approved'" if kw["include"] == "approved" else "status != 'rejected'"
-            n = self.project.query(f"SELECT count(*) FROM examples WHERE {where}")[0][0]
-            self.count_label.setText(f"{n} examples will be split and exported.")
+            n = self.project.query(f"SELECT count(*) FROM examples WHERE {include_sql(kw['include'])}")[0][0]
+            self.count_label.setText(f"{n} examples will be split and exported"
+                                     + (", before the suggested caps." if kw["caps"] else "."))
             self._check_blockers(kw["include"])
         except Exception as exc:  # noqa: BLE001 - show the problem in place of the preview
             text = f"(preview unavailable: {exc})"

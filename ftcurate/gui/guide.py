@@ -200,13 +200,9 @@ def show_filtered(w, values: dict) -> None:
 
 
 def _open_labels(w) -> None:
-    """The label list (gui/labels_dialog, when installed), else the Review table by label."""
-    try:
-        from ftcurate.gui.labels_dialog import LabelsDialog
-    except ImportError:
-        w.show_panel("review")
-        w.filter_bar.label.showPopup()
-        return
+    """The label list: counts, merges and renames, with suggestions."""
+    from ftcurate.gui.labels_dialog import LabelsDialog
+
     dlg = LabelsDialog(w.controller, w)
     dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dlg.open()

@@ -59,11 +59,9 @@ AUTO = "(detected)"
 
 
 def default_templates() -> list[str]:
-    """The catalog importer's built-in question templates (empty if it is not installed)."""
-    try:
-        from ftcurate.core.importers.templates import DEFAULT_TEMPLATES
-    except ImportError:
-        return []
+    """The catalog importer's built-in question templates."""
+    from ftcurate.core.importers.templates import DEFAULT_TEMPLATES
+
     return list(DEFAULT_TEMPLATES)
 
 

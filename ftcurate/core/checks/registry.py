@@ -16,11 +16,7 @@ CHECK_MODULES = (
 
 
 def load_checks() -> dict[str, type[Check]]:
-    """Import the check modules that exist and return {name: class} in registration order."""
+    """Import the check modules and return {name: class} in registration order."""
     for name in CHECK_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
+        importlib.import_module(name)
     return registered_checks()

@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING
 
 from ftcurate.core.export.formats import get_format, preview_text, with_system_prompt
+from ftcurate.core.split import include_sql
 
 if TYPE_CHECKING:
     from ftcurate.core.store import Project
@@ -19,7 +20,7 @@ def preview_export(project: Project, format: str = "openai", *, n: int = 3, incl
     None uses the project setting "system_prompt", as `export_project` does.
     """
     fmt = get_format(format)
-    where = "status = 'approved'" if include.replace("-", "_") == "approved" else "status != 'rejected'"
+    where = include_sql(include)
     rows = project.query(f"SELECT id, label, messages FROM examples WHERE {where} ORDER BY id LIMIT ?", (int(n),))
     if system_prompt is None:
         system_prompt = project.get_setting("system_prompt") or None
