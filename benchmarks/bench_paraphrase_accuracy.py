@@ -4,11 +4,11 @@ Pair membership: two questions are predicted paraphrases when the duplicate funn
 paraphrase, the check's defaults) puts them in one cluster. Each set is clustered as one pool, so
 dense sets are judged as dense (many wordings of few requests), not as isolated pairs.
 
-* dev  - ParaDetox (../shared/data/paradetox): 700 sentences (seeded sample) with 2-3 crowd-written
+* dev  - ParaDetox (../shared/data/paradetox): 700 sentences (seeded sample; --groups) with 2-3 crowd-written
   rewrites each. Positive: two rewrites of one sentence. Negative: each rewrite with its most similar
   rewrite of another sentence (MiniLM cosine: the hardest negatives). The default threshold was
   chosen here: the highest threshold whose dev recall stays >= 0.80 (precision first).
-* test A - ParaDetox, 700 *other* sentences: positive = the toxic original and its first rewrite
+* test A - ParaDetox, as many *other* sentences: positive = the toxic original and its first rewrite
   (meaning kept, wording changed), negative = hardest other-sentence pairs as above.
 * test B - Bitext customer-support questions (../shared/data/bitext_cs, 4,514 questions, 27 intents
   in 10 categories: ~170 wordings per request, paraphrase-dense). Positive: two questions of one intent;
@@ -19,7 +19,7 @@ dense sets are judged as dense (many wordings of few requests), not as isolated 
 
 The old rule (cosine >= 0.85 + connected components) runs in the same process as the baseline.
 
-    python benchmarks/bench_paraphrase_accuracy.py [--templated 5000] [--sweep]
+    python benchmarks/bench_paraphrase_accuracy.py [--groups 700] [--bitext N] [--templated 5000] [--sweep]
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ import polars as pl
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
-def paradetox_groups(seed: int = 0) -> list[tuple[str, list[str]]]:
+def paradetox_groups(n: int, seed: int = 0) -> list[tuple[str, list[str]]]:
     rows = []
     with open(DATA / "paradetox" / "paradetox.tsv", encoding="utf-8") as fh:
         reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
@@ -47,7 +47,7 @@ def paradetox_groups(seed: int = 0) -> list[tuple[str, list[str]]]:
             if len(neutral) >= 2:
                 rows.append((row[0], neutral))
     order = np.random.default_rng(seed).permutation(len(rows))
-    return [rows[k] for k in order[:1400]]
+    return [rows[k] for k in order[: 2 * n]]
 
 
 def hard_negatives(x: np.ndarray, group: np.ndarray, limit: int) -> list[tuple[int, int]]:
@@ -100,13 +100,13 @@ def show(name: str, r: dict) -> None:
           f"{r['clusters']} clusters, median size {r['median']:g}, largest {r['largest']})")
 
 
-def build_sets(project) -> dict:
+def build_sets(project, n_groups: int, n_bitext: int | None) -> dict:
     from ftcurate.core.dedup.embed import embed_texts
 
-    groups = paradetox_groups()
+    groups = paradetox_groups(n_groups)
     sets = {}
-    for name, part, use_toxic in (("dev: ParaDetox rewrites", groups[:700], False),
-                                  ("test A: ParaDetox toxic->rewrite", groups[700:], True)):
+    for name, part, use_toxic in (("dev: ParaDetox rewrites", groups[:n_groups], False),
+                                  ("test A: ParaDetox toxic->rewrite", groups[n_groups:], True)):
         texts, gid = [], []
         for k, (toxic, neutral) in enumerate(part):
             chosen = [toxic, neutral[0]] if use_toxic else neutral
@@ -118,6 +118,8 @@ def build_sets(project) -> dict:
         neg = hard_negatives(x, gid, len(pos))
         sets[name] = (texts, np.array(pos + neg), np.r_[np.ones(len(pos)), np.zeros(len(neg))])
     b = pl.read_csv(DATA / "bitext_cs" / "Bitext_Sample_Customer_Support_Training_Dataset.csv", infer_schema=False)
+    if n_bitext:
+        b = b.sample(n=min(n_bitext, b.height), seed=0)
     texts = b["instruction"].to_list()
     intent = np.unique(b["intent"].to_numpy(), return_inverse=True)[1]
     cat = np.unique(b["category"].to_numpy(), return_inverse=True)[1]
@@ -136,6 +138,8 @@ def build_sets(project) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--templated", type=int, default=5000, help="synthetic templated questions (0: skip)")
+    ap.add_argument("--groups", type=int, default=700, help="ParaDetox sentences in dev and in test A")
+    ap.add_argument("--bitext", type=int, default=None, help="Bitext questions (default: all 4,514)")
     ap.add_argument("--sweep", action="store_true", help="dev figures for thresholds 0.4-0.8")
     ap.add_argument("--threshold", type=float, default=None, help="override the default threshold")
     args = ap.parse_args()
@@ -152,7 +156,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         project = Project.create(Path(tmp) / "cache.ftcurate")  # an embedding cache across runs
         t0 = time.perf_counter()
-        sets = build_sets(project)
+        sets = build_sets(project, args.groups, args.bitext)
         print(f"sets embedded in {time.perf_counter() - t0:.0f} s; threshold {cfg['paraphrase_threshold']}")
         for name, (texts, pairs, y) in sets.items():
             print(f"{name}: {len(texts)} texts")

@@ -103,9 +103,11 @@ def polite_replies(data: Path, n: int, seed: int = 0) -> list[str]:
         path = data / "ibm_twitter_customer_care" / name
         if path.is_file():
             for dialog in json.loads(path.read_text(encoding="utf-8")):
-                tweets += [t["message"] for t in dialog.get("dialogContent", []) if "agent" in t and t.get("message")]
-    half = n // 2 if tweets else n
-    return rng.sample(bitext, half) + (rng.sample(tweets, n - half) if tweets else [])
+                reply = (dialog.get("agentURL") or {}).get("url_utterance")
+                if reply:
+                    tweets.append(reply)
+    k = min(len(tweets), n // 2)
+    return rng.sample(bitext, n - k) + rng.sample(tweets, k)
 
 
 def rude_sentences(data: Path, n: int, no_swears: bool, seed: int = 0) -> list[str]:
@@ -124,7 +126,7 @@ def rude_sentences(data: Path, n: int, no_swears: bool, seed: int = 0) -> list[s
     return random.Random(seed).sample(rows, n)
 
 
-def rude_eval(data: Path) -> None:
+def rude_eval(data: Path, skip_dev: bool = False) -> None:
     """Dev and test figures of the learnt rude flag."""
     import tempfile
 
@@ -133,23 +135,31 @@ def rude_eval(data: Path) -> None:
     from ftcurate.core.store import Project
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-    from train_rude import paradetox, pick_threshold, politeness
+    from train_rude import faq_answers, paradetox, politeness, threshold_set
 
     from ftcurate.core.tone.rude import RudeModel, rude_probabilities
 
     model = RudeModel.load()
-    t1, y1, d1 = politeness(data)
-    t2, y2, d2 = paradetox(data, 2500)
-    dev_texts = [t for t, d in zip(t1, d1, strict=True) if d] + [t for t, d in zip(t2, d2, strict=True) if d]
-    y = np.concatenate([y1[d1], y2[d2]])
-    p = rude_probabilities(dev_texts, None, model=model)
-    _, m = pick_threshold(p, y)
-    tpr = float((p[y == 1] >= model.threshold).mean())
-    fpr = float((p[y == 0] >= model.threshold).mean())
-    prec = 0.05 * tpr / (0.05 * tpr + 0.95 * fpr) if tpr + fpr else 0.0
-    print(f"rude model, dev (held-out training corpora, {len(y)} texts, {int(y.sum())} rude), threshold "
-          f"{model.threshold:.2f}: recall {tpr:.3f}, false-positive rate {fpr:.3f}, precision at 5 % rude "
-          f"{prec:.3f}")
+    if not skip_dev:
+        t1, y1, d1 = politeness(data)
+        t2, y2, d2 = paradetox(data, 2500)
+        dev_texts = [t for t, d in zip(t1, d1, strict=True) if d] + [t for t, d in zip(t2, d2, strict=True) if d]
+        y = np.concatenate([y1[d1], y2[d2]])
+        src = np.r_[np.zeros(int(d1.sum())), np.ones(int(d2.sum()))]
+        p = rude_probabilities(dev_texts, None, model=model)
+        ps, ys = threshold_set(p, y, src == 1, rude_probabilities(faq_answers(data), None, model=model))
+        tpr, fpr = float((ps[ys == 1] >= model.threshold).mean()), float((ps[ys == 0] >= model.threshold).mean())
+        print(f"rude model, dev threshold set (dev rude vs dev polite requests + COVID FAQ answers, {len(ys)} "
+              f"texts): recall {tpr:.3f}, false-positive rate {fpr:.3f}, precision at 5 % rude "
+              f"{0.05 * tpr / (0.05 * tpr + 0.95 * fpr):.3f}")
+        for name, part in (("all", src >= 0), ("Stack Exchange", src == 0), ("ParaDetox", src == 1)):
+            yy, pp = y[part], p[part]
+            tpr = float((pp[yy == 1] >= model.threshold).mean())
+            fpr = float((pp[yy == 0] >= model.threshold).mean())
+            prec = 0.05 * tpr / (0.05 * tpr + 0.95 * fpr) if tpr + fpr else 0.0
+            print(f"rude model, dev {name} (held-out training corpora, {len(yy)} texts, {int(yy.sum())} rude), "
+                  f"threshold {model.threshold:.2f}: recall {tpr:.3f}, false-positive rate {fpr:.3f}, "
+                  f"precision at 5 % rude {prec:.3f}")
     polite = polite_replies(data, 950)
     tmp = tempfile.TemporaryDirectory()
     project = Project.create(Path(tmp.name) / "cache.ftcurate")  # the polite replies are embedded once
@@ -177,9 +187,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--no-rude", action="store_true", help="skip the learnt rude model's dev/test figures")
     ap.add_argument("--rude-only", action="store_true", help="only the learnt rude model's dev/test figures")
+    ap.add_argument("--skip-dev", action="store_true", help="with --rude-only: the test figures only")
     args = ap.parse_args(argv)
     if args.rude_only:
-        rude_eval(args.csv.parents[1])
+        rude_eval(args.csv.parents[1], args.skip_dev)
         return 0
     if not args.csv.is_file():
         print(f"data not found: {args.csv}", file=sys.stderr)

@@ -142,7 +142,7 @@ def test_bitext_precision_and_recall(shared_data):
     tags = df["tags"].fill_null("").to_list()
     res = run(frame_of(list(zip(df["instruction"].to_list(), df["instruction"].to_list(), strict=True))))
     flagged = {f.example_id for f in res.flags}
-    rude = {f.example_id for f in res.flags if f.kind == "rude"}
+    rude = {f.example_id for f in res.flags if f.kind in ("rude", "curt")}
     gold = {i + 1 for i, t in enumerate(tags) if "Q" in t or "W" in t}
     gold_w = {i + 1 for i, t in enumerate(tags) if "W" in t}
     precision = len(flagged & gold) / len(flagged)
@@ -150,3 +150,47 @@ def test_bitext_precision_and_recall(shared_data):
     assert precision >= 0.9, precision
     assert recall >= 0.6, recall
     assert len(rude & gold_w) / len(gold_w) >= 0.9
+
+
+def test_rude_model_ships_small_and_deterministic_training():
+    import sys
+    from pathlib import Path
+
+    from ftcurate.core.tone.rude import MODEL_FILE, RudeModel
+
+    model = RudeModel.load()
+    assert MODEL_FILE.stat().st_size < 8192 and model.w.shape == (384,) and 0 < model.threshold < 1
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "scripts"))
+    from train_rude import fit
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((300, 384)) / 20
+    y = (x[:, 0] + 0.01 * rng.standard_normal(300) > 0).astype(float)
+    w1, b1 = fit(x, y)
+    w2, b2 = fit(x, y)
+    assert np.array_equal(w1, w2) and b1 == b2
+    assert ((x @ w1 + b1 > 0) == (y == 1)).mean() > 0.9
+
+
+def test_rude_replies_without_swear_words_are_flagged_polite_ones_not():
+    confrontational = [
+        "Did you even read my last message? I already told you twice, figure it out yourself.",
+        "Honestly, this is a stupid question and you are wasting my time.",
+        "Stop whining and learn to use a computer like an adult.",
+    ]
+    pairs = formal_pairs(40) + [("Where is my refund?", t) for t in confrontational]
+    res = run(frame_of(pairs))
+    rude = {f.example_id for f in res.flags if f.kind == "rude"}
+    assert rude == {41, 42, 43}
+    assert res.summary["rude_model"] == "on"
+
+
+def test_rude_threshold_and_dimensions_are_settings():
+    pairs = formal_pairs(20) + [("Where is my refund?", RUDE)]
+    assert any(f.kind == "rude" for f in run(frame_of(pairs)).flags)
+    strict = run(frame_of(pairs), {"thresholds": {"rude": 0.99999}})
+    assert not any(f.kind == "rude" for f in strict.flags)
+    off = run(frame_of(pairs), {"dimensions": ["casual", "curt"]})
+    assert not any(f.kind == "rude" for f in off.flags) and off.summary["rude_model"] == "off"
+    with pytest.raises(ConfigError):
+        ToneCheck().validate_config({"thresholds": {"rude": 3}})
