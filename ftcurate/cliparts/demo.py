@@ -76,8 +76,8 @@ def _available_checks(out: Output) -> tuple[list[str], dict]:
     names = resolve_names(None)
     if not missing_modules("embed"):
         return names, {}
-    out.info(f"note: {message('embed', 'the paraphrase check')}; skipped, and conflicts are compared by "
-             "wording instead of meaning")
+    out.info(f"note: {message('embed', 'sentence embeddings')}; without them the paraphrase check and the "
+             "rude-reply model are skipped, and conflicts are compared by wording instead of meaning")
     return [n for n in names if n != "paraphrase"], {"conflict": {"match": "near", "answer_similarity": "minhash"}}
 
 
