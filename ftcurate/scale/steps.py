@@ -122,7 +122,7 @@ def embed_batch(batch: Any, batch_size: int) -> Any:
     from ftcurate.core.dedup.embed import encode
 
     vecs = encode(batch.column("text").to_pylist(), batch_size=batch_size)
-    return pa.table({"key": batch.column("key"), "value": [v.astype(np.float16).tobytes() for v in vecs]})
+    return pa.table({"key": batch.column("key"), "value": [np.ascontiguousarray(v, dtype=np.float32).tobytes() for v in vecs]})
 
 
 def _resolve(value: Any) -> Any:
