@@ -181,8 +181,8 @@ def health_data(project: Project, progress: Progress | None = None, max_points: 
     imb = {**stats["label_imbalance"], "unlabelled": stats["unlabelled"]}
     tmap = tone_map(project, frame, flags, max_points, progress)
     tone_run = runs.get("tone") or {}
-    if tone_run.get("ok") and tone_run.get("summary", {}).get("house_voice"):
-        tmap["house_voice"] = tone_run["summary"]["house_voice"]
+    if tone_run.get("ok") and tone_run["summary"].details.get("house_voice"):
+        tmap["house_voice"] = tone_run["summary"].details["house_voice"]
     scores = quality_scores(stats, frame, flags, runs)
     measured = [v["score"] for v in scores.values() if v["score"] is not None]
     overall = int(round(sum(measured) / len(measured))) if measured else None
