@@ -290,6 +290,8 @@ class HealthPanel(QWidget):
 
         self.data = data
         d = data if data is not None else HealthData()
+        if d.check_titles and not _TITLES:
+            _TITLES.update(d.check_titles)
         self.status.setText(d.summary)
         self._show_scores(d.scores)
         lab = d.labels

@@ -108,7 +108,8 @@ class HealthData:
     """Everything the health report and the Health panel draw.
 
     stats: `project_stats(project)` (its own documented dict); flags: open flags per check;
-    flag_detail: {check: {state: n, "by_kind": {kind: open n}}}; behaviours: stats' behaviour rates.
+    flag_detail: {check: {state: n, "by_kind": {kind: open n}}}; behaviours: stats' behaviour rates;
+    check_titles: {check: title}, set by the app's worker so the window need not import every check.
     """
 
     generated_at: float = 0.0
@@ -125,6 +126,7 @@ class HealthData:
     clusters: list[ClusterRow] = field(default_factory=list)
     scores: dict[str, Score] = field(default_factory=dict)
     checks_run: dict[str, CheckRun] = field(default_factory=dict)
+    check_titles: dict[str, str] = field(default_factory=dict)  # filled by the app's worker, for bar names
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-serialisable dict with the same field names (nested dataclasses become dicts)."""
