@@ -78,7 +78,7 @@ def open_export(w: WindowApi, problem: str = ""):
     dlg = open_dialog(w, "ftcurate.gui.export_dialog", "ExportDialog", "Export")
     if dlg is None:
         return None
-    last = getattr(w, "last_export_kwargs", None)
+    last = w.last_export_kwargs
     if last:
         dlg.restore(last)
     dlg.show_problem(problem)
