@@ -19,10 +19,13 @@ def cmd_report(args, out: Output) -> int:
     with Project.open(args.project) as project:
         if args.data:
             data = health_data(project, out.progress())
-            out.emit({k: data[k] for k in ("summary", "overall", "scores", "flags", "label_imbalance")},
-                     data["summary"] + "\n" + "\n".join(
-                         f"  {k:<17} {'-' if v['score'] is None else v['score']:>3}  {v['how_to_raise']}"
-                         for k, v in data["scores"].items()))
+            js = data.to_json()
+            imb = {k: v for k, v in js["labels"].items() if k != "counts"}
+            out.emit({"summary": data.summary, "overall": data.overall, "scores": js["scores"], "flags": data.flags,
+                      "label_imbalance": imb},
+                     data.summary + "\n" + "\n".join(
+                         f"  {k:<17} {'-' if v.score is None else v.score:>3}  {v.how_to_raise}"
+                         for k, v in data.scores.items()))
             return 0
         path = write_report(project, args.out, out.progress())
     out.emit({"report": str(path), "bytes": path.stat().st_size}, f"Wrote {path}")

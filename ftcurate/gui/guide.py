@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMessageBox, QPushButton, QToolButton, QWidget
+
+if TYPE_CHECKING:
+    from ftcurate.gui.window_api import WindowApi
 
 STEPS = (("import", "Import"), ("checks", "Checks"), ("review", "Review"), ("privacy", "Privacy"),
          ("export", "Export"), ("train", "Train"), ("compare", "Compare"))
@@ -117,7 +121,7 @@ class GuideBar(QFrame):
             self.controller.actionRequested.emit(self.state.next_key)
 
 
-def show_export_finished(window, report, text: str) -> QMessageBox:
+def show_export_finished(window: WindowApi, report, text: str) -> QMessageBox:
     """The non-modal "Export finished" box with "Open folder" and "Train now"."""
     box = QMessageBox(QMessageBox.Icon.Information, "Export finished", text, parent=window)
     box.setObjectName("exportFinished")
@@ -136,7 +140,7 @@ def show_export_finished(window, report, text: str) -> QMessageBox:
     return box
 
 
-def export_finished(w, report, text: str) -> None:
+def export_finished(w: WindowApi, report, text: str) -> None:
     """After an export: the box with "Open folder" / "Train now", or straight to training after
     "Export & train"."""
     host = w.panels.get("train")
@@ -150,13 +154,13 @@ def export_finished(w, report, text: str) -> None:
     w.export_box = show_export_finished(w, report, text)
 
 
-def show_blocked(w, ids: list) -> None:
+def show_blocked(w: WindowApi, ids: list) -> None:
     """List the examples whose open high-severity personal data stops the export."""
     w.show_panel("review")
     w.filter_bar.set_filter(check="pii", severity="high")
 
 
-def guided_step(w, key: str) -> None:
+def guided_step(w: WindowApi, key: str) -> None:
     """One step of the guided path for window `w` (GuideBar, empty-state buttons, after import)."""
     from ftcurate.gui.filter_bar import ANY_FLAG
 
@@ -188,7 +192,7 @@ def guided_step(w, key: str) -> None:
         w.show_panel(key)
 
 
-def show_filtered(w, values: dict) -> None:
+def show_filtered(w: WindowApi, values: dict) -> None:
     """Review, filtered by `values` (a Health bar: {"label": ...} or {"check": ...})."""
     w.show_panel("review")
     w.filter_bar.clear()
@@ -199,7 +203,7 @@ def show_filtered(w, values: dict) -> None:
     w.table.setFocus()
 
 
-def _open_labels(w) -> None:
+def _open_labels(w: WindowApi) -> None:
     """The label list: counts, merges and renames, with suggestions."""
     from ftcurate.gui.labels_dialog import LabelsDialog
 

@@ -2,14 +2,13 @@
 
 The numbers come from `ftcurate.core.report.health_data(project)` (the same data the HTML report
 draws), computed in a background task on its own connection and recomputed when flags change. This module only arranges
-that data into chart widgets (`ftcurate.gui.charts`); `normalise` is the one place that knows the
-shape of the report data.
+that typed `HealthData` (`ftcurate.core.report.health_types`) into chart widgets (`ftcurate.gui.charts`).
 """
 
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter
@@ -31,62 +30,8 @@ from PySide6.QtWidgets import (
 
 from ftcurate.gui.charts import ACCENT, UNDER, BarChartView, HistogramView, ScatterChartView
 
-
-def _pairs(value: Any) -> list[tuple[str, float]]:
-    """{name: n} or [{"label"/"check"/"name": .., "count"/"n": ..}] or [(name, n)] -> [(name, n)]."""
-    if isinstance(value, dict):
-        return [(str(k), float(v)) for k, v in value.items() if isinstance(v, int | float)]
-    out = []
-    for item in value or []:
-        if isinstance(item, dict):
-            name = next((item[k] for k in ("label", "check", "name", "key") if k in item), "")
-            n = next((item[k] for k in ("count", "n", "flags", "value") if k in item), 0)
-            out.append((str(name), float(n or 0)))
-        elif isinstance(item, list | tuple) and len(item) >= 2:
-            out.append((str(item[0]), float(item[1])))
-    return out
-
-
-def normalise(data: dict[str, Any]) -> dict[str, Any]:
-    """Turn `health_data` output into what the widgets draw (missing parts become empty)."""
-    out: dict[str, Any] = {"summary": data.get("summary") if isinstance(data.get("summary"), str) else ""}
-    labels = data.get("labels") or {}
-    imb = data.get("label_imbalance") or (labels if isinstance(labels, dict) else {}) or {}
-    counts = labels.get("counts", labels) if isinstance(labels, dict) else labels
-    pairs = sorted(((k, v) for k, v in _pairs(counts) if k not in ("ratio", "entropy", "median")),
-                   key=lambda kv: (-kv[1], kv[0]))
-    out["labels"] = {"bars": pairs, "under": list(imb.get("under") or []), "over": list(imb.get("over") or []),
-                     "median": imb.get("median"), "ratio": imb.get("ratio"), "entropy": imb.get("entropy"),
-                     "unlabelled": imb.get("unlabelled", imb.get("unlabeled"))}
-    tone = data.get("tone_map") or data.get("tone") or {}
-    points = tone.get("points", tone) if isinstance(tone, dict) else tone
-    pts = [p for p in points or [] if isinstance(p, dict) and "x" in p and "y" in p]
-    out["tone"] = {
-        "x": [float(p["x"]) for p in pts], "y": [float(p["y"]) for p in pts],
-        "ids": [int(p.get("example_id", p.get("id", -1))) for p in pts],
-        "groups": [("flagged" if p.get("flagged") else "in the house voice") if "flagged" in p
-                   else str(p.get("group", "")) for p in pts],
-        "tips": [html.escape(str(p.get("tooltip") or p.get("text") or f"example {p.get('example_id', p.get('id'))}"))
-                 .replace("\n", "<br>") for p in pts],
-        "x_label": tone.get("x_label", "") if isinstance(tone, dict) else "",
-        "y_label": tone.get("y_label", "") if isinstance(tone, dict) else "",
-    }
-    lengths = data.get("lengths") if isinstance(data.get("lengths"), dict) else {}
-    series = {k.replace(" words", ""): v for k, v in lengths.items() if isinstance(v, list)}
-    bins = lengths.get("bins") if isinstance(lengths.get("bins"), dict) else {}
-    out["lengths"] = {"series": series, "unit": lengths.get("unit", "words"), "edges": bins.get("edges"),
-                      "counts": {k: v for k, v in bins.items() if k != "edges" and isinstance(v, list)}}
-    out["flags"] = sorted(_pairs(data.get("flags") or data.get("flag_counts") or {}), key=lambda kv: -kv[1])
-    clusters = data.get("clusters") or data.get("duplicate_clusters") or []
-    out["clusters"] = [c for c in clusters if isinstance(c, dict)]
-    scores = data.get("scores") or {}
-    if isinstance(scores, dict):
-        scores = [{"name": k, **(v if isinstance(v, dict) else {"score": v})} for k, v in scores.items()]
-    out["scores"] = [(str(s.get("name", s.get("dimension", ""))),
-                      None if s.get("score") is None else float(s["score"]),
-                      str(s.get("how_to_raise") or s.get("raise") or s.get("hint") or ""),
-                      str(s.get("detail") or s.get("why") or "")) for s in scores if isinstance(s, dict)]
-    return out
+if TYPE_CHECKING:
+    from ftcurate.core.report.health_types import ClusterRow, HealthData, Score
 
 
 _TITLES: dict[str, str] = {}
@@ -212,7 +157,7 @@ class HealthPanel(QWidget):
     def __init__(self, controller, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
-        self.data: dict[str, Any] | None = None
+        self.data: HealthData | None = None
         self.task = None
         self._dirty = True
         self._timer = QTimer(self, singleShot=True, interval=600)
@@ -312,7 +257,7 @@ class HealthPanel(QWidget):
         self._dirty = False
         project = self.controller.project
         if project is None:
-            self.set_data({})
+            self.set_data(None)
             self.status.setText("Open a project to see its health.")
             return
         if self.task is not None and self.task.is_running():
@@ -339,69 +284,77 @@ class HealthPanel(QWidget):
         self.status.setText(f"{status or 'Computing'}…" + (f" {pct}" if pct else ""))
 
     # -- drawing --------------------------------------------------------------------------------
-    def set_data(self, data: dict[str, Any]) -> None:
-        """Show `health_data` output."""
+    def set_data(self, data: HealthData | None) -> None:
+        """Show `health_data` output (None: an empty panel)."""
+        from ftcurate.core.report.health_types import HealthData
+
         self.data = data
-        if isinstance((data or {}).get("check_titles"), dict) and not _TITLES:
-            _TITLES.update(data["check_titles"])
-        n = normalise(data or {})
-        self.status.setText(n["summary"])
-        self._show_scores(n["scores"])
-        lab = n["labels"]
-        self.labels_chart.set_data(lab["bars"], {**{k: "under" for k in lab["under"]},
-                                                 **{k: "over" for k in lab["over"]}}, lab["median"])
+        d = data if data is not None else HealthData()
+        if d.check_titles and not _TITLES:
+            _TITLES.update(d.check_titles)
+        self.status.setText(d.summary)
+        self._show_scores(d.scores)
+        lab = d.labels
+        bars = lab.bars
+        self.labels_chart.set_data(bars, {**{k: "under" for k in lab.under}, **{k: "over" for k in lab.over}},
+                                   lab.median)
         facts = []
-        if lab["ratio"] is not None:
-            facts.append(f"largest / smallest label: {lab['ratio']:.1f}×")
-        if lab["entropy"] is not None:
-            facts.append(f"balance (entropy): {lab['entropy']:.2f} of 1")
-        if lab["unlabelled"]:
-            facts.append(f"{lab['unlabelled']} examples without a label")
-        if lab["under"]:
-            facts.append(f"under-represented: {', '.join(map(str, lab['under'][:6]))}"
-                         + ("…" if len(lab["under"]) > 6 else ""))
+        if lab.ratio is not None:
+            facts.append(f"largest / smallest label: {lab.ratio:.1f}×")
+        if lab.entropy is not None:
+            facts.append(f"balance (entropy): {lab.entropy:.2f} of 1")
+        if lab.unlabelled:
+            facts.append(f"{lab.unlabelled} examples without a label")
+        if lab.under:
+            facts.append(f"under-represented: {', '.join(map(str, lab.under[:6]))}"
+                         + ("…" if len(lab.under) > 6 else ""))
         self.labels_note.setText("; ".join(facts) or "No labels yet.")
-        variants = case_variants([lab for lab, _ in lab["bars"]])
+        variants = case_variants([name for name, _ in bars])
         self.merge_note.setText(
             "Labels written two ways: " + "; ".join(" = ".join(f"'{v}'" for v in g) for g in variants[:4])
             + ". Merge them instead of adding examples: <a href='labels'>open the label list</a>."
             if variants else "")
         self.merge_note.setVisible(bool(variants))
-        t = n["tone"]
-        self.tone_chart.set_points(t["x"], t["y"], t["ids"], t["groups"], t["tips"], readable_axis(t["x_label"]),
-                                   readable_axis(t["y_label"]),
-                                   colors={"flagged": UNDER, "in the house voice": ACCENT})
-        ln = n["lengths"]
-        if ln["edges"] and ln["counts"]:
-            self.length_chart.set_bins(ln["edges"], ln["counts"], ln["unit"])
+        pts = d.tone_map.points
+        self.tone_chart.set_points(
+            [p.x for p in pts], [p.y for p in pts], [p.example_id for p in pts],
+            ["flagged" if p.flagged else "in the house voice" for p in pts],
+            [html.escape(p.tooltip or f"example {p.example_id}").replace("\n", "<br>") for p in pts],
+            readable_axis(d.tone_map.x_label), readable_axis(d.tone_map.y_label),
+            colors={"flagged": UNDER, "in the house voice": ACCENT})
+        ln = d.lengths
+        if ln.edges and (ln.input_bins or ln.output_bins):
+            self.length_chart.set_bins(ln.edges, {"input": ln.input_bins, "output": ln.output_bins}, ln.unit)
         else:
-            values = [v for vs in ln["series"].values() for v in vs if v and v > 0]
+            series = {"input": ln.input, "output": ln.output}
+            values = [v for vs in series.values() for v in vs if v and v > 0]
             skewed = bool(values) and max(values) > 20 * max(1.0, min(values))
-            self.length_chart.set_values(ln["series"], bins=30, x_label=ln["unit"], log=skewed)
-        self._check_of_title = {check_title(c): c for c, _ in n["flags"]}
-        self.flags_chart.set_data([(check_title(c), v) for c, v in n["flags"]], value_name="open flags")
-        self._show_clusters(n["clusters"])
+            self.length_chart.set_values(series, bins=30, x_label=ln.unit, log=skewed)
+        flags = sorted(d.flags.items(), key=lambda kv: -kv[1])
+        self._check_of_title = {check_title(c): c for c, _ in flags}
+        self.flags_chart.set_data([(check_title(c), v) for c, v in flags], value_name="open flags")
+        self._show_clusters(d.clusters)
 
-    def _show_scores(self, scores: list[tuple[str, float, str, str]]) -> None:
+    def _show_scores(self, scores: dict[str, Score]) -> None:
         while self.scores_grid.count():
             w = self.scores_grid.takeAt(0).widget()
             if w is not None:
                 w.setParent(None)
         cols = 4 if len(scores) > 4 else max(1, len(scores))
-        variants = case_variants([lab for lab, _ in normalise(self.data or {})["labels"]["bars"]])
-        for i, (name, score, hint, detail) in enumerate(scores):
-            hint = merge_advice(hint, variants)
-            self.scores_grid.addWidget(ScoreCard(name, score, hint, detail), i // cols, i % cols)
+        variants = case_variants([name for name, _ in self.data.labels.bars]) if self.data is not None else []
+        for i, (name, s) in enumerate(scores.items()):
+            hint = merge_advice(s.how_to_raise, variants)
+            self.scores_grid.addWidget(ScoreCard(name, None if s.score is None else float(s.score), hint, s.detail),
+                                       i // cols, i % cols)
         self.scores_host.setVisible(bool(scores))
 
-    def _show_clusters(self, clusters: list[dict[str, Any]]) -> None:
+    def _show_clusters(self, clusters: list[ClusterRow]) -> None:
         self.clusters.setRowCount(len(clusters))
         for r, c in enumerate(clusters):
-            ids = c.get("example_ids") or c.get("members") or []
-            size = c.get("size", len(ids))
-            text = str(c.get("preview") or c.get("text") or "")
-            kind = check_title(str(c.get("check", c.get("kind", ""))))
-            for col, value in enumerate((str(size), kind, text.replace("\n", " ")[:300])):
+            ids = c.example_ids
+            text = c.preview
+            kind = check_title(c.check)
+            for col, value in enumerate((str(c.size), kind, text.replace("\n", " ")[:300])):
                 item = QTableWidgetItem(value)
                 item.setData(Qt.ItemDataRole.UserRole, int(ids[0]) if ids else None)
                 if col == 2:

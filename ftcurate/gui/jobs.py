@@ -16,10 +16,10 @@ from PySide6.QtWidgets import QMessageBox
 from ftcurate.core.errors import UserError
 
 if TYPE_CHECKING:
-    from ftcurate.gui.main_window import MainWindow
+    from ftcurate.gui.window_api import WindowApi
 
 
-def run_checks(w: MainWindow, names: list[str] | None = None):
+def run_checks(w: WindowApi, names: list[str] | None = None):
     """Run checks (all, or `names`) in a worker; failures of single checks are listed afterwards."""
     project = w.controller.project
     if project is None:
@@ -41,7 +41,7 @@ def run_checks(w: MainWindow, names: list[str] | None = None):
                                     done, writes=True)
 
 
-def fill_checks_menu(w: MainWindow) -> None:
+def fill_checks_menu(w: WindowApi) -> None:
     """List every registered check under Checks > Run One Check (imports the check modules now)."""
     from ftcurate.core.checks.registry import load_checks
 
@@ -57,7 +57,7 @@ def fill_checks_menu(w: MainWindow) -> None:
         a.setEnabled(w.controller.project is not None)
 
 
-def open_dialog(w: MainWindow, module: str, name: str, what: str):
+def open_dialog(w: WindowApi, module: str, name: str, what: str):
     """Open `module.name(controller, window)` non-modally; a missing module is reported, not raised."""
     try:
         cls = getattr(importlib.import_module(module), name)
@@ -70,7 +70,7 @@ def open_dialog(w: MainWindow, module: str, name: str, what: str):
     return dlg
 
 
-def open_export(w: MainWindow, problem: str = ""):
+def open_export(w: WindowApi, problem: str = ""):
     """Open the export dialog (with the options used last time in this session); when accepted, run
     the export it describes in a worker. A stopped export reopens it with its options and the reason."""
     if w.controller.project is None:
@@ -78,7 +78,7 @@ def open_export(w: MainWindow, problem: str = ""):
     dlg = open_dialog(w, "ftcurate.gui.export_dialog", "ExportDialog", "Export")
     if dlg is None:
         return None
-    last = getattr(w, "last_export_kwargs", None)
+    last = w.last_export_kwargs
     if last:
         dlg.restore(last)
     dlg.show_problem(problem)
@@ -96,7 +96,7 @@ def open_export(w: MainWindow, problem: str = ""):
     return dlg
 
 
-def start_export(w: MainWindow, kwargs: dict, report_text=None):
+def start_export(w: WindowApi, kwargs: dict, report_text=None):
     """Run `ftcurate.core.export.export_project` in a worker process; report when done. A stop the
     person can fix (open personal data, a folder with other files) reopens the dialog with the reason."""
     path = w.controller.project.path
@@ -127,7 +127,7 @@ SAFE_EXPORT = {"format": "openai", "test_fraction": 0.1, "val_fraction": 0.0, "s
                "include": "not_rejected", "caps": None, "force": False}
 
 
-def export_and_train(w: MainWindow):
+def export_and_train(w: WindowApi):
     """One click: export with safe defaults (never past the privacy stop) into a folder beside the
     project, then start training on it. A stop reopens the export dialog with the reason."""
     project = w.controller.project

@@ -65,6 +65,10 @@ class MainWindow(QMainWindow):
         self.panels: dict[str, LazyPanel] = {}
         self._select_after: int | None = None
         self.last_error_box = None
+        # state the helpers (jobs, menus, guide) keep on the window; see gui/window_api.WindowApi
+        self.last_export_kwargs: dict | None = None
+        self.train_after_export = False
+        self.labels_dialog = self.export_box = None
         self._restore_row: int | None = None
         self.setWindowIcon(icon("app"))
         self.resize(1440, 900)

@@ -15,10 +15,10 @@ from PySide6.QtWidgets import QMenu, QToolBar
 from ftcurate.gui.style import icon
 
 if TYPE_CHECKING:
-    from ftcurate.gui.main_window import MainWindow
+    from ftcurate.gui.window_api import WindowApi
 
 
-def _act(w: MainWindow, key: str, text: str, slot, shortcut=None, icon_name: str | None = None,
+def _act(w: WindowApi, key: str, text: str, slot, shortcut=None, icon_name: str | None = None,
          tip: str | None = None, needs_project: bool = True) -> QAction:
     a = QAction(text, w)
     a.setObjectName(f"action_{key}")
@@ -40,13 +40,13 @@ def _act(w: MainWindow, key: str, text: str, slot, shortcut=None, icon_name: str
     return a
 
 
-def _open_labels(w: MainWindow) -> None:
+def _open_labels(w: WindowApi) -> None:
     from ftcurate.gui.labels_dialog import open_labels_dialog
 
     w.labels_dialog = open_labels_dialog(w)
 
 
-def build_actions(w: MainWindow) -> None:
+def build_actions(w: WindowApi) -> None:
     """Create every action of `w` in `w.actions_by_key` and the menus, grouped for the shortcut sheet."""
     c = w.controller
     S = QKeySequence.StandardKey

@@ -3,9 +3,12 @@ loads only this module and the core it calls. Each function opens its own projec
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ftcurate.core.progress import Progress
+
+if TYPE_CHECKING:
+    from ftcurate.core.report.health_types import HealthData
 
 
 def run_checks(progress: Progress, path: str, names: list[str] | None) -> list:
@@ -17,7 +20,7 @@ def run_checks(progress: Progress, path: str, names: list[str] | None) -> list:
         return run(p, names, progress=progress)
 
 
-def health(progress: Progress, path: str) -> dict[str, Any]:
+def health(progress: Progress, path: str) -> HealthData:
     """`ftcurate.core.report.health_data` (it may write the tone cache, hence a writable connection)."""
     from ftcurate.core.report import health_data
     from ftcurate.core.store import Project
@@ -28,7 +31,7 @@ def health(progress: Progress, path: str) -> dict[str, Any]:
     try:  # the check titles, so the window need not import every check module to draw them
         from ftcurate.core.checks.registry import load_checks
 
-        data["check_titles"] = {n: c.title or n for n, c in load_checks().items()}
+        data.check_titles = {n: c.title or n for n, c in load_checks().items()}
     except Exception:  # noqa: BLE001 - titles are cosmetic; the panel falls back to names
         pass
     return data

@@ -3,12 +3,13 @@ tone-map axes never read as a bare arrow."""
 
 from __future__ import annotations
 
+from ftcurate.core.report.health_types import HealthData, LabelsPart
 from ftcurate.gui.health_panel import HealthPanel, case_variants, merge_advice, readable_axis
 
 
-def _data():
-    return {"labels": {"counts": {"shipping": 9, "returns": 6, "Returns": 1, "account": 5, "Account ": 1}},
-            "flags": {"exact_duplicate": 4, "pii": 3}, "summary": "24 examples"}
+def _data() -> HealthData:
+    return HealthData(labels=LabelsPart(counts={"shipping": 9, "returns": 6, "Returns": 1, "account": 5, "Account ": 1}),
+                      flags={"exact_duplicate": 4, "pii": 3}, summary="24 examples")
 
 
 def test_label_and_flag_bars_filter_the_review_table(window, qtbot):

@@ -193,3 +193,14 @@ def test_export_runs_on_a_worker(window, tmp_path):
     assert len(train) + len(test) > 0 and all(json.loads(line)["messages"] for line in train)
     for box in window.findChildren(QMessageBox):
         box.close()
+
+
+def test_the_window_has_everything_its_helpers_use(window):
+    """jobs, menus and guide type the window as `WindowApi` (no import of main_window): the real
+    window must offer every attribute and method that Protocol names."""
+    from ftcurate.gui.window_api import WindowApi
+
+    names = set(WindowApi.__annotations__) | {n for n, v in vars(WindowApi).items()
+                                              if callable(v) and not n.startswith("_")}
+    assert {"controller", "statusBar", "run_checks", "show_panel"} <= names
+    assert sorted(n for n in names if not hasattr(window, n)) == []

@@ -6,6 +6,16 @@ import os
 
 import pytest
 
+from ftcurate.core.report.health_types import (
+    ClusterRow,
+    HealthData,
+    LabelsPart,
+    Lengths,
+    Score,
+    ToneMap,
+    TonePoint,
+)
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QPointF, Qt  # noqa: E402
@@ -220,18 +230,16 @@ def test_conflicts_merge_refuses_empty_answer(qtbot, ctl, monkeypatch):
 
 # -- health ----------------------------------------------------------------------------------------
 
-HEALTH = {
-    "summary": "6 examples",
-    "labels": {"account": 3, "refund": 2, "shipping": 1},
-    "label_imbalance": {"ratio": 3.0, "entropy": 0.92, "under": ["shipping"], "over": [], "median": 2},
-    "tone_map": {"points": [{"example_id": i, "x": float(i), "y": float(i % 3), "flagged": i == 6}
-                            for i in range(1, 7)], "x_label": "formality", "y_label": "warmth"},
-    "lengths": {"input": [5, 6, 7, 5], "output": [8, 9, 7, 12]},
-    "flags": {"near_duplicate": 3, "conflict": 2},
-    "clusters": [{"check": "near_duplicate", "size": 3, "example_ids": [1, 2, 3], "preview": "reset"}],
-    "scores": {"balanced": {"score": 40, "how_to_raise": "Add examples for shipping."},
-               "diverse": {"score": 85, "how_to_raise": ""}},
-}
+HEALTH = HealthData(
+    summary="6 examples",
+    labels=LabelsPart(counts={"account": 3, "refund": 2, "shipping": 1}, ratio=3.0, entropy=0.92,
+                      under=["shipping"], over=[], median=2),
+    tone_map=ToneMap([TonePoint(i, float(i), float(i % 3), i == 6) for i in range(1, 7)], "formality", "warmth"),
+    lengths=Lengths(input=[5, 6, 7, 5], output=[8, 9, 7, 12]),
+    flags={"near_duplicate": 3, "conflict": 2},
+    clusters=[ClusterRow("near_duplicate", None, 1, 3, [1, 2, 3], "reset")],
+    scores={"balanced": Score(40, how_to_raise="Add examples for shipping."), "diverse": Score(85)},
+)
 
 
 def test_health_panel_shows_data_and_opens_examples(qtbot, ctl):

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from ftcurate.core.checks.base import Check, CheckContext, CheckResult, Flag, register_check
+from ftcurate.core.checks.base import Check, CheckContext, CheckResult, CheckSummary, Flag, register_check
 from ftcurate.core.dedup import engine
 from ftcurate.core.dedup.clusters import keeper_order
 from ftcurate.core.dedup.flags import cluster_flags, keeper_note, nested_groups
@@ -149,7 +149,7 @@ class ExactDuplicateCheck(Check):
             for members in clusters:
                 flags += cluster_flags(frame, members, rank, check=self.name, kind=kind,
                                        severity=severity, message=message, score=None)
-        return CheckResult(flags, {"clusters": counts, "flagged": len({f.example_id for f in flags})})
+        return CheckResult(flags, CheckSummary.of(flags, clusters_by_kind=counts))
 
 
 @register_check
@@ -213,7 +213,7 @@ class NearDuplicateCheck(Check):
                     score=ac_all.score,
                     message=lambda e, k, m: f"Almost the same answer as {_plural(m, 'example')} with "
                                             "different questions. Often fine (a standard answer).")
-        return CheckResult(flags, {"clusters": counts, "flagged": len({f.example_id for f in flags})})
+        return CheckResult(flags, CheckSummary.of(flags, clusters_by_kind=counts))
 
 
 @register_check
@@ -247,9 +247,8 @@ class ParaphraseCheck(Check):
                                         "keeps them in one split; reject the extra wordings if they add "
                                         f"nothing. {keeper_note(e, k)}")
         n_reps = int((qc.labels == np.arange(frame.height)).sum())
-        return CheckResult(flags, {"clusters": {"input": len(clusters)}, "embedded": embedded,
-                                   "from_cache": n_reps - embedded,
-                                   "flagged": len({f.example_id for f in flags})})
+        return CheckResult(flags, CheckSummary.of(flags, clusters_by_kind={"input": len(clusters)},
+                                                  details={"embedded": embedded, "from_cache": n_reps - embedded}))
 
 
 def _short(text: str, limit: int = 70) -> str:
@@ -383,7 +382,7 @@ class ConflictCheck(Check):
         answer_of = np.where((prep.a_norm.str.len_chars() > 0).to_numpy(), answer_of, -1)
         candidates = nested_groups(np.where(answer_of >= 0, labels, -1), answer_of)
         if not candidates:
-            return CheckResult([], {"clusters": 0, "flagged": 0})
+            return CheckResult([], CheckSummary())
         reps = np.unique(np.concatenate([answer_of[c] for c in candidates]))
         answers = prep.answers.gather(reps).to_list()
         similarity = _AnswerSimilarity(answers, prep.a_norm.gather(reps).to_list(), cfg, ctx.project, progress)
@@ -430,4 +429,4 @@ class ConflictCheck(Check):
                 message=lambda e, k, m, text=text: f"{text} {keeper_note(e, k)}",
                 data={"question": prep.questions[int(members[0])], "answers": entries[:20],
                       "answer_groups": n_ans})
-        return CheckResult(flags, {"clusters": n_clusters, "flagged": len({f.example_id for f in flags})})
+        return CheckResult(flags, CheckSummary.of(flags, clusters_by_kind={"answer": n_clusters}))

@@ -14,7 +14,7 @@ import json
 from collections import Counter
 from typing import Any
 
-from ftcurate.core.checks.base import Check, CheckContext, CheckResult, Flag, register_check
+from ftcurate.core.checks.base import Check, CheckContext, CheckResult, CheckSummary, Flag, register_check
 from ftcurate.core.errors import ConfigError
 from ftcurate.core.hygiene import language as lang_mod
 from ftcurate.core.hygiene.rules import find_markup, find_mojibake, find_placeholders, opening, truncation
@@ -113,9 +113,8 @@ class HygieneCheck(Check):
         if "boilerplate" in kinds:
             flags.extend(self._boilerplate(ids, chats, cfg, summary))
         counts = Counter(f.kind for f in flags)
-        summary["by_kind"] = {k: counts.get(k, 0) for k in KINDS if k in kinds}
-        summary["examples_flagged"] = len({f.example_id for f in flags})
-        return CheckResult(flags, summary)
+        by_kind = {k: counts.get(k, 0) for k in KINDS if k in kinds}
+        return CheckResult(flags, CheckSummary.of(flags, by_kind=by_kind, details=summary))
 
     # -- per-example rules --------------------------------------------------------------------------
     def _text_rules(self, ex_id: int, msgs: list[dict], kinds: set[str], cfg: dict[str, Any]) -> list[Flag]:

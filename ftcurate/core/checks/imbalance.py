@@ -18,7 +18,7 @@ from typing import Any
 
 import polars as pl
 
-from ftcurate.core.checks.base import Check, CheckContext, CheckResult, Flag, register_check
+from ftcurate.core.checks.base import Check, CheckContext, CheckResult, CheckSummary, Flag, register_check
 from ftcurate.core.errors import ConfigError
 from ftcurate.core.progress import Progress
 
@@ -217,4 +217,4 @@ class LabelImbalanceCheck(Check):
         progress.check_cancelled()
         summary = {**stats, "by": cfg["by"], "behaviours": behaviours, "suggested_caps": caps,
                    "examples": len(frame)}
-        return CheckResult(flags, summary)
+        return CheckResult(flags, CheckSummary.of(flags, details=summary))

@@ -22,7 +22,7 @@ import json
 from collections import Counter
 from typing import Any
 
-from ftcurate.core.checks.base import Check, CheckContext, CheckResult, Flag, register_check
+from ftcurate.core.checks.base import Check, CheckContext, CheckResult, CheckSummary, Flag, register_check
 from ftcurate.core.errors import ConfigError
 from ftcurate.core.pii.addresses import is_country
 from ftcurate.core.pii.config import PiiConfig
@@ -204,9 +204,8 @@ class PiiCheck(Check):
         candidates = sorted(((len(v), k) for k, v in spread.items() if len(v) >= least), reverse=True)[:10]
         summary = {
             "examples": len(ids), "turns": len(turns), "unique_texts": len(texts), "analysed": len(todo),
-            "from_cache": len(texts) - len(todo), "findings": len(flags),
-            "examples_with_pii": len({f.example_id for f in flags}), "by_kind": dict(by_kind.most_common()),
-            "model": model_id, "threshold": cfg.threshold,
+            "from_cache": len(texts) - len(todo), "findings": len(flags), "model": model_id, "threshold": cfg.threshold,
             "allow_list_candidates": [{"kind": k, "value": v, "examples": n} for n, (k, v) in candidates],
         }
-        return CheckResult(flags=flags, summary=summary)
+        return CheckResult(flags=flags, summary=CheckSummary.of(flags, by_kind=dict(by_kind.most_common()),
+                                                                details=summary))

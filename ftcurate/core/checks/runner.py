@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ftcurate.core.checks.base import SEVERITIES, CheckContext, Flag
+from ftcurate.core.checks.base import SEVERITIES, CheckContext, CheckSummary, Flag
 from ftcurate.core.checks.registry import load_checks
 from ftcurate.core.errors import Cancelled, ConfigError
 from ftcurate.core.progress import Progress
@@ -32,7 +32,7 @@ class CheckOutcome:
     flags: int = 0
     seconds: float = 0.0
     error: str | None = None
-    summary: dict[str, Any] = field(default_factory=dict)
+    summary: CheckSummary = field(default_factory=CheckSummary)
 
 
 def resolve_names(names: list[str] | None) -> list[str]:
@@ -99,7 +99,7 @@ def run_checks(project: Project, names: list[str] | None = None,
             raise
         except Exception as exc:  # noqa: BLE001 - one failing check must not take the others down
             err = f"{exc.__class__.__name__}: {exc}"
-            _record_run(project, n, False, err, {"traceback": traceback.format_exc(limit=5)}, cfg)
+            _record_run(project, n, False, err, CheckSummary(details={"traceback": traceback.format_exc(limit=5)}), cfg)
             outcomes.append(CheckOutcome(n, False, error=err, seconds=time.perf_counter() - t0))
             if on_outcome is not None:
                 on_outcome(outcomes[-1])
@@ -163,16 +163,16 @@ def store_flags(project: Project, check: str, flags: list[Flag]) -> int:
     return len(flags)
 
 
-def _record_run(project: Project, name: str, ok: bool, error: str | None, summary: dict, cfg: dict) -> None:
+def _record_run(project: Project, name: str, ok: bool, error: str | None, summary: CheckSummary, cfg: dict) -> None:
     with project.transaction() as conn:
         conn.execute("INSERT OR REPLACE INTO check_runs VALUES (?, ?, ?, ?, ?, ?)",
-                     (name, time.time(), int(ok), error, json.dumps(summary, default=str),
+                     (name, time.time(), int(ok), error, json.dumps(summary.to_json(), default=str),
                       json.dumps(cfg, default=str)))
 
 
 def check_runs(project: Project) -> dict[str, dict[str, Any]]:
-    """Last run of each check: ran_at, ok, error, summary, config."""
+    """Last run of each check: ran_at, ok, error, summary (a `CheckSummary`), config."""
     out = {}
     for n, t, ok, err, s, c in project.query("SELECT * FROM check_runs"):
-        out[n] = {"ran_at": t, "ok": bool(ok), "error": err, "summary": json.loads(s), "config": json.loads(c)}
+        out[n] = {"ran_at": t, "ok": bool(ok), "error": err, "summary": CheckSummary.from_json(json.loads(s)), "config": json.loads(c)}
     return out

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ftcurate.core.checks.base import Check, CheckContext, CheckResult, Flag, register_check
+from ftcurate.core.checks.base import Check, CheckContext, CheckResult, CheckSummary, Flag, register_check
 from ftcurate.core.errors import ConfigError
 from ftcurate.core.progress import Progress
 from ftcurate.core.tone.formality import FormalityScorer
@@ -141,13 +141,9 @@ class ToneCheck(Check):
         if "rude" in (cfg.get("dimensions") or KINDS):
             rude_p, rude_note = _rude(texts, ctx.project, progress)
         flags = self._flags(ctx, cfg, rows, texts, profiles, voice, judgement, rude_p)
-        counts: dict[str, int] = {}
-        for f in flags:
-            counts[f.kind or ""] = counts.get(f.kind or "", 0) + 1
-        summary = {"outputs": len(texts), "flagged": len({f.example_id for f in flags}), "by_kind": counts,
-                   "house_voice": voice.describe(), "formality_tagged": scorer.tagged,
+        summary = {"outputs": len(texts), "house_voice": voice.describe(), "formality_tagged": scorer.tagged,
                    "thresholds": {**THRESHOLDS, **(cfg.get("thresholds") or {})}, "rude_model": rude_note}
-        return CheckResult(flags, summary)
+        return CheckResult(flags, CheckSummary.of(flags, details=summary))
 
     def _flags(self, ctx: CheckContext, cfg: dict[str, Any], rows: np.ndarray, texts: list[str],
                profiles: np.ndarray, voice: HouseVoice, j: Judgement,

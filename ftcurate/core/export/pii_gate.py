@@ -119,8 +119,9 @@ def scan_export(project: Project, frame: pl.DataFrame, ids: set[int], extras: di
     check.validate_config(config)
     result = check.run(CheckContext(frame=sub, project=project, config=config), progress)
     ignored = _ignored_keys(project, ids)
-    scan = PiiScan(texts=int(result.summary.get("unique_texts", 0)), analysed=int(result.summary.get("analysed", 0)),
-                   from_cache=int(result.summary.get("from_cache", 0)), model=str(result.summary.get("model", "")))
+    d = result.summary.details
+    scan = PiiScan(texts=int(d["unique_texts"]), analysed=int(d["analysed"]), from_cache=int(d["from_cache"]),
+                   model=str(d["model"]))
     for f in result.flags:
         if f.example_id < 0:
             scan.findings.append(ScanFinding(places[f.example_id], None, f.kind or "PII", f.severity, "open"))

@@ -1,19 +1,9 @@
-"""`health_data(project)`: everything the HTML report and the GUI Health panel draw, as plain JSON.
+"""`health_data(project)`: everything the HTML report and the GUI Health panel draw, as a typed
+`HealthData` (see `ftcurate.core.report.health_types` for every part and its meaning).
 
-Keys:
-    summary: one line for a person.
-    stats: `project_stats(project)`.
-    labels: {"counts": {label: n}} (largest first); label_imbalance: {ratio, entropy, under, over,
-        median, unlabelled, by}.
-    tone_map: {"points": [{"example_id", "x", "y", "flagged", "kind", "tooltip"}], "x_label", "y_label",
-        "explained": [share of variance of x, y], "house_voice": {...} or None}: the first two principal
-        components of the style profiles (robust-standardised), for at most `max_points` outputs.
-    lengths: {"unit": "words", "input words": [n...], "output words": [n...] (at most 20,000 each),
-        "bins": {"edges": [...], "input": [...], "output": [...]}} over all examples.
-    flags: {check: open flags}; flag_detail: {check: {state: n, "by_kind": {kind: open n}}}.
-    clusters: the largest duplicate/conflict clusters: [{"check", "kind", "cluster", "size",
-        "example_ids", "preview"}].
-    scores: `quality_scores(...)`; checks_run: {check: {"ran_at", "ok", "error"}}.
+The tone map holds the first two principal components of the style profiles (robust-standardised),
+for at most `max_points` outputs; lengths hold at most 20,000 values per series plus histogram counts
+over all examples; clusters are the largest open duplicate/conflict clusters.
 """
 
 from __future__ import annotations
@@ -26,6 +16,16 @@ import numpy as np
 import polars as pl
 
 from ftcurate.core.progress import Progress
+from ftcurate.core.report.health_types import (
+    CheckRun,
+    ClusterRow,
+    HealthData,
+    LabelsPart,
+    Lengths,
+    Score,
+    ToneMap,
+    TonePoint,
+)
 from ftcurate.core.report.scores import CONFLICT_CHECKS, DUP_CHECKS, quality_scores
 from ftcurate.core.stats import project_stats, word_lengths
 
@@ -58,7 +58,7 @@ def _axis_label(loadings: np.ndarray, names: tuple[str, ...], per_side: int = 2)
 
 
 def tone_map(project: Project | None, frame: pl.DataFrame, flags: pl.DataFrame, max_points: int = 3000,
-             progress: Progress | None = None) -> dict[str, Any]:
+             progress: Progress | None = None) -> ToneMap:
     """2-D map of the outputs' style profiles (see module docstring). Profiles come from the tone
     check's cache; outputs it has not seen are profiled here (spaCy), for the sampled ones only."""
     from ftcurate.core.tone.formality import FormalityScorer
@@ -72,7 +72,7 @@ def tone_map(project: Project | None, frame: pl.DataFrame, flags: pl.DataFrame, 
                 .select("example_id", "kind", "message").iter_rows():
             tone_flags.setdefault(int(eid), (kind, msg))
     if outs.is_empty():
-        return {"points": [], "x_label": "", "y_label": "", "explained": [], "house_voice": None}
+        return ToneMap()
     pick = set(_spaced(len(outs), max_points).tolist())
     flagged_pos = np.flatnonzero(outs["id"].is_in(list(tone_flags)).to_numpy())
     pick.update(flagged_pos[: max(0, max_points // 3)].tolist())
@@ -103,13 +103,11 @@ def tone_map(project: Project | None, frame: pl.DataFrame, flags: pl.DataFrame, 
     for (eid, text), (x, y) in zip(sub.select("id", "output").iter_rows(), xy.tolist(), strict=True):
         kind, msg = tone_flags.get(int(eid), (None, None))
         tip = f"#{eid}: {text[:120].replace(chr(10), ' ')}" + (f"\n{msg}" if msg else "")
-        points.append({"example_id": int(eid), "x": round(float(x), 3), "y": round(float(y), 3),
-                       "flagged": kind is not None, "kind": kind, "tooltip": tip})
-    return {"points": points, "x_label": x_label, "y_label": y_label, "explained": explained,
-            "house_voice": voice.describe()}
+        points.append(TonePoint(int(eid), round(float(x), 3), round(float(y), 3), kind is not None, kind, tip))
+    return ToneMap(points, x_label, y_label, explained, voice.describe())
 
 
-def length_data(frame: pl.DataFrame) -> dict[str, Any]:
+def length_data(frame: pl.DataFrame) -> Lengths:
     ins = word_lengths(frame["input"]).to_numpy()
     outs = word_lengths(frame["output"]).to_numpy()
     edges = LENGTH_EDGES
@@ -119,12 +117,11 @@ def length_data(frame: pl.DataFrame) -> dict[str, Any]:
     if len(edges) < 2:
         edges = [0, 1]
     take = _spaced(len(ins), MAX_SERIES)
-    return {"unit": "words", "input words": ins[take].tolist(), "output words": outs[take].tolist(),
-            "bins": {"edges": edges, "input": np.histogram(ins, bins=edges)[0].tolist(),
-                     "output": np.histogram(outs, bins=edges)[0].tolist()}}
+    return Lengths("words", ins[take].tolist(), outs[take].tolist(), list(edges),
+                   np.histogram(ins, bins=edges)[0].tolist(), np.histogram(outs, bins=edges)[0].tolist())
 
 
-def largest_clusters(frame: pl.DataFrame, flags: pl.DataFrame, top: int = 10) -> list[dict[str, Any]]:
+def largest_clusters(frame: pl.DataFrame, flags: pl.DataFrame, top: int = 10) -> list[ClusterRow]:
     if flags.is_empty():
         return []
     f = flags.filter(pl.col("check").is_in(list(DUP_CHECKS + CONFLICT_CHECKS)) & pl.col("cluster").is_not_null()
@@ -145,9 +142,8 @@ def largest_clusters(frame: pl.DataFrame, flags: pl.DataFrame, top: int = 10) ->
         except ValueError:
             keeper = None
         first = int(keeper) if keeper in ids else ids[0]
-        out.append({"check": row["check"], "kind": row["kind"], "cluster": int(row["cluster"]), "size": len(ids),
-                    "example_ids": [first] + [i for i in ids if i != first][:49],
-                    "preview": text_of.get(first, "")[:300]})
+        out.append(ClusterRow(row["check"], row["kind"], int(row["cluster"]), len(ids),
+                              [first] + [i for i in ids if i != first][:49], text_of.get(first, "")[:300]))
     return out
 
 
@@ -166,7 +162,7 @@ def flag_detail(flags: pl.DataFrame) -> dict[str, dict[str, Any]]:
     return out
 
 
-def health_data(project: Project, progress: Progress | None = None, max_points: int = 3000) -> dict[str, Any]:
+def health_data(project: Project, progress: Progress | None = None, max_points: int = 3000) -> HealthData:
     """Compute the health data (see module docstring). Reads the project only; never writes except
     the tone-profile cache."""
     from ftcurate.core.checks.runner import check_runs
@@ -178,31 +174,26 @@ def health_data(project: Project, progress: Progress | None = None, max_points: 
     flags = project.flags_frame()
     runs = check_runs(project)
     progress.check_cancelled()
-    imb = {**stats["label_imbalance"], "unlabelled": stats["unlabelled"]}
+    imb = stats["label_imbalance"]
     tmap = tone_map(project, frame, flags, max_points, progress)
     tone_run = runs.get("tone") or {}
-    if tone_run.get("ok") and tone_run.get("summary", {}).get("house_voice"):
-        tmap["house_voice"] = tone_run["summary"]["house_voice"]
+    if tone_run.get("ok") and tone_run["summary"].details.get("house_voice"):
+        tmap.house_voice = tone_run["summary"].details["house_voice"]
     scores = quality_scores(stats, frame, flags, runs)
     measured = [v["score"] for v in scores.values() if v["score"] is not None]
     overall = int(round(sum(measured) / len(measured))) if measured else None
     n_open = sum(stats["flags"].values())
     summary = (f"{stats['examples']:,} examples in {len(stats['labels'])} labels; {n_open:,} open flags"
                + (f"; overall health {overall}/100" if overall is not None else ""))
-    return {
-        "generated_at": time.time(),
-        "project": str(getattr(project, "path", "")),
-        "summary": summary,
-        "overall": overall,
-        "stats": stats,
-        "labels": {"counts": stats["labels"]},
-        "label_imbalance": imb,
-        "behaviours": stats["behaviours"],
-        "tone_map": tmap,
-        "lengths": length_data(frame),
-        "flags": stats["flags"],
-        "flag_detail": flag_detail(flags),
-        "clusters": largest_clusters(frame, flags),
-        "scores": scores,
-        "checks_run": {k: {"ran_at": v["ran_at"], "ok": v["ok"], "error": v["error"]} for k, v in runs.items()},
-    }
+    labels = LabelsPart(counts=dict(stats["labels"]), under=list(imb.get("under") or []),
+                        over=list(imb.get("over") or []), median=imb.get("median"), ratio=imb.get("ratio"),
+                        entropy=imb.get("entropy"), unlabelled=int(stats["unlabelled"] or 0),
+                        by=str(imb.get("by") or "label"), rule=str(imb.get("rule") or ""))
+    return HealthData(
+        generated_at=time.time(), project=str(getattr(project, "path", "")), summary=summary, overall=overall,
+        stats=stats, labels=labels, behaviours=stats["behaviours"], tone_map=tmap, lengths=length_data(frame),
+        flags=dict(stats["flags"]), flag_detail=flag_detail(flags), clusters=largest_clusters(frame, flags),
+        scores={k: Score(v["score"], v.get("detail", ""), list(v.get("actions") or []), v.get("how_to_raise", ""))
+                for k, v in scores.items()},
+        checks_run={k: CheckRun(v["ran_at"], v["ok"], v["error"]) for k, v in runs.items()},
+    )

@@ -19,6 +19,7 @@ from ftcurate import __version__
 from ftcurate.core.errors import UserError
 from ftcurate.core.progress import Progress
 from ftcurate.core.report.health import health_data
+from ftcurate.core.report.health_types import ClusterRow, HealthData, Score
 from ftcurate.core.report.svg import COLORS, hbar_chart, histogram_chart, scatter_chart
 
 if TYPE_CHECKING:
@@ -51,26 +52,25 @@ def _color(score: int | None) -> str:
     return "#188038" if score >= 80 else "#e37400" if score >= 50 else "#c5221f"
 
 
-def _scores_html(scores: dict[str, dict[str, Any]]) -> str:
+def _scores_html(scores: dict[str, Score]) -> str:
     cards = []
     for key, s in scores.items():
-        score = s.get("score")
+        score = s.score
         shown = "–" if score is None else str(score)
         width = 0 if score is None else score
-        actions = "".join(f"<li>{escape(a)}</li>" for a in s.get("actions") or [])
+        actions = "".join(f"<li>{escape(a)}</li>" for a in s.actions)
         cards.append(f'<div class="card"><span class="num" style="color:{_color(score)}">{shown}</span>'
                      f'<b>{escape(SCORE_TITLES.get(key, key))}</b><div class="bar"><i style="width:{width}%;'
-                     f'background:{_color(score)}"></i></div><p class="muted">{escape(s.get("detail", ""))}</p>'
+                     f'background:{_color(score)}"></i></div><p class="muted">{escape(s.detail)}</p>'
                      + (f'<p>To raise it:</p><ul style="margin:2px 0 0 18px;padding:0;font-size:12.5px">{actions}'
                         "</ul>" if actions else "") + "</div>")
     return '<div class="scores">' + "".join(cards) + "</div>"
 
 
-def _labels_html(data: dict[str, Any]) -> str:
-    counts: dict[str, int] = data["labels"]["counts"]
-    imb = data["label_imbalance"]
-    under, over = set(imb.get("under") or []), set(imb.get("over") or [])
-    items = [(lab, n, "under" if lab in under else "over" if lab in over else "ok") for lab, n in counts.items()]
+def _labels_html(data: HealthData) -> str:
+    imb = data.labels
+    under, over = set(imb.under), set(imb.over)
+    items = [(lab, n, "under" if lab in under else "over" if lab in over else "ok") for lab, n in imb.counts.items()]
     note = ""
     if len(items) > MAX_LABEL_BARS:
         keep = items[: MAX_LABEL_BARS - 15] + [i for i in items[MAX_LABEL_BARS - 15:] if i[2] != "ok"][-15:]
@@ -78,27 +78,27 @@ def _labels_html(data: dict[str, Any]) -> str:
                "under-represented ones).</p>"
         items = keep
     facts = []
-    if imb.get("ratio") is not None:
-        facts.append(f"largest / smallest: {imb['ratio']}×")
-    if imb.get("entropy") is not None:
-        facts.append(f"evenness (normalised entropy): {imb['entropy']} of 1")
-    if imb.get("unlabelled"):
-        facts.append(f"{imb['unlabelled']:,} examples without a label")
+    if imb.ratio is not None:
+        facts.append(f"largest / smallest: {imb.ratio}×")
+    if imb.entropy is not None:
+        facts.append(f"evenness (normalised entropy): {imb.entropy} of 1")
+    if imb.unlabelled:
+        facts.append(f"{imb.unlabelled:,} examples without a label")
     if under:
         facts.append(f"under-represented: {', '.join(sorted(under)[:8])}"
                      + (f" and {len(under) - 8} more" if len(under) > 8 else ""))
     if over:
         facts.append(f"over-represented: {', '.join(sorted(over)[:8])}"
                      + (f" and {len(over) - 8} more" if len(over) > 8 else ""))
-    if imb.get("rule"):
-        facts.append(imb["rule"])
-    caps = data["stats"].get("suggested_caps") or {}
+    if imb.rule:
+        facts.append(imb.rule)
+    caps = data.stats.get("suggested_caps") or {}
     if caps:
         facts.append("suggested caps at export: " + ", ".join(f"{k} → {v}" for k, v in list(caps.items())[:8]))
     legend = (f'<p class="legend muted"><span style="background:{COLORS["ok"]}"></span>typical'
               f'<span style="background:{COLORS["under"]}"></span>under-represented'
               f'<span style="background:{COLORS["over"]}"></span>over-represented</p>')
-    return (hbar_chart(items, median=imb.get("median"), empty="no labels yet") + legend + note
+    return (hbar_chart(items, median=imb.median, empty="no labels yet") + legend + note
             + "".join(f'<p class="muted">{escape(f)}</p>' for f in facts))
 
 
@@ -138,50 +138,51 @@ def _voice_html(voice: dict[str, Any] | None) -> str:
     return f'<p class="muted">House voice: {escape("; ".join(bits))}.</p>'
 
 
-def _clusters_html(clusters: list[dict[str, Any]]) -> str:
+def _clusters_html(clusters: list[ClusterRow]) -> str:
     if not clusters:
         return '<p class="muted">No open duplicate or conflict clusters (or the duplicate checks have not run).</p>'
-    rows = "".join(f"<tr><td>{c['size']}</td><td>{escape(str(c['check']))} / {escape(str(c.get('kind') or ''))}</td>"
-                   f"<td>{escape(', '.join('#' + str(i) for i in c['example_ids'][:8]))}"
-                   f"{'…' if len(c['example_ids']) > 8 else ''}</td><td>{escape(c.get('preview', '')[:160])}</td></tr>"
+    rows = "".join(f"<tr><td>{c.size}</td><td>{escape(str(c.check))} / {escape(str(c.kind or ''))}</td>"
+                   f"<td>{escape(', '.join('#' + str(i) for i in c.example_ids[:8]))}"
+                   f"{'…' if len(c.example_ids) > 8 else ''}</td><td>{escape(c.preview[:160])}</td></tr>"
                    for c in clusters)
     return ("<table><tr><th>size</th><th>check</th><th>examples (keeper first)</th><th>question</th></tr>"
             + rows + "</table>")
 
 
-def render_html(data: dict[str, Any]) -> str:
+def render_html(data: HealthData) -> str:
     """The report page for `health_data` output."""
-    stats = data["stats"]
-    tmap = data["tone_map"]
-    lengths = data["lengths"]
-    flags = sorted(((k, v, "ok") for k, v in (data.get("flags") or {}).items()), key=lambda kv: -kv[1])
-    when = dt.datetime.fromtimestamp(data["generated_at"]).strftime("%Y-%m-%d %H:%M")
-    n_flagged = sum(1 for p in tmap["points"] if p.get("flagged"))
-    runs = data.get("checks_run") or {}
-    ran = ", ".join(f"{k}{'' if v.get('ok') else ' (failed)'}" for k, v in runs.items()) or "none yet"
-    payload = json.dumps(data, default=str).replace("</", "<\\/")
+    stats = data.stats
+    tmap = data.tone_map
+    lengths = data.lengths
+    flags = sorted(((k, v, "ok") for k, v in data.flags.items()), key=lambda kv: -kv[1])
+    when = dt.datetime.fromtimestamp(data.generated_at).strftime("%Y-%m-%d %H:%M")
+    n_flagged = sum(1 for p in tmap.points if p.flagged)
+    ran = ", ".join(f"{k}{'' if v.ok else ' (failed)'}" for k, v in data.checks_run.items()) or "none yet"
+    payload = json.dumps(data.to_json(), default=str).replace("</", "<\\/")
+    points = [vars(p) for p in tmap.points]
+    name = Path(data.project or "project").name
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Data health: {escape(Path(data.get('project') or 'project').name)}</title><style>{CSS}</style></head>
+<title>Data health: {escape(name)}</title><style>{CSS}</style></head>
 <body><main>
-<h1>Data health: {escape(Path(data.get('project') or 'project').name)}</h1>
-<p class="muted">{escape(data['summary'])}. Generated {when} by ftcurate {__version__}. Checks run: {escape(ran)}.</p>
-<section><h2>Quality scores</h2>{_scores_html(data['scores'])}</section>
+<h1>Data health: {escape(name)}</h1>
+<p class="muted">{escape(data.summary)}. Generated {when} by ftcurate {__version__}. Checks run: {escape(ran)}.</p>
+<section><h2>Quality scores</h2>{_scores_html(data.scores)}</section>
 <section><h2>Labels</h2>{_labels_html(data)}</section>
 <section><h2>Tone map</h2><p class="muted">Each dot is one answer, placed by its style (formality, politeness,
 slang, emoji, length, …); answers that sound alike sit together. Red dots are answers flagged for tone
 ({n_flagged:,} shown). Hover a dot to read it.</p>
-{scatter_chart(tmap['points'], x_label=tmap.get('x_label', ''), y_label=tmap.get('y_label', ''))}
-{_voice_html(tmap.get('house_voice'))}</section>
-<section><h2>Lengths</h2>{histogram_chart(lengths['bins']['edges'],
-                                           {'questions': lengths['bins']['input'],
-                                            'answers': lengths['bins']['output']},
+{scatter_chart(points, x_label=tmap.x_label, y_label=tmap.y_label)}
+{_voice_html(tmap.house_voice)}</section>
+<section><h2>Lengths</h2>{histogram_chart(lengths.edges,
+                                           {'questions': lengths.input_bins,
+                                            'answers': lengths.output_bins},
                                            colors={'questions': COLORS['input'], 'answers': COLORS['output']})}
 <p class="muted">Answers: median {stats['lengths']['output_words']['median']} words, 90 % under
 {stats['lengths']['output_words']['p90']}. Questions: median {stats['lengths']['input_words']['median']} words.</p></section>
 <section><h2>Open flags per check</h2>{hbar_chart(flags, empty='no open flags')}</section>
-<section><h2>Largest duplicate clusters</h2>{_clusters_html(data.get('clusters') or [])}</section>
-<section><h2>Behaviours the data teaches</h2>{_behaviours_html(data['behaviours'], data['labels']['counts'])}</section>
+<section><h2>Largest duplicate clusters</h2>{_clusters_html(data.clusters)}</section>
+<section><h2>Behaviours the data teaches</h2>{_behaviours_html(data.behaviours, data.labels.counts)}</section>
 </main>
 <script type="application/json" id="health-data">{payload}</script>
 </body></html>

@@ -101,7 +101,7 @@ def test_language_other_than_the_projects():
     assert {(f.example_id, f.turn) for f in flagged} == {(13, 1), (13, 0)}
     answer = next(f for f in flagged if f.turn == 1)
     assert "Spanish, not English" in answer.message and answer.severity == "medium"
-    assert res.summary["language"]["project"] == "en"
+    assert res.summary.details["language"]["project"] == "en"
     res = run(frame_of(pairs), kinds=["language"], language="es")
     assert 1 in {f.example_id for f in res.flags} and 13 not in {f.example_id for f in res.flags}
     with pytest.raises(ConfigError):
@@ -133,8 +133,8 @@ def test_clean_data_gives_no_flags():
 def test_short_chats_never_reach_the_tokenizer():
     res = HygieneCheck().run(CheckContext(frame=frame_of(formal_pairs(5)), config={"kinds": ["too_long"]}),
                              Progress())
-    assert res.flags == [] and res.summary["tokens"]["tokenised"] == 0
-    assert res.summary["tokens"]["limit"] == 8192
+    assert res.flags == [] and res.summary.details["tokens"]["tokenised"] == 0
+    assert res.summary.details["tokens"]["limit"] == 8192
 
 
 @pytest.mark.slow

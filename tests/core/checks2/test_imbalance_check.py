@@ -63,7 +63,7 @@ def test_check_flags_examples_of_imbalanced_labels():
     assert "'tiny'" in under.message and "3 examples" in under.message
     over = next(f for f in res.flags if f.kind == "over")
     assert "capping it at 60" in over.message  # 2 x median (30)
-    assert res.summary["unlabelled"] == 2 and res.summary["suggested_caps"] == {"big": 60}
+    assert res.summary.details["unlabelled"] == 2 and res.summary.details["suggested_caps"] == {"big": 60}
 
 
 def test_suggested_caps_only_for_over_represented_labels():
@@ -78,7 +78,7 @@ def test_group_by_metadata_key_and_bad_config():
         pl.col("label").map_elements(lambda v: json.dumps({"category": v.upper()}), return_dtype=pl.Utf8)
         .alias("metadata"))
     res = LabelImbalanceCheck().run(CheckContext(frame=frame, config={"by": "metadata.category"}), Progress())
-    assert res.summary["under"] == ["D"]
+    assert res.summary.details["under"] == ["D"]
     with pytest.raises(ConfigError):
         LabelImbalanceCheck().validate_config({"by": "colour"})
     with pytest.raises(ConfigError):

@@ -48,14 +48,15 @@ def test_project_stats_contract(shop):
 
 def test_health_data_shapes(shop):
     data = health_data(shop)
-    points = data["tone_map"]["points"]
+    points = data.tone_map.points
     assert len(points) == len(LABELS)
-    assert {p["example_id"] for p in points if p["flagged"]} >= {4}
-    assert all(isinstance(p["x"], float) and isinstance(p["y"], float) for p in points)
-    assert data["tone_map"]["x_label"]
-    assert sum(data["lengths"]["bins"]["output"]) == len(LABELS)
-    assert data["flags"]["label_imbalance"] == 61
-    scores = data["scores"]
+    assert {p.example_id for p in points if p.flagged} >= {4}
+    assert all(isinstance(p.x, float) and isinstance(p.y, float) for p in points)
+    assert data.tone_map.x_label
+    assert sum(data.lengths.output_bins) == len(LABELS)
+    assert data.flags["label_imbalance"] == 61
+    assert data.labels.under == ["rare"] and "a third of the median" in data.labels.rule
+    scores = {k: vars(v) for k, v in data.scores.items()}
     assert set(scores) == {"representative", "correct", "consistent", "diverse", "complete", "balanced",
                            "privacy_reviewed"}
     assert scores["privacy_reviewed"]["score"] is None and "run the PII check" in scores["privacy_reviewed"]["how_to_raise"]
@@ -70,10 +71,10 @@ def test_health_data_shapes(shop):
 def test_resolving_flags_raises_the_scores(shop):
     from ftcurate.core.commands import SetFlagStateCommand
 
-    before = health_data(shop)["scores"]["consistent"]["score"]
+    before = health_data(shop).scores["consistent"].score
     tone_ids = [int(i) for i in shop.flags_frame().filter(check="tone")["id"].to_list()]
     shop.apply(SetFlagStateCommand(tone_ids, "resolved"))
-    assert health_data(shop)["scores"]["consistent"]["score"] > before
+    assert health_data(shop).scores["consistent"].score > before
 
 
 def test_write_report_is_one_self_contained_page(shop, tmp_path):

@@ -72,7 +72,7 @@ def test_planted_off_voice_answers_are_flagged_with_reasons():
     curt = {f.kind: f.message for f in res.flags if f.example_id == 43}
     assert kinds[43] == {"curt"} and "very short" in curt["curt"] and "no polite words" in curt["curt"]
     assert all(f.turn == 1 for f in res.flags)  # the assistant turn
-    assert res.summary["house_voice"]["source"] == "all"
+    assert res.summary.details["house_voice"]["source"] == "all"
 
 
 def test_user_target_adds_hard_rules():
@@ -100,14 +100,14 @@ def test_approved_outputs_define_the_voice_when_there_are_enough():
     pairs = formal_pairs(40) + [("q", CASUAL)] * 5
     statuses = ["approved"] * 35 + ["unreviewed"] * 10
     res = run(frame_of(pairs, statuses=statuses), {"min_reference": 30})
-    assert res.summary["house_voice"]["source"] == "approved"
+    assert res.summary.details["house_voice"]["source"] == "approved"
     res = run(frame_of(pairs, statuses=statuses), {"min_reference": 50})
-    assert res.summary["house_voice"]["source"] == "all"
+    assert res.summary.details["house_voice"]["source"] == "all"
 
 
 def test_too_few_outputs_use_the_neutral_voice():
     res = run(frame_of([("q", "Your parcel left our warehouse today."), ("q", RUDE)]))
-    assert res.summary["house_voice"]["source"] == "default"
+    assert res.summary.details["house_voice"]["source"] == "default"
     assert {f.example_id for f in res.flags} == {2}
 
 
@@ -115,13 +115,13 @@ def test_profiles_are_cached_by_text(tmp_path):
     pairs = formal_pairs(30)
     with make_project(tmp_path / "c.ftcurate", pairs) as project:
         first = run(project.examples_frame(), project=project)
-        assert first.summary["formality_tagged"] > 0
+        assert first.summary.details["formality_tagged"] > 0
         again = run(project.examples_frame(), project=project)
-        assert again.summary["formality_tagged"] == 0  # nothing new to tag
+        assert again.summary.details["formality_tagged"] == 0  # nothing new to tag
         frame = project.examples_frame().with_columns(
             pl.when(pl.col("id") == 1).then(pl.lit(CASUAL)).otherwise(pl.col("output")).alias("output"))
         edited = run(frame, project=project)
-        assert edited.summary["formality_tagged"] == 1
+        assert edited.summary.details["formality_tagged"] == 1
         assert 1 in {f.example_id for f in edited.flags}
 
 
@@ -182,7 +182,7 @@ def test_rude_replies_without_swear_words_are_flagged_polite_ones_not():
     res = run(frame_of(pairs))
     rude = {f.example_id for f in res.flags if f.kind == "rude"}
     assert rude == {41, 42, 43}
-    assert res.summary["rude_model"] == "on"
+    assert res.summary.details["rude_model"] == "on"
 
 
 def test_rude_threshold_and_dimensions_are_settings():
@@ -191,6 +191,6 @@ def test_rude_threshold_and_dimensions_are_settings():
     strict = run(frame_of(pairs), {"thresholds": {"rude": 0.99999}})
     assert not any(f.kind == "rude" for f in strict.flags)
     off = run(frame_of(pairs), {"dimensions": ["casual", "curt"]})
-    assert not any(f.kind == "rude" for f in off.flags) and off.summary["rude_model"] == "off"
+    assert not any(f.kind == "rude" for f in off.flags) and off.summary.details["rude_model"] == "off"
     with pytest.raises(ConfigError):
         ToneCheck().validate_config({"thresholds": {"rude": 3}})

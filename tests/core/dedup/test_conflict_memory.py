@@ -36,7 +36,7 @@ SCRIPT = textwrap.dedent("""
                               "output": answers, "row": list(range(n))}})
         cfg = {{**duplicates.ConflictCheck.defaults, "match": "exact", "answer_similarity": "minhash"}}
         res = duplicates.ConflictCheck().run(CheckContext(frame=frame, config=cfg), Progress())
-        out = {{"flags": len(res.flags), "clusters": res.summary["clusters"]}}
+        out = {{"flags": len(res.flags), "clusters": res.summary.clusters}}
     else:  # the embedding path, on random unit vectors (no model needed)
         sim = object.__new__(duplicates._AnswerSimilarity)
         v = rng.standard_normal((n, 384)).astype(np.float32)

@@ -49,7 +49,7 @@ def test_paraphrases_conflicts_and_incremental_cache(para_project):
 
     para = sorted(map(sorted, flags_by(para_project, "paraphrase").values()))
     assert para == [[1, 2], [3, 4], [5, 6]]  # 7/8 are exact copies; 10/11 and the rest differ
-    assert out["paraphrase"].summary["embedded"] == 11  # one per distinct question
+    assert out["paraphrase"].summary.details["embedded"] == 11  # one per distinct question
 
     conflicts = sorted(map(sorted, flags_by(para_project, "conflict").values()))
     assert conflicts == [[5, 6], [7, 8]]  # 5-7 vs 30 days; yes vs no. Reworded answers agree.
@@ -65,14 +65,14 @@ def test_paraphrases_conflicts_and_incremental_cache(para_project):
     before = _flag_rows(para_project)
     engine.clear_memo()  # a new process: only the project cache remains
     again = {o.name: o for o in run_checks(para_project, ["paraphrase", "conflict"])}
-    assert again["paraphrase"].summary["embedded"] == 0
+    assert again["paraphrase"].summary.details["embedded"] == 0
     assert sorted(map(sorted, flags_by(para_project, "paraphrase").values())) == para
     assert _flag_rows(para_project) == before  # same flags, same scores, byte for byte
 
     para_project.apply(SetMessagesCommand(9, pair_to_messages("Do you deliver to Canada?", "Yes.")))
     engine.clear_memo()
     edited = {o.name: o for o in run_checks(para_project, ["paraphrase"])}
-    assert edited["paraphrase"].summary["embedded"] == 1  # only the edited question
+    assert edited["paraphrase"].summary.details["embedded"] == 1  # only the edited question
 
 
 def _flag_rows(project) -> list[tuple]:

@@ -38,20 +38,20 @@ def test_flags_cover_every_turn_with_spans_kinds_and_severity(pii_project, analy
     assert all(0.5 <= f["score"] <= 1 for f in flags)
     data = json.loads(flags[0]["data"])
     assert set(data) == {"role", "turn_hash", "preview"} and "*" in data["preview"]
-    assert outcome.summary["turns"] == 7 and outcome.summary["examples_with_pii"] == 2
+    assert outcome.summary.details["turns"] == 7 and outcome.summary.flagged == 2
 
 
 def test_rerun_uses_the_cache_and_only_analyses_changed_turns(pii_project, analyzer):
-    first = run_checks(pii_project, ["pii"])[0].summary
+    first = run_checks(pii_project, ["pii"])[0].summary.details
     assert first["analysed"] == first["unique_texts"] == 7 and first["from_cache"] == 0
-    second = run_checks(pii_project, ["pii"])[0].summary
+    second = run_checks(pii_project, ["pii"])[0].summary.details
     assert second["analysed"] == 0 and second["from_cache"] == 7
     assert second["findings"] == first["findings"]
     ex = pii_project.get_example(3)
     msgs = [dict(m) for m in ex.messages]
     msgs[0]["content"] = "How do I reset my password? My email is kim@example.net"
     pii_project.apply(SetMessagesCommand(3, msgs))
-    third = run_checks(pii_project, ["pii"])[0].summary
+    third = run_checks(pii_project, ["pii"])[0].summary.details
     assert third["analysed"] == 1 and third["from_cache"] == 6  # the replaced turn is gone
     assert any(f["example_id"] == 3 and f["kind"] == "EMAIL_ADDRESS" for f in pii_flags(pii_project))
 
@@ -123,9 +123,9 @@ def test_frequent_sign_off_is_offered_for_the_allow_list_and_then_suppressed(pro
     project.add_examples([Example(pair_to_messages(f"Where is parcel {i}?",
                                                    f"It ships on day {i}.\nBest regards,\nMaria Lopez"))
                           for i in range(25)])
-    summary = run_checks(project, ["pii"])[0].summary
+    summary = run_checks(project, ["pii"])[0].summary.details
     assert {"kind": "PERSON", "value": "Maria Lopez", "examples": 25} in summary["allow_list_candidates"]
     project.set_setting("pii", {"allow_list": ["Maria Lopez"]})
-    summary = run_checks(project, ["pii"])[0].summary
+    summary = run_checks(project, ["pii"])[0].summary.details
     assert summary["analysed"] == 0                      # allow-list changes need no re-analysis
     assert not any(value(project, f) == "Maria Lopez" for f in pii_flags(project))

@@ -123,7 +123,7 @@ def test_ray_engine_embeddings_are_the_ones_the_checks_read(tmp_path, local_ray)
         outcomes, report = run_checks_ray(project, ["paraphrase", "conflict"])
         assert all(o.ok for o in outcomes), [o.error for o in outcomes]
         assert report.texts["embeddings"] > 20
-        assert check_runs(project)["paraphrase"]["summary"]["embedded"] == 0
+        assert check_runs(project)["paraphrase"]["summary"].details["embedded"] == 0
         ray_flags = project.flags_frame()
     engine.clear_memo()
     with _project(tmp_path / "local.ftcurate") as project:
