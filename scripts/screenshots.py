@@ -1,4 +1,4 @@
-"""Save a PNG of each main screen of the app into docs/screenshots/ (for the README and docs/app.md).
+"""Save a PNG of each main screen of the app into docs/screenshots/ (for the README and docs/guide/app.md).
 
 Besides one PNG per screen, `path_*.png` show each step of the guided path on the demo: a new
 project (import call to action), the import dialog, the review queue after the automatic checks,

@@ -242,7 +242,7 @@ def register(sub) -> None:
     p.add_argument("project")
     p.add_argument("--only", metavar="NAME,...")
     p.add_argument("--engine", choices=["local", "ray"], default="local",
-                   help="ray: run the heavy steps on Ray (needs the 'scale' extra; see docs/scale.md)")
+                   help="ray: run the heavy steps on Ray (needs the 'scale' extra; see docs/guide/scale.md)")
     p.add_argument("--address", metavar="ADDR", help="with --engine ray: an existing Ray cluster "
                    "(default: start a local Ray with 2 CPUs)")
     add_common(p)

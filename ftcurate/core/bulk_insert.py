@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ftcurate.core.store import Project
 
 # Values that are the same for every row of a batch are written into the statement, not bound per
-# row: binding is most of the cost of an insert from Python (docs/bench/scale.md, "SQLite floor").
+# row: binding is most of the cost of an insert from Python (docs/benchmarks.md, "SQLite floor").
 INSERT_SQL = ("INSERT INTO examples (source_id, messages, input, output, n_turns, label, metadata,"
               ' "row", line, conversation, status, content_hash, created_at, updated_at)'
               " VALUES ({source},?,?,?,2,?,?,?,NULL,?,'unreviewed',?,{now!r},{now!r})")

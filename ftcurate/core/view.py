@@ -41,7 +41,7 @@ READ_BLOCK = 20_000
 def _read(project: Project, sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     # Rows arrive as Python tuples; building the frame per block of rows keeps at most one block of
     # them alive (fetchall held every row as Python objects next to the frame: at 100k examples, a
-    # 39 MB frame cost +157 MB at the peak, +98 MB in blocks; docs/bench/scale.md).
+    # 39 MB frame cost +157 MB at the peak, +98 MB in blocks; docs/benchmarks.md).
     parts = []
     for rows in project.read_blocks(sql, block=READ_BLOCK):
         parts.append(pl.DataFrame(rows, schema=schema, orient="row"))

@@ -4,7 +4,7 @@ The heavy, per-text work runs as Ray Data map steps (normalise + MinHash signatu
 language detection, sentence embeddings); near-duplicate candidates are found with a distributed LSH
 bucket join (group by band hash); the results come back to the project (its caches, and the
 near-duplicate components for this run), and the ordinary runner then writes the flags, so the flags
-have the same ids, shape and content as a single-machine run. See docs/scale.md.
+have the same ids, shape and content as a single-machine run. See docs/guide/scale.md.
 
 Nothing here is imported by the desktop app or by `ftcurate.core`; `ray` itself is imported lazily.
 """

@@ -28,7 +28,7 @@ BACKENDS = ("auto", "datasketch", "banded")
 NEAR_DEFAULTS: dict[str, Any] = {
     # Character 4-grams at Jaccard 0.7: on BANKING77 questions (median 10 words) this finds 94 % of
     # one-typo copies, 82 % of one-word insertions, and the pairs it reports read as copies;
-    # word 3-grams at 0.8 find 7 % of one-typo copies of such short texts (docs/readme/duplicates.md).
+    # word 3-grams at 0.8 find 7 % of one-typo copies of such short texts (docs/benchmarks.md).
     "near_threshold": 0.7, "shingle": "char", "ngram": 4, "num_perm": 128, "seed": 1, "lsh_backend": "auto",
 }
 # paraphrase_threshold: mean cosine of centred MiniLM embeddings two clusters need to merge (average

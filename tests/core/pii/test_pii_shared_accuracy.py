@@ -3,7 +3,7 @@
 Test halves only: contextual-anonymizer documents whose hash puts them in the test half, and address
 test cases of the countries in the test half, read with an address vocabulary generated from the dev
 countries only. The floors sit a little under what benchmarks/bench_pii_accuracy.py measures
-(docs/bench/pii.md), so a real regression fails and run-to-run noise does not.
+(docs/benchmarks.md), so a real regression fails and run-to-run noise does not.
 """
 
 from __future__ import annotations
