@@ -1,20 +1,17 @@
 """Near-duplicate components on Ray: MinHash as a map step, LSH as a distributed bucket join.
 
-`near_components` computes exactly what `ftcurate.core.dedup.engine.near_components` computes (same
-representatives, signatures, candidate buckets, verification and union-find), with the signatures and
-the bucket join on the cluster, and leaves the result in the engine's per-run memo under the key the
+`near_components` is the engine's own computation (`ftcurate.core.dedup.engine.near_components`: the
+same representatives, verification and union-find) with one step swapped: the signatures and the LSH
+bucket join run on the cluster. The result lands in the engine's per-run memo under the key the
 duplicate checks look up, so they use it instead of recomputing.
 """
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import polars as pl
 
 from ftcurate.core.dedup import engine
-from ftcurate.core.dedup.clusters import connected_components
 from ftcurate.core.dedup.lsh import lsh_params
 from ftcurate.core.dedup.minhash import MinHashConfig
 from ftcurate.core.progress import Progress
@@ -65,34 +62,16 @@ def near_pairs(sig: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarra
 
 def near_components(frame: pl.DataFrame, field: str, mh: MinHashConfig, threshold: float, backend: str,
                     progress: Progress, rows: np.ndarray | None = None) -> engine.Components:
-    """Compute the components on Ray and leave them in the engine's memo for this frame."""
-    key = (engine.fingerprint(frame), "near", field, mh, threshold, backend,
-           None if rows is None else hashlib.blake2b(rows.tobytes(), digest_size=12).hexdigest())
-    prep = engine.prepare(frame)
-    norm, exact = (prep.q_norm, prep.exact_q) if field == "question" else (prep.a_norm, prep.exact_a)
-    texts = prep.questions if field == "question" else prep.answers
-    base, _ = engine._exact_components(exact, norm)
-    n = len(base)
-    sel = np.arange(n) if rows is None else np.unique(rows)
-    sel = sel[base[sel] >= 0]
-    groups, first = np.unique(base[sel], return_index=True)
-    reps = sel[first]
-    progress.set_status(f"Ray: MinHash of {len(reps):,} {field}s")
-    sig = signatures(texts.gather(reps), mh)
-    progress.set_status(f"Ray: LSH bucket join of {len(reps):,} {field}s")
-    i, j, est = near_pairs(sig, threshold)
-    rep_comp = connected_components(len(reps), i, j)
-    rep_score = np.zeros(len(reps))
-    np.maximum.at(rep_score, i, est)
-    np.maximum.at(rep_score, j, est)
-    group_of = np.searchsorted(groups, base[sel])
-    comp_min = np.full(len(reps), n, dtype=np.int64)
-    np.minimum.at(comp_min, rep_comp[group_of], sel)
-    labels = base.copy()
-    labels[sel] = comp_min[rep_comp[group_of]]
-    score = np.zeros(n)
-    copies = np.bincount(base[sel], minlength=n)[base[sel]] > 1
-    score[sel] = np.maximum(copies.astype(np.float64), rep_score[group_of])
-    comps = engine.Components(labels, score)
-    engine._MEMO.pop(key, None)
-    return engine._memo(key, lambda: comps)
+    """The engine's near-duplicate components with the pairs found on Ray (signatures as a map step,
+    the LSH bucket join distributed); the result replaces the engine's memo entry for this frame, so
+    the check that runs next reads it."""
+    texts = engine.prepare(frame).questions if field == "question" else engine.prepare(frame).answers
+
+    def ray_pairs(reps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        progress.set_status(f"Ray: MinHash of {len(reps):,} {field}s")
+        sig = signatures(texts.gather(reps), mh)
+        progress.set_status(f"Ray: LSH bucket join of {len(reps):,} {field}s")
+        return near_pairs(sig, threshold)
+
+    return engine.near_components(frame, field, mh, threshold, backend, progress, rows, pair_finder=ray_pairs,
+                                  fresh=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,18 +104,36 @@ def _exact_components(exact: np.ndarray, norm: pl.Series) -> tuple[np.ndarray, n
     return np.where(nonempty, labels, -1), nonempty
 
 
+PairFinder = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]
+
+
 def near_components(frame: pl.DataFrame, field: str, mh: MinHashConfig, threshold: float,
                     backend: str = "auto", progress: Progress | None = None,
-                    rows: np.ndarray | None = None) -> Components:
+                    rows: np.ndarray | None = None, pair_finder: PairFinder | None = None,
+                    fresh: bool = False) -> Components:
     """Components over exact + near-duplicate (MinHash LSH) edges of the questions or answers.
 
     Args:
         field: "question" or "answer".
         rows: restrict to these row positions (other rows are left alone, label = own position).
+        pair_finder: finds the near pairs among the exact groups' representatives: called with their
+            row positions, returns (i, j, estimated Jaccard) as indices into that array. Default: MinHash
+            signatures here and `near_pairs` (the Ray engine passes a distributed one; the result must
+            be the same, so it shares the memo entry).
+        fresh: compute even when this result is memoised (and replace it).
     """
     progress = progress or Progress()
     key = (fingerprint(frame), "near", field, mh, threshold, backend,
            None if rows is None else hashlib.blake2b(rows.tobytes(), digest_size=12).hexdigest())
+    if fresh:
+        _MEMO.pop(key, None)
+
+    def local_pairs(norm: pl.Series, reps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        progress.set_status(f"Near duplicates: MinHash of {len(reps):,} {field}s")
+        progress.set_total(2 * len(reps))
+        sig = MinHasher(mh).signatures(norm.gather(reps).to_list(), progress=progress)
+        progress.advance(len(reps))
+        return near_pairs(sig, threshold, mh.seed, progress, backend)
 
     def compute() -> Components:
         prep = prepare(frame)
@@ -126,11 +145,7 @@ def near_components(frame: pl.DataFrame, field: str, mh: MinHashConfig, threshol
         # One representative per exact group (its first selected row) goes through MinHash.
         groups, first = np.unique(base[sel], return_index=True)
         reps = sel[first]
-        progress.set_status(f"Near duplicates: MinHash of {len(reps):,} {field}s")
-        progress.set_total(2 * len(reps))
-        sig = MinHasher(mh).signatures(norm.gather(reps).to_list(), progress=progress)
-        progress.advance(len(reps))
-        i, j, est = near_pairs(sig, threshold, mh.seed, progress, backend)
+        i, j, est = pair_finder(reps) if pair_finder is not None else local_pairs(norm, reps)
         rep_comp = connected_components(len(reps), i, j)
         rep_score = np.zeros(len(reps))
         np.maximum.at(rep_score, i, est)
