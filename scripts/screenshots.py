@@ -106,6 +106,20 @@ def wait(app, window, seconds: float = 60.0) -> None:
         time.sleep(0.02)
 
 
+def open_import_dialog(app, window, paths: list[Path]):
+    """The import dialog on `paths`, shown once it has inspected them."""
+    from ftcurate.gui.import_dialog import ImportDialog
+
+    dlg = ImportDialog(window.controller, window, paths=paths)
+    dlg.show()
+    deadline = time.monotonic() + 30
+    while dlg.is_busy() and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.02)
+    wait(app, window, 5)
+    return dlg
+
+
 def save(widget, out: Path, name: str) -> None:
     path = out / f"{name}.png"
     if not widget.grab().save(str(path), "PNG"):
@@ -165,15 +179,7 @@ def shoot(project_path: Path, out: Path) -> None:
         window.resize(*SIZE)
     window.show_panel("review")
 
-    from ftcurate.gui.import_dialog import ImportDialog
-
-    dlg = ImportDialog(controller, window, paths=[DEMO / "support_log.csv"])
-    dlg.show()
-    deadline = time.monotonic() + 30
-    while dlg.is_busy() and time.monotonic() < deadline:
-        app.processEvents()
-        time.sleep(0.02)
-    wait(app, window, 5)
+    dlg = open_import_dialog(app, window, [DEMO / "support_log.csv"])
     save(dlg, out, "import_dialog")
     dlg.reject()
 
@@ -254,7 +260,6 @@ def shoot_path(app, window, out: Path) -> None:
 def shoot_new_project(out: Path) -> None:
     """Step 1 of the path: a new, empty project and the import dialog with a demo file."""
     from ftcurate.gui.app import make_app
-    from ftcurate.gui.import_dialog import ImportDialog
     from ftcurate.gui.main_window import MainWindow
 
     app = make_app()
@@ -266,13 +271,7 @@ def shoot_new_project(out: Path) -> None:
         window.guide.refresh()
         wait(app, window, 5)
         save(window, out, "path_1_new_project")
-        dlg = ImportDialog(window.controller, window, paths=[DEMO / f for f in DEMO_FILES])
-        dlg.show()
-        deadline = time.monotonic() + 30
-        while dlg.is_busy() and time.monotonic() < deadline:
-            app.processEvents()
-            time.sleep(0.02)
-        wait(app, window, 5)
+        dlg = open_import_dialog(app, window, [DEMO / f for f in DEMO_FILES])
         save(dlg, out, "path_2_import")
         dlg.reject()
         window.controller.close_project()

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from project_dump import dump
 
 from ftcurate.core.records import Example, pair_to_messages
 from ftcurate.core.store import Project
@@ -115,16 +116,6 @@ def finish(procs: list[subprocess.Popen]) -> list[tuple[int, str, str]]:
         o, e = proc.communicate(timeout=300)
         out.append((proc.returncode, o, e))
     return out
-
-
-def dump(path: Path) -> list:
-    """Everything a person could lose, as plain rows (to compare a project before and after)."""
-    conn = sqlite3.connect(path)
-    try:
-        return [conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
-                for t in ("sources", "examples", "flags", "history", "settings", "splits")]
-    finally:
-        conn.close()
 
 
 def test_app_and_cli_on_one_project_lose_no_edit(tmp_path):

@@ -12,12 +12,12 @@ import io
 import json
 import os
 import random
-import sqlite3
 import subprocess
 import zipfile
 from pathlib import Path
 
 import pytest
+from project_dump import dump
 
 from ftcurate.cli import main
 from ftcurate.core.store import Project
@@ -77,15 +77,6 @@ GARBAGE.update({
 WHERE = {"surrogate.json": "line 1", "surrogate.jsonl": "line 2", "deep.json": "line 1", "deep.jsonl": "line 2",
          "deep_obj.jsonl": "line 2", "bigint.jsonl": "line 2", "bigint.json": "line 1",
          "syntax.json": "line 2", "badline.jsonl": "line 2", "deep.mbox": "line 1", "damaged.parquet": "row"}
-
-
-def dump(path: Path) -> list:
-    conn = sqlite3.connect(path)
-    try:
-        return [conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
-                for t in ("sources", "examples", "flags", "history", "settings", "splits")]
-    finally:
-        conn.close()
 
 
 @pytest.fixture
