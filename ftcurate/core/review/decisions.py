@@ -12,7 +12,6 @@ rejects more than `ASK_ABOVE`; `not_duplicates_command` records "not duplicates 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 import polars as pl
 
@@ -72,9 +71,11 @@ def flag_state_command(flag_ids: Iterable[int], state: str) -> SetFlagStateComma
     return SetFlagStateCommand(ids, state, text=f"{verb} {len(ids)} flag(s)")
 
 
-def rejected_by(command: Command) -> set[int]:
-    """Example ids a command rejects."""
+def rejected_by(command: Command | None) -> set[int]:
+    """Example ids a command rejects (also a recorded inverse, which carries per-row `values`)."""
     if isinstance(command, SetStatusCommand):
+        if command.values:
+            return {int(k) for k, v in command.values.items() if v == "rejected"}
         return {int(i) for i in command.ids} if command.value == "rejected" else set()
     if isinstance(command, CompositeCommand):
         return set().union(*(rejected_by(c) for c in command.commands)) if command.commands else set()
@@ -219,24 +220,8 @@ def merge_answers_command(cluster: Cluster, keeper: Example, answer: str) -> Com
 
 
 def rejections(command: Command | None) -> int:
-    """Examples `command` marks rejected (0 for None)."""
-    if command is None:
-        return 0
-    return len(_rejected(command.to_json()))
-
-
-def _rejected(d: dict[str, Any]) -> set[int]:
-    if d.get("type") == "composite":
-        out: set[int] = set()
-        for c in d.get("commands", []):
-            out |= _rejected(c)
-        return out
-    if d.get("type") == "set_status":
-        if "values" in d:
-            return {int(k) for k, v in d["values"].items() if v == "rejected"}
-        if d.get("value") == "rejected":
-            return {int(i) for i in d.get("ids", [])}
-    return set()
+    """How many examples `command` marks rejected (0 for None)."""
+    return len(rejected_by(command))
 
 
 def needs_confirmation(command: Command | None, limit: int = ASK_ABOVE) -> bool:
