@@ -1,0 +1,106 @@
+"""The columnar import path (`core/bulk_insert.py`) stores exactly what the row-by-row path stores.
+
+The same CSV goes into two projects: once through the columnar path (polars columns -> SQLite) and once
+with `--option exact=1` (the row-by-row reader, one `Example` per example, `Project.insert_examples`).
+The two project files must hold the same rows, byte for byte, apart from the times and the import
+options recorded with the source.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from pathlib import Path
+
+import pytest
+from project_dump import dump
+
+from ftcurate.core.bulk_insert import plain_mask
+from ftcurate.core.importers.base import ImportOptions
+from ftcurate.core.importers.textclean import ImportCleaner
+from ftcurate.core.importing import detect_file, import_file
+from ftcurate.core.progress import Progress
+from ftcurate.core.store import Project
+
+# texts that each exercise one clean-up rule, or one way a quick test could misjudge a text
+ODD_TEXTS = [
+    "Fish &amp; chips are on the menu",  # entity
+    "AT&T and Q&A stay as they are here",  # bare &
+    "<p>Your order <b>ships</b> today</p>",  # markup
+    "Whatâ€™s the status of my order?",  # mojibake
+    "Skip to content",  # furniture, one line (kept in chats)
+    "Thanks!\nWas this article helpful? Yes No",  # furniture line in a longer text
+    "Read more",
+    "N/A",
+    "null",
+    "   ",
+    "  leading and trailing spaces  ",
+    "Café crème, s'il vous plaît – merci",  # non-ASCII, no mojibake
+    "Emoji \U0001f600 in the middle of a sentence",
+    "ſkip to content",  # long s: case-folds to "s" in Python's re
+    "tab\tinside a long enough message",
+    "Yesno",
+    "3 people found this helpful",
+    "we use cookies to improve this site",
+    "A perfectly ordinary reply, long enough",
+    "1 2 3 numbers start this long message",
+]
+
+
+def _support_csv(path: Path, n_conv: int = 150, seed: int = 5) -> None:
+    rng = random.Random(seed)
+    rows = []
+    for c in range(n_conv):
+        who = ["Customer", "Agent", "Customer", "Customer", "Agent", "Internal note", "Agent", "Bot",
+               "Customer", "Agent"][: rng.randint(2, 10)]
+        for i, spk in enumerate(who):
+            text = rng.choice(ODD_TEXTS) if rng.random() < 0.4 else f"message {c}-{i} from {spk}, as usual"
+            rows.append([f"C{c:04d}", f"2024-01-01T10:{i:02d}:00", spk, text,
+                         rng.choice(["billing", "shipping", ""]) if i == 0 else ""])
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["conversation_id", "timestamp", "sender", "message", "intent"])
+        w.writerows(rows)
+
+
+def _comparable(project_path: Path) -> list:
+    """The dump with times blanked and the import options (which differ by `exact`) left out."""
+    sources, examples, *rest = dump(project_path)
+    sources = [r[:7] + r[8:10] for r in sources]  # id..kind, detection, n_examples (no options, time)
+    examples = [r[:13] for r in examples]  # everything but created_at, updated_at
+    return [sources, examples, *rest]
+
+
+def _import(tmp_path: Path, name: str, csv_path: Path, **extra) -> Path:
+    path = tmp_path / f"{name}.ftcurate"
+    with Project.create(path) as project:
+        import_file(project, csv_path, ImportOptions(**extra))
+    return path
+
+
+@pytest.mark.parametrize("context", ["last", "full"])
+def test_columnar_import_stores_what_the_row_by_row_path_stores(tmp_path, context):
+    src = tmp_path / "log.csv"
+    _support_csv(src)
+    importer, det = detect_file(src, ImportOptions(context=context))
+    assert importer.read_batches(src, ImportOptions(context=context), det, Progress()) is not None  # columnar
+    fast = _import(tmp_path, "fast", src, context=context)
+    exact = _import(tmp_path, "exact", src, context=context, extra={"exact": "1"})
+    got, want = _comparable(fast), _comparable(exact)
+    assert len(want[1]) > 100
+    assert got == want
+
+
+def test_plain_mask_only_passes_texts_the_clean_up_leaves_alone():
+    import polars as pl
+
+    cleaner = ImportCleaner("support")
+    texts = [*ODD_TEXTS, None, "", "short", "A long and plain customer message here"]
+    mask = pl.select(plain_mask(pl.Series("t", texts, pl.String))).to_series().to_list()
+    cleaned = cleaner.clean_texts(texts)
+    for text, plain, out in zip(texts, mask, cleaned, strict=True):
+        if plain:
+            assert out == text
+    assert mask[-1] is True and mask[ODD_TEXTS.index("A perfectly ordinary reply, long enough")] is True
+    assert not any(mask[ODD_TEXTS.index(t)] for t in ("Skip to content", "ſkip to content", "Yesno",
+                                                      "3 people found this helpful", "N/A", "Read more"))
