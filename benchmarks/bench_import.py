@@ -7,11 +7,14 @@ one process:
 1. baseline: `polars.read_csv(path)` (rows/s);
 2. importer: `detect_file` + `SupportMessagesImporter.read` producing every example (rows/s);
 3. the same file re-encoded as cp1252 (which takes the row-accurate Python reader);
-4. full import into a project (`ftcurate.core.importing.import_file`: SQLite, one transaction), when
-   the project store is available.
+4. full import into a project (`ftcurate.core.importing.import_file`: SQLite, one transaction), with
+   where its time goes: detect, read (the polars pass that pairs messages into examples), clean-up,
+   build columns (messages JSON, metadata), insert (content hashes, binding, SQLite), other (file hash,
+   source row) and the commit (WAL write and fsync).
 
-Each figure is printed with its ratio to the baseline. Usage:
-    python benchmarks/bench_import.py --rows 1000000 [--skip-project] [--skip-cp1252]
+Each figure is printed with its ratio to the baseline, the best of three `polars.read_csv` runs.
+`--only-project` skips steps 2 and 3. Usage:
+    python benchmarks/bench_import.py --rows 1000000 [--skip-project] [--skip-cp1252] [--only-project]
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import argparse
 import gc
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -79,12 +84,83 @@ def run_importer(path: Path) -> int:
     return sum(1 for _ in importer.read(path, options, det, Progress()))
 
 
-def run_project(path: Path, tmp: Path) -> int:
+STAGES = ("detect", "read", "clean", "build", "insert", "other", "commit")
+
+
+@contextmanager
+def stage_clocks(clocks: dict[str, list[float]]) -> Iterator[None]:
+    """Add each stage's [wall, CPU] seconds to `clocks` while the import runs (wraps the functions
+    `import_file` and `bulk_insert.insert_batches` call; restores them after)."""
+    from ftcurate.core import bulk_insert, importing
+    from ftcurate.core.importers.support import SupportMessagesImporter
+
+    def clock(name, fn):
+        def timed_fn(*args, **kwargs):
+            w, c = time.perf_counter(), time.process_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                clocks[name][0] += time.perf_counter() - w
+                clocks[name][1] += time.process_time() - c
+        return timed_fn
+
+    def timed_iter(it):
+        while True:
+            w, c = time.perf_counter(), time.process_time()
+            item = next(it, None)
+            clocks["read"][0] += time.perf_counter() - w
+            clocks["read"][1] += time.process_time() - c
+            if item is None:
+                return
+            yield item
+
+    read_batches = SupportMessagesImporter.read_batches
+
+    def batches(self, *args, **kwargs):
+        it = read_batches(self, *args, **kwargs)
+        return None if it is None else timed_iter(iter(it))
+
+    saved = [(importing, "detect_file"), (bulk_insert, "clean_pairs"), (bulk_insert, "pair_rows"),
+             (bulk_insert, "insert_frame")]
+    originals = [getattr(m, n) for m, n in saved]
+    for (m, n), fn, stage in zip(saved, originals, ("detect", "clean", "build", "insert"), strict=True):
+        setattr(m, n, clock(stage, fn))
+    SupportMessagesImporter.read_batches = batches
+    try:
+        yield
+    finally:
+        for (m, n), fn in zip(saved, originals, strict=True):
+            setattr(m, n, fn)
+        SupportMessagesImporter.read_batches = read_batches
+
+
+def run_project(path: Path, tmp: Path, clocks: dict[str, list[float]] | None = None) -> int:
+    """Full import into a new project; with `clocks`, also each stage's [wall, CPU] seconds."""
     from ftcurate.core.importing import import_file
     from ftcurate.core.store import Project
 
-    with Project.create(tmp / "bench.ftcurate") as project:
-        return import_file(project, path).examples
+    clocks = clocks if clocks is not None else {}
+    clocks.update({s: [0.0, 0.0] for s in STAGES})
+    target = tmp / "bench.ftcurate"
+    target.unlink(missing_ok=True)
+    with Project.create(target) as project, stage_clocks(clocks):
+        w0, c0 = time.perf_counter(), time.process_time()
+        with project.transaction():  # import_file joins it; leaving it is the commit
+            n = import_file(project, path).examples
+            w1, c1 = time.perf_counter(), time.process_time()
+        clocks["commit"] = [time.perf_counter() - w1, time.process_time() - c1]
+        clocks["other"] = [w1 - w0 - sum(v[0] for k, v in clocks.items() if k not in ("other", "commit")),
+                           c1 - c0 - sum(v[1] for k, v in clocks.items() if k not in ("other", "commit"))]
+    return n
+
+
+def print_breakdown(clocks: dict[str, list[float]], base_t: float) -> None:
+    total = sum(v[0] for v in clocks.values())
+    print(f"  where the full import's time goes (wall / CPU of all threads; read_csv: {base_t:.3f} s):")
+    for name in STAGES:
+        wall, cpu = clocks[name]
+        print(f"    {name:8} {wall:7.3f} s  {cpu:7.3f} s CPU  {100 * wall / total:5.1f} %  "
+              f"= {wall / base_t:5.2f}x the read_csv time")
 
 
 def main() -> None:
@@ -92,31 +168,30 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--skip-project", action="store_true", help="skip the full import into a project")
     ap.add_argument("--skip-cp1252", action="store_true", help="skip the cp1252 (exact reader) run")
+    ap.add_argument("--only-project", action="store_true", help="only the baseline and the full import")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         path = tmp / "support.csv"
         t, _ = timed(lambda: make_csv(path, args.rows))
         print(f"generated {args.rows:,} rows, {path.stat().st_size / 1e6:.1f} MB in {t:.1f} s")
-        base_t, df = timed(lambda: pl.read_csv(path))
-        base = df.height / base_t
-        del df
-        print(f"polars.read_csv            {base_t:7.2f} s  {base:12,.0f} rows/s  (baseline)")
-        results = [("importer (polars path)", path, run_importer)]
-        if not args.skip_cp1252:
+        base_t = min(timed(lambda: pl.read_csv(path))[0] for _ in range(3))
+        base = args.rows / base_t
+        print(f"polars.read_csv            {base_t:7.2f} s  {base:12,.0f} rows/s  (baseline, best of 3)")
+        results = [] if args.only_project else [("importer (polars path)", path, run_importer)]
+        if not (args.skip_cp1252 or args.only_project):
             cp = tmp / "support_cp1252.csv"
             cp.write_bytes(path.read_text("utf-8").replace("'", "\u2019").encode("cp1252"))
             results.append(("importer (cp1252, exact)", cp, run_importer))
+        clocks: dict[str, list[float]] = {}
         if not args.skip_project:
-            try:
-                import ftcurate.core.store  # noqa: F401
-                results.append(("full import into project", path, lambda p: run_project(p, tmp)))
-            except ImportError:
-                print("(project store not available: skipping the full import)")
+            results.append(("full import into project", path, lambda p: run_project(p, tmp, clocks)))
         for name, p, fn in results:
             t, n = timed(lambda p=p, fn=fn: fn(p))
             rate = args.rows / t
             print(f"{name:26} {t:7.2f} s  {rate:12,.0f} rows/s  ratio {rate / base:.3f}  ({n:,} examples)")
+        if clocks:
+            print_breakdown(clocks, base_t)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Bulk insertion of imported examples from columns (polars), not one Python object per example.
 
 An importer that can describe a batch of examples as columns hands `insert_batches` polars frames;
-each frame becomes one `executemany` over its columns, with the messages JSON, metadata JSON and
+each frame becomes one `executemany` of multi-row INSERTs over its columns, with the messages JSON, metadata JSON and
 `input`/`output` built by polars. The stored rows are the same, byte for byte, as those
 `Project.insert_examples` writes for the equivalent `Example`s: the messages JSON is the canonical
 `records.messages_json` form (polars' JSON encoder escapes exactly as `json.dumps(ensure_ascii=False)`,
@@ -24,10 +24,38 @@ if TYPE_CHECKING:
     from ftcurate.core.store import Project
 
 # Values that are the same for every row of a batch are written into the statement, not bound per
-# row: binding is most of the cost of an insert from Python (docs/benchmarks.md, "SQLite floor").
-INSERT_SQL = ("INSERT INTO examples (source_id, messages, input, output, n_turns, label, metadata,"
-              ' "row", line, conversation, status, content_hash, created_at, updated_at)'
-              " VALUES ({source},?,?,?,2,?,?,?,NULL,?,'unreviewed',?,{now!r},{now!r})")
+# row, and each statement inserts ROWS_PER_STATEMENT rows (one multi-row VALUES list): what costs is
+# SQLite's work per statement on this table (the AUTOINCREMENT counter and the foreign key to
+# `sources`), which a multi-row statement pays once for many rows. Measured in docs/benchmarks.md,
+# "Import: the columnar path". 32 rows x 8 values stays under SQLite's oldest limit of 999 values.
+ROWS_PER_STATEMENT = 32
+_COLUMNS = 8  # messages, input, output, label, metadata, row, conversation, content_hash
+_EXAMPLE_COLUMNS = ("INSERT INTO examples (source_id, messages, input, output, n_turns, label, metadata,"
+                    ' "row", line, conversation, status, content_hash, created_at, updated_at)')
+_ROW = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+
+
+def insert_rows(conn: sqlite3.Connection, rows: list[tuple]) -> int:
+    """Insert whole examples rows (14 values each, in `_EXAMPLE_COLUMNS` order, as
+    `Project.insert_examples` builds them) in order, 32 rows a statement (32 x 14 < 999). Returns the count."""
+    import itertools
+
+    k = ROWS_PER_STATEMENT
+    whole = len(rows) // k * k
+    if whole:
+        conn.executemany(f"{_EXAMPLE_COLUMNS} VALUES {','.join([_ROW] * k)}",
+                         (tuple(itertools.chain.from_iterable(rows[i:i + k])) for i in range(0, whole, k)))
+    if whole < len(rows):
+        conn.executemany(f"{_EXAMPLE_COLUMNS} VALUES {_ROW}", rows[whole:])
+    return len(rows)
+
+
+def insert_sql(source_id: int | None, now: float, rows: int) -> str:
+    """INSERT of `rows` examples of `pair_rows` shape (8 bound values each, in `_COLUMNS` order)."""
+    source = "NULL" if source_id is None else int(source_id)
+    values = ",".join(["(?,?,?,?,?,?,?,?)"] * rows)
+    return (f"{_EXAMPLE_COLUMNS} SELECT {source}, column1, column2, column3, 2, column4, column5, column6, NULL, column7,"
+            f" 'unreviewed', column8, {now!r}, {now!r} FROM (VALUES {values})")
 
 
 def pair_rows(pairs: Any) -> Any:
@@ -57,17 +85,27 @@ def pair_rows(pairs: Any) -> Any:
 
 def insert_frame(conn: sqlite3.Connection, rows: Any, source_id: int | None) -> int:
     """Insert a frame of `pair_rows` shape (two-turn chats, no line numbers) inside the caller's
-    transaction. Returns the count."""
-    if rows.height == 0:
+    transaction, in file order. Returns the count."""
+    import itertools
+
+    n = rows.height
+    if n == 0:
         return 0
-    sql = INSERT_SQL.format(source="NULL" if source_id is None else int(source_id), now=float(time.time()))
+    now = float(time.time())
     messages = rows["messages"].to_list()
     blake = hashlib.blake2b
     hashes = [blake(m.encode("utf-8"), digest_size=12).hexdigest() for m in messages]
-    conn.executemany(sql, zip(
+    flat = list(itertools.chain.from_iterable(zip(
         messages, rows["input"].to_list(), rows["output"].to_list(), rows["label"].to_list(),
-        rows["metadata"].to_list(), rows["row"].to_list(), rows["conversation"].to_list(), hashes, strict=True))
-    return rows.height
+        rows["metadata"].to_list(), rows["row"].to_list(), rows["conversation"].to_list(), hashes, strict=True)))
+    del messages, hashes
+    k, width = ROWS_PER_STATEMENT, ROWS_PER_STATEMENT * _COLUMNS
+    whole = n // k
+    if whole:
+        conn.executemany(insert_sql(source_id, now, k), (flat[i:i + width] for i in range(0, whole * width, width)))
+    if n > whole * k:
+        conn.execute(insert_sql(source_id, now, n - whole * k), flat[whole * width:])
+    return n
 
 
 def plain_mask(texts: Any) -> Any:

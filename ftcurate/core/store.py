@@ -219,9 +219,8 @@ class Project:
     def insert_examples(self, conn: sqlite3.Connection, examples: Iterable[Example], source_id: int | None,
                         batch: int = 5000) -> int:
         """Insert examples inside the caller's transaction (streaming, in batches). Returns count."""
-        sql = ("INSERT INTO examples (source_id, messages, input, output, n_turns, label, metadata,"
-               ' "row", line, conversation, status, content_hash, created_at, updated_at)'
-               " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+        from ftcurate.core.bulk_insert import insert_rows
+
         now = time.time()
         n = 0
         buf: list[tuple] = []
@@ -241,12 +240,10 @@ class Project:
                         prov.get("row"), prov.get("line"), None if conv is None else str(conv),
                         ex.status or "unreviewed", digest, now, now))
             if len(buf) >= batch:
-                conn.executemany(sql, buf)
-                n += len(buf)
+                n += insert_rows(conn, buf)
                 buf.clear()
         if buf:
-            conn.executemany(sql, buf)
-            n += len(buf)
+            n += insert_rows(conn, buf)
         return n
 
     def add_examples(self, examples: Iterable[Example], source: dict | None = None) -> int:
