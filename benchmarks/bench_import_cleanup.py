@@ -2,7 +2,8 @@
 
 Generates the synthetic support log of `bench_import.py` (`--rows` rows), then imports it into a fresh
 project twice per round, each in a fresh process: once as shipped, once with the clean-up step
-replaced by a pass-through. CPU time (user + system of the import call) is used rather than wall time,
+replaced by a pass-through (`ImportCleaner.apply` for the row-by-row path and `bulk_insert.clean_pairs`
+for the columnar path this log takes). CPU time (user + system of the import call) is used rather than wall time,
 because the machine is shared. Usage: python benchmarks/bench_import_cleanup.py --rows 200000 --rounds 2
 """
 
@@ -22,7 +23,9 @@ from bench_import import make_csv
 import ftcurate.core.importing as imp
 from ftcurate.core.store import Project
 if sys.argv[2] == "off":
+    import ftcurate.core.bulk_insert as bulk
     imp.ImportCleaner.apply = lambda self, examples: examples
+    bulk.clean_pairs = lambda pairs, cleaner, label_map: pairs  # the columnar path's clean-up
 d = Path(tempfile.mkdtemp()); p = d / "s.csv"; make_csv(p, int(sys.argv[1]))
 with Project.create(d / "x.ftcurate") as proj:
     r0 = resource.getrusage(resource.RUSAGE_SELF)
