@@ -104,3 +104,64 @@ def test_plain_mask_only_passes_texts_the_clean_up_leaves_alone():
     assert mask[-1] is True and mask[ODD_TEXTS.index("A perfectly ordinary reply, long enough")] is True
     assert not any(mask[ODD_TEXTS.index(t)] for t in ("Skip to content", "ſkip to content", "Yesno",
                                                       "3 people found this helpful", "N/A", "Read more"))
+
+
+def _bitext(shared_data: Path) -> list[dict]:
+    import polars as pl
+
+    path = shared_data / "bitext_cs" / "Bitext_Sample_Customer_Support_Training_Dataset.csv"
+    if not path.exists():
+        pytest.skip("bitext_cs is not in ../shared/data")
+    return pl.read_csv(path, infer_schema=False).to_dicts()
+
+
+def test_plain_mask_agrees_with_the_clean_up_on_real_support_texts(shared_data):
+    """Every text of a public support data set that polars calls plain is one `clean_texts` leaves
+    alone (instructions are short one-line questions; responses are multi-line with placeholders)."""
+    import polars as pl
+
+    texts = [t for r in _bitext(shared_data) for t in (r["instruction"], r["response"])]
+    texts += [t + " &amp; more" for t in texts[:500]] + [" " + t for t in texts[:500]]
+    mask = pl.select(plain_mask(pl.Series("t", texts, pl.String))).to_series().to_list()
+    cleaned = ImportCleaner("support").clean_texts(texts)
+    wrong = [t for t, plain, out in zip(texts, mask, cleaned, strict=True) if plain and out != t]
+    assert wrong == []
+    assert sum(mask) > len(texts) // 4  # the fast decision is taken for many texts, not none
+
+
+def test_real_support_log_stores_the_same_rows_both_ways(tmp_path, shared_data):
+    """A support log built from public data (one ticket per request, customer then agent) imports to the
+    same rows through the columnar path and the row-by-row path."""
+    rows = _bitext(shared_data)[:3000]
+    src = tmp_path / "bitext_log.csv"
+    with open(src, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["ticket", "sender", "body", "intent"])
+        for i, r in enumerate(rows):
+            w.writerow([f"B{i}", "Customer", r["instruction"], r["intent"]])
+            w.writerow([f"B{i}", "Agent", r["response"], ""])
+    fast = _import(tmp_path, "fast", src)
+    exact = _import(tmp_path, "exact", src, extra={"exact": "1"})
+    got, want = _comparable(fast), _comparable(exact)
+    assert len(want[1]) > 2500
+    assert got == want
+
+
+@pytest.mark.parametrize("n", [1, 31, 32, 33, 70])
+def test_multi_row_insert_keeps_order_and_every_row(tmp_path, n):
+    """`insert_rows` (32 rows a statement plus the rest) stores exactly the rows one statement each would."""
+    from ftcurate.core.bulk_insert import insert_rows
+
+    rows = [(None, f'[{{"role":"user","content":"q{i}"}}]', f"q{i}", "", 1, None if i % 3 else "lab", "{}",
+             i + 2, None, f"c{i % 5}", "unreviewed", f"h{i}", 1.0, 1.0) for i in range(n)]
+    stored = []
+    for name, write in (("multi", lambda c: insert_rows(c, rows)),
+                        ("single", lambda c: c.executemany(
+                            "INSERT INTO examples (source_id, messages, input, output, n_turns, label, metadata,"
+                            ' "row", line, conversation, status, content_hash, created_at, updated_at)'
+                            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows))):
+        with Project.create(tmp_path / f"{name}.ftcurate") as project:
+            with project.transaction() as conn:
+                write(conn)
+            stored.append(project.query("SELECT * FROM examples ORDER BY id"))
+    assert stored[0] == stored[1] and len(stored[0]) == n
