@@ -165,3 +165,54 @@ def test_multi_row_insert_keeps_order_and_every_row(tmp_path, n):
                 write(conn)
             stored.append(project.query("SELECT * FROM examples ORDER BY id"))
     assert stored[0] == stored[1] and len(stored[0]) == n
+
+
+def _reference_normalize(text: str) -> str:
+    """`cleaning.normalize_text` as first written (one substitution per rule, no pre-checks)."""
+    import re
+
+    if not text:
+        return ""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = re.sub(r"[\u200b\u200c\u200d\u2060\ufeff]", "", text)
+    text = re.sub(r"(?<=\S)[ \t\f\v\u00a0\u2007\u202f]+", " ", text)
+    text = re.sub(r"[ \t\u00a0]+\n", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def _reference_signature(text: str) -> str:
+    """`cleaning.strip_signature` as first written (the signature regex run on every text)."""
+    from ftcurate.core.importers.cleaning import _SIGN_OFF, _SIGNATURE
+
+    text = _SIGNATURE.sub("", text).rstrip()
+    if "\n" not in text:
+        return text
+    m = _SIGN_OFF.search(text)
+    if m is None:
+        return text
+    before = text[:m.start()].rstrip()
+    if m.group(0).lstrip()[:1] in "-\u2013\u2014~" and before.rsplit("\n", 1)[-1].lstrip()[:1] in "-*\u2022":
+        return text
+    return before
+
+
+def test_fast_whitespace_and_signature_rules_change_what_the_plain_rules_change(shared_data):
+    """The pre-checks that let `normalize_text` and `strip_signature` skip work on most texts give
+    the same result as running every substitution, on random text and on public support texts."""
+    from ftcurate.core.importers import cleaning
+
+    rng = random.Random(4)
+    pieces = [" ", "  ", "\t", "\u00a0", "\u2007", "\u202f", "\n", "\n\n\n", " \n", "\r\n", "\r", "^", "-",
+              "~", "*", "/", ".", "A", "Rr", "Jo", "Smith", "ab", "\u200b", "Team", ",", " - ", "\f", "\v"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 25))) for _ in range(20000)]
+    path = shared_data / "bitext_cs" / "Bitext_Sample_Customer_Support_Training_Dataset.csv"
+    if path.exists():
+        import polars as pl
+
+        texts += pl.read_csv(path, infer_schema=False)["response"].to_list()
+    signed = 0
+    for text in texts:
+        assert cleaning.normalize_text(text) == _reference_normalize(text), repr(text)
+        assert cleaning.strip_signature(text) == _reference_signature(text), repr(text)
+        signed += cleaning.strip_signature(text) != text.rstrip()
+    assert signed > 100  # the random texts do carry signatures to remove

@@ -8,7 +8,11 @@ import re
 from ftcurate.core.importers.htmltext import html_to_text, looks_like_html
 
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
-_SPACES = re.compile(r"(?<=\S)[ \t\f\v\u00a0\u2007\u202f]+")
+# runs of spaces after a word, except a single plain space (replacing it by itself would copy the text
+# once per word: the matches this skips change nothing)
+_SPACES = re.compile(r"(?<=\S)(?: [ \t\f\v\u00a0\u2007\u202f]+|[\t\f\v\u00a0\u2007\u202f][ \t\f\v\u00a0\u2007\u202f]*)")
+_ODD_SPACE = re.compile(r"[\t\f\v\u00a0\u2007\u202f]")
+_SPACE_BEFORE_NEWLINE = re.compile(r"[ \t\u00a0]+\n")
 _LEADING_HANDLES = re.compile(r"^(?:\s*@\w{1,30}[:,]?)+\s*")
 _TRAILING_HANDLES = re.compile(r"(?:\s+@\w{1,30})+\s*$")
 _NUMERIC_HANDLE = re.compile(r"(?<![\w@])@\d{2,}\b\s?")
@@ -17,6 +21,8 @@ _HANDLE = re.compile(r"(?<![\w@])@([A-Za-z_]\w{0,29})\b")
 # initials or a first name agents sign tweets and chats with (after a space, nothing after it)
 _SIGNATURE = re.compile(r"(?:\s+|^)(?:\^\s?[A-Z][A-Za-z]{0,20}|[-~*/]\s?[A-Z]{2,3}"
                         r"|[-~]\s?[A-Z][a-z]{2,15}(?:[A-Z][a-z]{1,15})?)\.?\s*$")  # "/Applications" stays
+_SIG_START = frozenset("^-~*/")  # the first character of every _SIGNATURE
+_SIG_SPAN = 36  # its longest form ("-" + space + 2 x 16 letters + ".") within the text's last characters
 # a closing line such as "Sam, Fernhill Support", "- Jo from the Acme team", "~ Alex"
 _SIGN_OFF = re.compile(r"\n[ \t]*(?:(?:[-\u2013\u2014~][ \t]*)?[A-Z][\w'.-]*(?: [A-Z][\w'.-]*)?"
                        r"(?:,| -| \u2013| from| at| @)[ \t]+(?:the )?[\w&'. -]{0,40}?"
@@ -39,9 +45,12 @@ def normalize_text(text: str) -> str:
         return ""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _ZERO_WIDTH.sub("", text)
-    text = _SPACES.sub(" ", text)
-    text = re.sub(r"[ \t\u00a0]+\n", "\n", text)
-    text = re.sub(r"\n{3,}", "\n\n", text)
+    if "  " in text or _ODD_SPACE.search(text):  # the common text (single plain spaces) skips the sub
+        text = _SPACES.sub(" ", text)
+    if " \n" in text or "\t\n" in text or "\u00a0\n" in text:
+        text = _SPACE_BEFORE_NEWLINE.sub("\n", text)
+    if "\n\n\n" in text:
+        text = re.sub(r"\n{3,}", "\n\n", text)
     return text.strip()
 
 
@@ -57,7 +66,9 @@ def clean_handles(text: str) -> str:
 def strip_signature(text: str) -> str:
     """Remove a trailing agent signature: initials ("^RR", "-TS") or a closing line naming the agent
     and team ("Sam, Fernhill Support", "- Jo")."""
-    text = _SIGNATURE.sub("", text).rstrip()
+    if _SIG_START.intersection(text.rstrip()[-_SIG_SPAN:]):  # a signature starts near the end
+        text = _SIGNATURE.sub("", text)
+    text = text.rstrip()
     if "\n" not in text:
         return text
     m = _SIGN_OFF.search(text)
