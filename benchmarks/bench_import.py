@@ -13,8 +13,12 @@ one process:
    source row) and the commit (WAL write and fsync).
 
 Each figure is printed with its ratio to the baseline, the best of three `polars.read_csv` runs.
-`--only-project` skips steps 2 and 3. Usage:
+`--only-project` skips steps 2 and 3. `--bitext COPIES` replaces the synthetic log by one built from
+public data: the Bitext customer-support sample in `../shared/data/bitext_cs` (one ticket per request:
+the customer's request, then the agent's multi-line reply), repeated COPIES times with new ticket ids.
+Usage:
     python benchmarks/bench_import.py --rows 1000000 [--skip-project] [--skip-cp1252] [--only-project]
+    python benchmarks/bench_import.py --bitext 3 --only-project
 """
 
 from __future__ import annotations
@@ -64,6 +68,22 @@ def make_csv(path: Path, rows: int, seed: int = 7) -> None:
         "message": text,
         "intent": np.array(INTENTS, dtype=object)[topic],
     }).write_csv(path)
+
+
+def make_bitext_csv(path: Path, copies: int) -> int:
+    """A message-per-row log from the public Bitext sample (see the module doc); returns its rows."""
+    import csv
+
+    src = Path(__file__).resolve().parents[2] / "shared" / "data" / "bitext_cs"
+    rows = pl.read_csv(src / "Bitext_Sample_Customer_Support_Training_Dataset.csv", infer_schema=False)
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["ticket", "sender", "body", "intent"])
+        for k in range(copies):
+            for i, r in enumerate(rows.iter_rows(named=True)):
+                w.writerow([f"B{k}-{i}", "Customer", r["instruction"], r["intent"]])
+                w.writerow([f"B{k}-{i}", "Agent", r["response"], ""])
+    return 2 * copies * rows.height
 
 
 def timed(fn):
@@ -172,11 +192,16 @@ def main() -> None:
     ap.add_argument("--skip-project", action="store_true", help="skip the full import into a project")
     ap.add_argument("--skip-cp1252", action="store_true", help="skip the cp1252 (exact reader) run")
     ap.add_argument("--only-project", action="store_true", help="only the baseline and the full import")
+    ap.add_argument("--bitext", type=int, default=0, metavar="COPIES",
+                    help="use a log built from ../shared/data/bitext_cs, repeated COPIES times")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         path = tmp / "support.csv"
-        t, _ = timed(lambda: make_csv(path, args.rows))
+        if args.bitext:
+            t, args.rows = timed(lambda: make_bitext_csv(path, args.bitext))
+        else:
+            t, _ = timed(lambda: make_csv(path, args.rows))
         print(f"generated {args.rows:,} rows, {path.stat().st_size / 1e6:.1f} MB in {t:.1f} s")
         runs, cpus = [], []
         for _ in range(3):

@@ -112,17 +112,17 @@ def plain_mask(texts: Any) -> Any:
     """Boolean polars expression over a text column: True where `ImportCleaner.clean_texts` surely
     returns the text unchanged, decided in polars instead of one Python call per text.
 
-    Only printable-ASCII single lines qualify, where Python's `re` and polars' regex engine read the
-    furniture pattern alike (`\\s`, `\\w`, `\\d` and case folding differ only outside ASCII): no `&`
-    or `<`, no outer spaces, longer than every null word (so not one), and no line of page furniture.
-    Mojibake needs non-ASCII characters. Everything else goes through `clean_texts` as before.
+    Only printable ASCII qualifies (lines joined by "\\n"), where Python's `re` and polars' regex
+    engine read the furniture pattern alike (`\\s`, `\\w`, `\\d`, case folding and line anchors differ
+    only outside it): no `&` or `<`, no space or newline at either end, longer than every null word (so
+    not one), and no line of page furniture. Mojibake needs non-ASCII characters. Everything else goes
+    through `clean_texts` as before.
     """
-
     from ftcurate.core.importers.textclean import _FURNITURE, NULL_WORDS
 
     longest_null = max(len(w) for w in NULL_WORDS)
-    return (texts.is_not_null() & texts.str.contains(r"^[\x20-\x25\x27-\x3b\x3d-\x7e]+$")
-            & ~texts.str.starts_with(" ") & ~texts.str.ends_with(" ")
+    return (texts.is_not_null() & texts.str.contains(r"^[\n\x20-\x25\x27-\x3b\x3d-\x7e]+$")
+            & texts.str.contains(r"^[^ \n]") & texts.str.contains(r"[^ \n]$")
             & (texts.str.len_chars() > longest_null)
             & ~texts.str.contains("(?im)" + _FURNITURE.pattern).fill_null(True)).fill_null(False)
 

@@ -44,6 +44,9 @@ ODD_TEXTS = [
     "we use cookies to improve this site",
     "A perfectly ordinary reply, long enough",
     "1 2 3 numbers start this long message",
+    "First line of the answer\nRead more\nand the last line",  # furniture line inside a reply
+    "null\n\n\n\n\n\n\n\n\n\n",  # a null word padded past the length of any null word
+    "Line one\n\nLine three after a blank line",
 ]
 
 
@@ -103,7 +106,10 @@ def test_plain_mask_only_passes_texts_the_clean_up_leaves_alone():
             assert out == text
     assert mask[-1] is True and mask[ODD_TEXTS.index("A perfectly ordinary reply, long enough")] is True
     assert not any(mask[ODD_TEXTS.index(t)] for t in ("Skip to content", "ſkip to content", "Yesno",
-                                                      "3 people found this helpful", "N/A", "Read more"))
+                                                      "3 people found this helpful", "N/A", "Read more",
+                                                      "First line of the answer\nRead more\nand the last line",
+                                                      "null\n\n\n\n\n\n\n\n\n\n"))
+    assert mask[ODD_TEXTS.index("Line one\n\nLine three after a blank line")] is True
 
 
 def _bitext(shared_data: Path) -> list[dict]:
