@@ -6,7 +6,8 @@ them into a fresh project-shaped WAL database (`synchronous=FULL`, foreign keys 
 one transaction, each way `--repeat` times, and prints the best CPU seconds of the insert and of the
 COMMIT, and the best wall seconds of both together:
 
-- one row per statement (`executemany`; the import before the multi-row insert);
+- one row per statement (`executemany`; the import before the multi-row insert), and the same into a
+  plain table with none of `examples`' AUTOINCREMENT, foreign key, constraints and index;
 - N rows per statement (multi-row VALUES; the import uses 32);
 - a TEMP table on the same connection, then `INSERT INTO examples SELECT` from it;
 - a staging file written by ADBC (`adbc_ingest`, Arrow in C; only if `adbc-driver-sqlite` is
@@ -131,6 +132,9 @@ def ways(rows: pl.DataFrame, folder: Path) -> dict[str, tuple[Callable, dict]]:
               " column8, 'unreviewed', column9, 1.0, 1.0 FROM (VALUES {v})")
     out: dict[str, tuple[Callable, dict]] = {
         "1 row per statement (executemany)": (lambda c: c.executemany(single, zip(*lists, strict=True)), {}),
+        "1 row per statement into a plain table (no AUTOINCREMENT, foreign key, constraints or index)": (
+            lambda c: c.executemany(f"INSERT INTO plain VALUES ({','.join('?' * 8)})", zip(*lists, strict=True)),
+            {"setup": f"CREATE TABLE plain ({', '.join(COLS)})"}),
         **{f"{k} rows per statement": (lambda c, k=k: multi_row(c, flat, n, k), {}) for k in (8, 32, 128)},
         "TEMP table on the same connection + INSERT...SELECT": (temp_table, {}),
         "index examples_source created after the insert": (deferred_index, {}),
