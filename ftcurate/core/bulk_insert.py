@@ -142,20 +142,21 @@ def clean_pairs(pairs: Any, cleaner: Any, label_map: dict[str, str] | None) -> A
     """A pairs frame after the import clean-up (`ImportCleaner`) and the project's label map.
 
     Rows whose customer turn or reply is empty after clean-up are dropped and counted in
-    `cleaner.dropped`, exactly as `ImportCleaner.apply` drops such examples on the row-by-row path.
+    `cleaner.dropped`, exactly as `ImportCleaner.apply` drops such examples on the row-by-row path;
+    as there, the reply of a row whose customer turn is empty is not cleaned (nor its repairs counted).
     """
     import polars as pl
 
     from ftcurate.core.importers.textclean import REASON_EMPTY
 
     if cleaner is not None and pairs.height:
-        pairs = pairs.with_columns(_clean_column(pairs, "prev_text", cleaner),
-                                   _clean_column(pairs, "text", cleaner))
-        empty = (pl.col("prev_text") == "") | (pl.col("text") == "")
-        n_empty = pairs.select(empty.sum()).item()
-        if n_empty:
-            cleaner.dropped[REASON_EMPTY] += n_empty
-            pairs = pairs.filter(~empty)
+        for name in ("prev_text", "text"):  # the turns in message order
+            pairs = pairs.with_columns(_clean_column(pairs, name, cleaner))
+            empty = pl.col(name) == ""
+            n_empty = pairs.select(empty.sum()).item()
+            if n_empty:
+                cleaner.dropped[REASON_EMPTY] += n_empty
+                pairs = pairs.filter(~empty)
     if label_map:
         pairs = pairs.with_columns(pl.col("clabel").replace(label_map))
     return pairs

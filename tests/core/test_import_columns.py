@@ -77,8 +77,12 @@ def _comparable(project_path: Path) -> list:
 def _import(tmp_path: Path, name: str, csv_path: Path, **extra) -> Path:
     path = tmp_path / f"{name}.ftcurate"
     with Project.create(path) as project:
-        import_file(project, csv_path, ImportOptions(**extra))
+        report = import_file(project, csv_path, ImportOptions(**extra))
+    _REPORTS[name] = report
     return path
+
+
+_REPORTS: dict = {}  # the last import report per name, to compare the clean-up's counts
 
 
 @pytest.mark.parametrize("context", ["last", "full"])
@@ -92,6 +96,10 @@ def test_columnar_import_stores_what_the_row_by_row_path_stores(tmp_path, contex
     got, want = _comparable(fast), _comparable(exact)
     assert len(want[1]) > 100
     assert got == want
+    fast_rep, exact_rep = _REPORTS["fast"], _REPORTS["exact"]
+    assert (fast_rep.examples, fast_rep.dropped, fast_rep.cleaned) == \
+        (exact_rep.examples, exact_rep.dropped, exact_rep.cleaned)
+    assert sum(fast_rep.cleaned.values()) > 10 and fast_rep.dropped  # the clean-up had work to do
 
 
 def test_plain_mask_only_passes_texts_the_clean_up_leaves_alone():
@@ -151,6 +159,8 @@ def test_real_support_log_stores_the_same_rows_both_ways(tmp_path, shared_data):
     got, want = _comparable(fast), _comparable(exact)
     assert len(want[1]) > 2500
     assert got == want
+    assert (_REPORTS["fast"].dropped, _REPORTS["fast"].cleaned) == (_REPORTS["exact"].dropped,
+                                                                     _REPORTS["exact"].cleaned)
 
 
 @pytest.mark.parametrize("n", [1, 31, 32, 33, 70])
