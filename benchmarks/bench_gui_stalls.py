@@ -138,7 +138,8 @@ def main() -> None:
     if "health" in only:
         def health_done():
             host = w.panels["health"]
-            return host.panel is not None and idle(w) and bool(getattr(host.panel, "data", None))
+            return (host.panel is not None and idle(w) and bool(getattr(host.panel, "data", None))
+                    and getattr(host.panel, "drawn", True))
 
         measure("health", lambda: w.show_panel("health"), health_done)
     w.controller.close_project()
