@@ -14,35 +14,29 @@ the window already uses (`progressed`, `ended`, `cancel`, `wait`, `state`, `resu
   terminated child leaves the project as it was before its current write.
 * Errors: a `UserError` keeps its message; anything else arrives as a `RuntimeError` naming the
   original class, with the child's traceback as details.
-* Results: a reader thread takes the child's messages off the pipe and unpickles them; the GUI thread
-  only picks up finished messages. Reading on the GUI thread blocked it until the child had written
-  the whole result (health data: ~0.6 MB, up to 0.4 s while the child was busy tearing down).
-* Priority: the child runs at a lower CPU priority (`CHILD_NICE`), so on a busy machine the window
-  gets the processor first and the work uses what is left.
+
+The window never waits on the child: its messages are read and unpickled on a thread
+(`ftcurate.gui.proc_reader.PipeReader`), and it runs at a lower CPU priority than the window.
 """
 
 from __future__ import annotations
 
 import importlib
 import multiprocessing as mp
-import os
 import queue as queue_mod
-import threading
 import time
 import traceback
 from collections.abc import Callable
-from multiprocessing.connection import wait as wait_ready
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ftcurate.core.errors import Cancelled, UserError
 from ftcurate.core.progress import Progress
+from ftcurate.gui.proc_reader import PipeReader, lower_priority
 
 CANCEL_GRACE_S = 0.8
 _SEND_EVERY_S = 0.1
-CHILD_NICE = 10  # added to the child's nice value (Linux/macOS): the GUI process wins the CPU
-_FINAL = ("done", "cancelled", "failed")
 
 
 class ChildProgress(Progress):
@@ -73,11 +67,6 @@ class ChildProgress(Progress):
 
 
 def _child_main(target: str, args: tuple, q, cancel_flag) -> None:
-    if hasattr(os, "nice"):
-        try:
-            os.nice(CHILD_NICE)  # before any thread starts: threads inherit it
-        except OSError:
-            pass
     progress = ChildProgress(q, cancel_flag)
     try:
         module, name = target.split(":")
@@ -114,12 +103,11 @@ class ProcessTask(QObject):
         self._on_done, self._on_error = on_done, on_error
         self._parent_widget = parent_widget or (lambda: None)
         ctx = mp.get_context("spawn")
-        self._q = ctx.Queue()
+        self._pipe = ctx.Queue()
         self._flag = ctx.Event()
-        self._proc = ctx.Process(target=_child_main, args=(target, args, self._q, self._flag), daemon=True)
+        self._proc = ctx.Process(target=_child_main, args=(target, args, self._pipe, self._flag), daemon=True)
+        self._q = PipeReader(self._pipe, lambda: self._proc.sentinel)  # the child's messages, read off-thread
         self._cancel_at: float | None = None
-        self._inbox: queue_mod.SimpleQueue = queue_mod.SimpleQueue()  # unpickled messages, in order
-        self._reader = threading.Thread(target=self._read, name=f"ProcessTask reader: {title}", daemon=True)
         self._poll = QTimer(self, interval=50)
         self._poll.timeout.connect(self._drain)
         self._reaper = QTimer(self, interval=500)
@@ -127,25 +115,10 @@ class ProcessTask(QObject):
 
     def start(self) -> ProcessTask:
         self._proc.start()
-        self._reader.start()
+        lower_priority(self._proc.pid)
+        self._q.start()
         self._poll.start()
         return self
-
-    def _read(self) -> None:
-        """Reader thread: move the child's messages into the inbox until its final message, or until
-        the child is gone and nothing is left in the pipe."""
-        while True:
-            try:
-                msg = self._q.get(timeout=0.1)
-            except queue_mod.Empty:
-                if wait_ready([self._proc.sentinel], 0):  # exited (or terminated) and the pipe is empty
-                    return
-                continue
-            except (EOFError, OSError, ValueError):  # the queue was closed under us
-                return
-            self._inbox.put(msg)
-            if msg[0] in _FINAL:
-                return
 
     def is_running(self) -> bool:
         return self.state == "running"
@@ -162,7 +135,6 @@ class ProcessTask(QObject):
         while self.state == "running" and time.monotonic() < deadline:
             self._drain(block_s=0.05)
         self._proc.join(max(0.0, deadline - time.monotonic()))
-        self._reader.join(max(0.0, deadline - time.monotonic()))
         return self.state != "running" and not self._proc.is_alive()
 
     def _reap(self) -> None:
@@ -176,7 +148,7 @@ class ProcessTask(QObject):
             return
         try:
             while True:
-                msg = self._inbox.get(timeout=block_s) if block_s else self._inbox.get_nowait()
+                msg = self._q.get(timeout=block_s) if block_s else self._q.get_nowait()
                 block_s = 0.0
                 if self._handle(msg):
                     return
@@ -185,9 +157,9 @@ class ProcessTask(QObject):
         if self._cancel_at is not None and time.monotonic() - self._cancel_at > self.cancel_grace_s:
             self._proc.terminate()  # the core did not reach a cancel check in time
             self._end("cancelled")
-        elif not self._reader.is_alive() and self._inbox.empty() and not self._proc.is_alive():
-            # the reader stops at the final message (handled above) or when the child is gone
-            self._fail(False, f"the worker process ended unexpectedly (exit code {self._proc.exitcode})", "")
+        elif not self._proc.is_alive() and self._q.empty():
+            if self.state == "running":
+                self._fail(False, f"the worker process ended unexpectedly (exit code {self._proc.exitcode})", "")
 
     def _handle(self, msg: tuple) -> bool:
         kind = msg[0]
