@@ -115,7 +115,7 @@ class ProjectController(QObject):
             project = Project.open(path)
             try:
                 progress.set_status(f"Loading {path.name}")
-                frame, flags = project.examples_frame(GUI_COLUMNS), project.flags_frame()
+                frame, flags = project.examples_frame(GUI_COLUMNS, progress), project.flags_frame()
                 progress.check_cancelled()
                 derived = derived_views(frame, flags)
             except BaseException:
@@ -257,7 +257,7 @@ class ProjectController(QObject):
         def work(progress: Progress):
             progress.set_status("Loading examples")
             with Project.open(path, read_only=True) as ro:
-                frame, flags = ro.examples_frame(GUI_COLUMNS), ro.flags_frame()
+                frame, flags = ro.examples_frame(GUI_COLUMNS, progress), ro.flags_frame()
             progress.check_cancelled()  # a newer reload superseded this one
             return frame, flags, derived_views(frame, flags)
 

@@ -66,3 +66,16 @@ def test_moving_to_an_example_draws_it_once(window, monkeypatch):
     shown.clear()
     window.select_row(4)  # the same row again still refreshes the pane (e.g. after an undo)
     assert shown == [window.model.example_id(4)]
+
+
+def test_opening_a_project_reports_a_percentage(qtbot, gui_project):
+    from ftcurate.gui.controller import ProjectController
+
+    c = ProjectController()
+    seen = []
+    h = c.open_project_async(gui_project)
+    h.progressed.connect(lambda done, total, _status: seen.append((done, total)))
+    qtbot.waitUntil(lambda: not h.is_running(), timeout=30_000)
+    assert h.state == "done" and c.project is not None
+    assert seen and seen[-1] == (24, 24)
+    c.close_project()
