@@ -223,6 +223,7 @@ class MainWindow(QMainWindow):
 
     def _project_changed(self) -> None:
         project = self.controller.project
+        self._opened = project is not None  # its first filter result selects the first example
         for a in self.actions_by_key.values():
             if a.property("needs_project"):
                 a.setEnabled(project is not None)
@@ -290,8 +291,11 @@ class MainWindow(QMainWindow):
         row = self.model.row_of(keep) if keep is not None else None
         if row is None and keep is not None and row_before >= 0 and self.model.rowCount():
             row = min(row_before, self.model.rowCount() - 1)  # the example left the filter: stay in place
-        if row is None and keep is None and self.model.rowCount():
-            row = 0  # a freshly opened project: start with the first example
+        if row is None and keep is None and self.model.rowCount() and self._opened:
+            self._opened = False  # a freshly opened project: its first example once the table is drawn
+            QTimer.singleShot(5, lambda: self.current_row() < 0 and self.model.rowCount() and self.select_row(0))
+        elif row is None and keep is None and self.model.rowCount():
+            row = 0
         if row is not None:
             self.select_row(row, center=jump or row_before < 0)
         elif self.model.rowCount() == 0:
@@ -310,8 +314,6 @@ class MainWindow(QMainWindow):
                             else QAbstractItemView.ScrollHint.EnsureVisible)
         if not self._shown_by_current:  # drawing the example twice cost ~30 ms at every move
             self.detail.show_example(self.model.example_id(row))
-
-    _shown_by_current = False
 
     def _current_changed(self, current, _previous) -> None:
         if current.isValid():
@@ -482,7 +484,6 @@ class MainWindow(QMainWindow):
 
     def about(self) -> None:
         from ftcurate import __version__
-
         QMessageBox.about(self, "About ftcurate",
                           f"<b>ftcurate {__version__}</b><p>Curate support logs, FAQs and catalogs into "
                           "fine-tuning data, review it, export it and fine-tune locally.</p>")

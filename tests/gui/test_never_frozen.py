@@ -79,3 +79,22 @@ def test_opening_a_project_reports_a_percentage(qtbot, gui_project):
     assert h.state == "done" and c.project is not None
     assert seen and seen[-1] == (24, 24)
     c.close_project()
+
+
+def test_a_freshly_opened_project_selects_its_first_example_after_the_table_is_drawn(qtbot, gui_project):
+    from ftcurate.gui.app import make_app
+    from ftcurate.gui.main_window import MainWindow
+
+    make_app()
+    w = MainWindow(persist_settings=False)
+    qtbot.addWidget(w)
+    w.show()
+    results = []
+    w.filter_bar.resultReady.connect(lambda *_: results.append((w.model.rowCount(), w.current_row())))
+    w.open_path(gui_project)
+    qtbot.waitUntil(lambda: bool(results))
+    assert results[0][0] == 24 and results[0][1] == -1  # rows on screen, nothing selected yet
+    qtbot.waitUntil(lambda: w.current_row() == 0)
+    assert w.detail.current_id() == w.model.example_id(0)
+    w.filter_bar.pool.waitForDone(10_000)
+    w.controller.close_project()
