@@ -112,6 +112,7 @@ def main() -> None:
     if only & {"checks", "checks_thread"}:
         path = demo_project(folder)
         w.open_path(path)
+        run_until(lambda: w.detail.current_id() is not None, 60)  # opened and its first example drawn
         settle(w, 60)
         if "checks_thread" in only:
             measure("checks_thread", lambda: w.controller.run_task(
