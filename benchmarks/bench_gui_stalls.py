@@ -9,9 +9,10 @@ Scenarios (each run in the real MainWindow, with the event loop running while th
 * train_load: what training does first: import torch and transformers and load the default model
   (SmolLM2-135M from its bundled GGUF, converted once), in a worker process; train_load_thread: the
   same on a thread (how the Train screen still runs training);
-* open: open an N-example project with flags (the synthetic project of bench_gui_table.py);
+* open: open an N-example project with flags (the synthetic project of bench_gui_table.py), until
+  its first example is shown;
 * duplicates: show the Duplicates screen of that project;
-* health: show the Health screen of that project, until its data is drawn.
+* health: show the Health screen of that project, until its data is drawn (every part).
 Prints, per scenario: wall seconds, longest stall (ms), stalls over 100 ms, and the same for an
 idle baseline of 2 s (the floor of this machine under its current load).
 """
@@ -111,6 +112,7 @@ def main() -> None:
     if only & {"checks", "checks_thread"}:
         path = demo_project(folder)
         w.open_path(path)
+        run_until(lambda: w.detail.current_id() is not None, 60)  # opened and its first example drawn
         settle(w, 60)
         if "checks_thread" in only:
             measure("checks_thread", lambda: w.controller.run_task(
@@ -130,15 +132,17 @@ def main() -> None:
             from bench_gui_table import make_project
 
             print(f"making {big.name}: {make_project(big, args.n):.0f} s", flush=True)
-        measure("open", lambda: w.open_path(big),
-                lambda: w.controller.project is not None and idle(w) and w.model.rowCount() > 0)
+        measure("open", lambda: w.open_path(big),  # until the first example shows in the detail pane
+                lambda: w.controller.project is not None and idle(w) and w.model.rowCount() > 0
+                and w.detail.current_id() is not None)
         settle(w, 60)
     if "duplicates" in only:
         measure("duplicates", lambda: w.show_panel("duplicates"), lambda: idle(w))
     if "health" in only:
         def health_done():
             host = w.panels["health"]
-            return host.panel is not None and idle(w) and bool(getattr(host.panel, "data", None))
+            return (host.panel is not None and idle(w) and bool(getattr(host.panel, "data", None))
+                    and getattr(host.panel, "drawn", True))
 
         measure("health", lambda: w.show_panel("health"), health_done)
     w.controller.close_project()

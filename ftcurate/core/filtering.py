@@ -170,8 +170,11 @@ def filter_positions(frame: pl.DataFrame, flags: pl.DataFrame, spec: FilterSpec,
 
 
 def facets(frame: pl.DataFrame, flags: pl.DataFrame) -> dict[str, list[tuple[str, int]]]:
-    """Values offered by the filter widgets with their counts: labels, statuses, sources, checks,
-    severities (checks/severities count open flags). Most frequent first."""
+    """Values offered by the filter widgets with their counts, most frequent first: labels, statuses,
+    sources (examples each), checks and severities (examples with at least one open flag of that
+    check / severity: one example with three PII findings counts once), and "flagged": one entry
+    ("any", examples with any open flag). Cheap enough for the GUI thread at 100k examples, but the
+    app computes it with the views on its loading thread."""
     def counts(series: pl.Series, null_name: str | None = None) -> list[tuple[str, int]]:
         vc = series.value_counts(sort=True)
         out = []
@@ -183,11 +186,18 @@ def facets(frame: pl.DataFrame, flags: pl.DataFrame) -> dict[str, list[tuple[str
             out.append((str(value), int(n)))
         return out
 
+    def examples_per(open_: pl.DataFrame, key: str) -> list[tuple[str, int]]:
+        if not open_.height:
+            return []
+        per = open_.group_by(key).agg(pl.col("example_id").n_unique().alias("n"))
+        return sorted(((str(k), int(n)) for k, n in per.iter_rows()), key=lambda x: (-x[1], x[0]))
+
     open_ = flags.filter(pl.col("state") == "open")
     return {
         "labels": counts(frame.get_column("label"), NO_LABEL) if "label" in frame.columns else [],
         "statuses": counts(frame.get_column("status")) if "status" in frame.columns else [],
         "sources": counts(frame.get_column("source")) if "source" in frame.columns else [],
-        "checks": counts(open_.get_column("check")),
-        "severities": counts(open_.get_column("severity")),
+        "checks": examples_per(open_, "check"),
+        "severities": examples_per(open_, "severity"),
+        "flagged": [("any", open_.get_column("example_id").n_unique() if open_.height else 0)],
     }

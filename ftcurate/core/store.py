@@ -301,11 +301,11 @@ class Project:
         for i in range(0, len(ids), batch):
             yield from self.get_examples(ids[i:i + batch])
 
-    def examples_frame(self, columns: list[str] | None = None):
+    def examples_frame(self, columns: list[str] | None = None, progress=None):
         """The columnar (polars) view of all examples; see `ftcurate.core.view`."""
         from ftcurate.core.view import examples_frame
 
-        return examples_frame(self, columns)
+        return examples_frame(self, columns, progress)
 
     # -- edits, history, undo ---------------------------------------------------------------------
     def apply(self, command: Command, actor: str = "user", merge_key: str | None = None) -> int:

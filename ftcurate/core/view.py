@@ -35,23 +35,29 @@ FLAG_COLUMNS: dict[str, pl.DataType] = {
 }
 
 
-READ_BLOCK = 20_000
+# Building a polars frame from a block of row tuples holds the GIL for the whole block (65 ms for
+# 20,000 rows): small blocks let the GUI thread run between them while a view loads on a thread.
+READ_BLOCK = 2_000
 
 
-def _read(project: Project, sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+def _read(project: Project, sql: str, schema: dict[str, pl.DataType], progress=None) -> pl.DataFrame:
     # Rows arrive as Python tuples; building the frame per block of rows keeps at most one block of
     # them alive (fetchall held every row as Python objects next to the frame: at 100k examples, a
     # 39 MB frame cost +157 MB at the peak, +98 MB in blocks; docs/benchmarks.md).
     parts = []
     for rows in project.read_blocks(sql, block=READ_BLOCK):
         parts.append(pl.DataFrame(rows, schema=schema, orient="row"))
+        if progress is not None:
+            progress.advance(len(rows))
     if not parts:
         return pl.DataFrame(schema=schema)
     return pl.concat(parts, rechunk=True) if len(parts) > 1 else parts[0]
 
 
-def examples_frame(project: Project, columns: list[str] | None = None) -> pl.DataFrame:
-    """All examples ordered by id, with the requested subset of `COLUMNS` (default: all)."""
+def examples_frame(project: Project, columns: list[str] | None = None, progress=None) -> pl.DataFrame:
+    """All examples ordered by id, with the requested subset of `COLUMNS` (default: all). A
+    `ftcurate.core.progress.Progress` given as `progress` gets the row count as total and advances
+    per block read (the app shows a percentage while a large project opens)."""
     cols = columns or list(COLUMNS)
     unknown = [c for c in cols if c not in COLUMNS]
     if unknown:
@@ -61,7 +67,10 @@ def examples_frame(project: Project, columns: list[str] | None = None) -> pl.Dat
     if "source" in cols and "source_id" not in sql_cols:
         sql_cols.append("source_id")
     exprs = ", ".join(f'"{c}"' for c in sql_cols)
-    df = _read(project, f"SELECT {exprs} FROM examples ORDER BY id", {c: COLUMNS[c] for c in sql_cols})
+    if progress is not None:
+        progress.set_total(project.query("SELECT count(*) FROM examples")[0][0])
+    df = _read(project, f"SELECT {exprs} FROM examples ORDER BY id", {c: COLUMNS[c] for c in sql_cols},
+               progress)
     if "source" in cols:
         names = dict(project.query("SELECT id, name FROM sources"))
         df = df.with_columns(pl.col("source_id").replace_strict(names, default=None, return_dtype=pl.Utf8)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from ftcurate.gui.chart_base import (
@@ -267,16 +267,24 @@ class ScatterChartView(ChartView):
         sy = plot.bottom() - (self._xy[:, 1] - y0) / (y1 - y0) * plot.height()
         self._screen = np.column_stack([sx, sy])
         r = self.radius if len(self._ids) < 5000 else 2.0
-        painter.setPen(Qt.PenStyle.NoPen)
+        alpha = (170 if len(self._ids) < 2000 else 90) / 255
         for g in range(len(self._groups)):
-            color = QColor(self._colors[g])
-            color.setAlpha(170 if len(self._ids) < 2000 else 90)
-            painter.setBrush(color)
-            path = QPainterPath()
-            path.setFillRule(Qt.FillRule.WindingFill)  # overlapping dots must not cancel out
-            for px, py in self._screen[self._group_of == g]:
-                path.addEllipse(QPointF(px, py), r, r)
-            painter.drawPath(path)
+            # One call per group: round points drawn opaque on a layer, which is then laid on at the
+            # group's transparency, so overlapping dots neither darken nor cancel out. (An ellipse
+            # per point in a QPainterPath took 0.1-0.6 s on the GUI thread for 3,000 points.)
+            layer = QImage(pix.size(), QImage.Format.Format_ARGB32_Premultiplied)
+            layer.setDevicePixelRatio(ratio)
+            layer.fill(Qt.GlobalColor.transparent)
+            lp = QPainter(layer)
+            lp.setRenderHint(QPainter.RenderHint.Antialiasing)
+            pen = QPen(self._colors[g], 2 * r)
+            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+            lp.setPen(pen)
+            lp.drawPoints(QPolygonF([QPointF(px, py) for px, py in self._screen[self._group_of == g].tolist()]))
+            lp.end()
+            painter.setOpacity(alpha)
+            painter.drawImage(0, 0, layer)
+            painter.setOpacity(1.0)
         painter.end()
         return pix
 

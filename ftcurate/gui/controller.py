@@ -2,9 +2,11 @@
 
 Every view talks to a `ProjectController` instead of the `Project` directly:
 
-* `frame()` / `flags()` / `flag_summary()` are cached polars views (`frame()` holds `GUI_COLUMNS`); after an edit the changed rows are
-  patched into the cached frame (milliseconds even at 1M rows) and `examplesChanged(ids)` is emitted;
-  imports trigger a full rebuild off the GUI thread, then `examplesChanged([])`.
+* `frame()` / `flags()` / `review_flags()` / `flag_summary()` / `facets()` are cached polars views
+  (`frame()` holds `GUI_COLUMNS`); after an edit the changed rows are patched into the cached frame
+  (milliseconds even at 1M rows) and `examplesChanged(ids)` is emitted; imports trigger a full rebuild
+  off the GUI thread, then `examplesChanged([])`. Opening and rebuilding compute every view on the
+  loading thread (`derived_views`), so the window only swaps them in.
 * `apply(command, merge_key=...)` commits a core command to the project at once (one transaction).
   Undo lives in the project, not here: `undo()` / `redo()` call `project.undo()` / `project.redo()`,
   `undo_status()` is the project's, and `undoChanged` fires after any edit, so the Undo/Redo actions,
@@ -47,6 +49,16 @@ DATASET_LEVEL_CHECKS = ("label_imbalance",)
 BACKGROUND_LOAD_ABOVE = 150_000
 
 
+def derived_views(frame: pl.DataFrame, flags: pl.DataFrame) -> dict[str, Any]:
+    """The views computed from `frame` and `flags` that the window reads at once after a (re)load:
+    review flags, flag summary, filter facets. Qt-free and thread-safe, so the loading thread builds
+    them and the GUI thread only stores them (at 100k examples they cost ~50-100 ms of GUI time)."""
+    from ftcurate.core.filtering import facets, flag_summary
+
+    review = flags.filter(~pl.col("check").is_in(list(DATASET_LEVEL_CHECKS))) if flags.height else flags
+    return {"review": review, "summary": flag_summary(review), "facets": facets(frame, review)}
+
+
 class ProjectController(QObject):
     """Owns the open `Project` (or None) for the GUI. See the module docstring for the contract."""
 
@@ -71,6 +83,8 @@ class ProjectController(QObject):
         self._frame: pl.DataFrame | None = None
         self._flags: pl.DataFrame | None = None
         self._summary: pl.DataFrame | None = None
+        self._review: pl.DataFrame | None = None
+        self._facets: dict | None = None
         self._pending_ids: set[int] = set()
         self._emit_ids: set[int] = set()
         self._emit_all = False
@@ -101,16 +115,17 @@ class ProjectController(QObject):
             project = Project.open(path)
             try:
                 progress.set_status(f"Loading {path.name}")
-                frame, flags = project.examples_frame(GUI_COLUMNS), project.flags_frame()
+                frame, flags = project.examples_frame(GUI_COLUMNS, progress), project.flags_frame()
                 progress.check_cancelled()
+                derived = derived_views(frame, flags)
             except BaseException:
                 project.close()
                 raise
-            return project, frame, flags
+            return project, frame, flags, derived
 
         def done(result) -> None:
-            project, frame, flags = result
-            self._set_project(project, frame, flags)
+            project, frame, flags, derived = result
+            self._set_project(project, frame, flags, derived)
             if on_done is not None:
                 on_done(project)
 
@@ -132,23 +147,25 @@ class ProjectController(QObject):
             self.project.close()
         self.project = None
         self._generation += 1
-        self._frame = self._flags = self._summary = None
+        self._frame = None
+        self._drop_flag_views()
         self._pending_ids.clear()
         self.projectChanged.emit()
         self.undoChanged.emit()
 
     def _set_project(self, project: Project, frame: pl.DataFrame | None = None,
-                     flags: pl.DataFrame | None = None) -> None:
+                     flags: pl.DataFrame | None = None, derived: dict | None = None) -> None:
         if self.project is not None:
             self.shutdown_tasks()
             self.project.close()
         self.project = project
         self._generation += 1
-        self._frame = self._flags = self._summary = None
+        self._frame = None
+        self._drop_flag_views()
         self._pending_ids.clear()
         project.add_listener(lambda event, payload: self._projectEvent.emit(event, payload))
         if frame is not None:
-            self._frame, self._flags = frame, flags
+            self._set_views(frame, flags, derived)
         elif project.count_examples() > BACKGROUND_LOAD_ABOVE:
             from ftcurate.core.view import COLUMNS, FLAG_COLUMNS
 
@@ -176,6 +193,7 @@ class ProjectController(QObject):
             ids, self._pending_ids = sorted(self._pending_ids), set()
             patched = patch_frame(self.project, self._frame, ids)
             self._frame = patched if patched is not None else self.project.examples_frame(GUI_COLUMNS)
+            self._facets = None  # labels and statuses may have changed
         return self._frame
 
     def flags(self) -> pl.DataFrame:
@@ -190,9 +208,12 @@ class ProjectController(QObject):
 
     def review_flags(self) -> pl.DataFrame:
         """`flags()` without the dataset-level findings (`DATASET_LEVEL_CHECKS`): what the review
-        queue, the row chips and the flag filter work on."""
-        flags = self.flags()
-        return flags.filter(~pl.col("check").is_in(list(DATASET_LEVEL_CHECKS))) if flags.height else flags
+        queue, the row chips and the flag filter work on. Cached."""
+        if self._review is None or self._flags is None:
+            flags = self.flags()
+            self._review = (flags.filter(~pl.col("check").is_in(list(DATASET_LEVEL_CHECKS)))
+                            if flags.height else flags)
+        return self._review
 
     def flag_summary(self) -> pl.DataFrame:
         """Per example with open review flags: example_id, n_flags, checks (sorted list), worst severity
@@ -202,6 +223,26 @@ class ProjectController(QObject):
 
             self._summary = flag_summary(self.review_flags())
         return self._summary
+
+    def facets(self) -> dict[str, list[tuple[str, int]]]:
+        """The filter widgets' values with their counts (`ftcurate.core.filtering.facets` over
+        `frame()` and `review_flags()`), cached until the examples or flags change."""
+        frame = self.frame()  # patches pending edits first (and drops stale facets)
+        if self._facets is None:
+            from ftcurate.core.filtering import facets
+
+            self._facets = facets(frame, self.review_flags())
+        return self._facets
+
+    def _set_views(self, frame: pl.DataFrame, flags: pl.DataFrame, derived: dict | None) -> None:
+        self._frame, self._flags = frame, flags
+        self._review = self._summary = self._facets = None
+        if derived is not None:
+            self._review, self._summary, self._facets = derived["review"], derived["summary"], derived["facets"]
+
+    def _drop_flag_views(self) -> None:
+        """Forget the flag views (rebuilt on next use): the flags changed."""
+        self._flags = self._review = self._summary = self._facets = None
 
     def example_flags(self, example_id: int) -> pl.DataFrame:
         """All flags (any state) of one example."""
@@ -216,15 +257,14 @@ class ProjectController(QObject):
         def work(progress: Progress):
             progress.set_status("Loading examples")
             with Project.open(path, read_only=True) as ro:
-                result = ro.examples_frame(GUI_COLUMNS), ro.flags_frame()
+                frame, flags = ro.examples_frame(GUI_COLUMNS, progress), ro.flags_frame()
             progress.check_cancelled()  # a newer reload superseded this one
-            return result
+            return frame, flags, derived_views(frame, flags)
 
         def done(result) -> None:
             if gen != self._generation:
                 return
-            self._frame, self._flags = result
-            self._summary = None  # pending ids stay: re-reading them is harmless and may be newer
+            self._set_views(*result)  # pending ids stay: re-reading them is harmless and may be newer
             self._reload = None
             self.examplesChanged.emit([])
             self.flagsChanged.emit()
@@ -300,12 +340,12 @@ class ProjectController(QObject):
                 self._emit_ids.update(ids)
             touched = self._touches_flags(payload.get("history_id"))
             if touched == "states":
-                self._flags = self._summary = None
+                self._drop_flag_views()
                 self._flags_dirty_emit = True
             elif touched == "spans" and ids:
                 self._patch_flags(ids)
         elif event == "flags":
-            self._flags = self._summary = None
+            self._drop_flag_views()
             self._flags_dirty_emit = True
         elif event == "examples_added":
             self.reload()
@@ -339,6 +379,7 @@ class ProjectController(QObject):
         fresh = pl.DataFrame(rows, schema=FLAG_COLUMNS, orient="row")
         self._flags = pl.concat([self._flags.filter(~pl.col("example_id").is_in(ids)), fresh]).sort(
             ["example_id", "id"])
+        self._review = None  # offsets moved; counts, states and the summary did not
         self._flags_dirty_emit = True
 
     def _emit_pending(self) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 import numpy as np
+import numpy.ma  # noqa: F401 - polars imports it on its first gather by a numpy index: 50 ms on the GUI thread
 import polars as pl
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRect, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QIcon, QPainter, QPen
@@ -187,8 +188,7 @@ class ExamplesModel(QAbstractTableModel):
             return "Click to sort"
         return None
 
-    def flags(self, index):
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+    # flags(): QAbstractTableModel's own (enabled, selectable) without a Python call per painted cell
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
         self.sortRequested.emit(_SORT_KEYS[column], order == Qt.SortOrder.DescendingOrder)

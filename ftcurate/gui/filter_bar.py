@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ftcurate.core.filtering import FilterResult, FilterSpec, facets, filter_positions
+from ftcurate.core.filtering import FilterResult, FilterSpec, filter_positions
 from ftcurate.core.records import STATUSES
 from ftcurate.gui.examples_model import readable_check
 
@@ -115,24 +115,14 @@ class FilterBar(QWidget):
     # -- contents ---------------------------------------------------------------------------------
     def populate(self) -> None:
         """Refill the combo boxes from the current views (keeping the selected values)."""
-        frame, flags = self.controller.frame(), self.controller.review_flags()
-        f = facets(frame, flags)
-        open_ = flags.filter(pl.col("state") == "open")
-        # examples, not flags, per check (one example may carry several flags of one check)
-        per_check = (dict(open_.group_by("check").agg(pl.col("example_id").n_unique()).iter_rows())
-                     if open_.height else {})
-        f["checks"] = sorted(((c, int(n)) for c, n in per_check.items()), key=lambda x: (-x[1], x[0]))
-        per_sev = (dict(open_.group_by("severity").agg(pl.col("example_id").n_unique()).iter_rows())
-                   if open_.height else {})
-        f["severities"] = sorted(((c, int(n)) for c, n in per_sev.items()), key=lambda x: (-x[1], x[0]))
+        f = self.controller.facets()  # counted on the loading thread after an open or import
         self._blocked = True
         try:
             self._fill(self.status, "All statuses", [(s, dict(f["statuses"]).get(s, 0)) for s in STATUSES],
                        pretty=str.capitalize)
             self._fill(self.label, "All labels", f["labels"])
-            n_flagged = flags.filter(pl.col("state") == "open").get_column("example_id").n_unique()
             self._fill(self.check, "All examples",
-                       [(ANY_FLAG, n_flagged), (NO_FLAG, None)] + f["checks"],
+                       [(ANY_FLAG, dict(f["flagged"])["any"]), (NO_FLAG, None)] + f["checks"],
                        pretty=lambda v: {"\x00any": "Any open flag", "\x00none": "No open flags"}.get(
                            v, readable_check(v)))
             self._fill(self.severity, "Any severity", f["severities"], pretty=str.capitalize)

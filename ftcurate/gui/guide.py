@@ -33,14 +33,14 @@ class PathState:
     action_text: str
 
 
-def path_state(project, flags) -> PathState:
-    """Read the project's progress (cheap queries; `flags` is the controller's cached flag frame)."""
+def path_state(project, facets: dict) -> PathState:
+    """Read the project's progress from cheap queries and the controller's cached `facets()` (the
+    examples per status and per open check are counted there, not by scanning the table here)."""
     n = project.count_examples()
     ran = bool(project.query("SELECT 1 FROM check_runs LIMIT 1"))
-    open_ = flags.filter(flags["state"] == "open") if flags.height else flags
-    flagged = open_.get_column("example_id").n_unique() if open_.height else 0
-    pii = open_.filter(open_["check"] == "pii").get_column("example_id").n_unique() if open_.height else 0
-    reviewed = project.query("SELECT count(*) FROM examples WHERE status != 'unreviewed'")[0][0]
+    flagged = dict(facets.get("flagged", [])).get("any", 0)
+    pii = dict(facets.get("checks", [])).get("pii", 0)
+    reviewed = sum(k for s, k in facets.get("statuses", []) if s != "unreviewed")
     exported = "train" in project.splits()
     trained = bool(project.runs())
     done = {"import": n > 0, "checks": ran, "review": ran and (flagged == 0 or reviewed > 0),
@@ -105,13 +105,15 @@ class GuideBar(QFrame):
         if project is None:
             self.state = None
             return
-        self.state = st = path_state(project, self.controller.review_flags())
+        self.state = st = path_state(project, self.controller.facets())
         for key, b in self.steps.items():
             title = dict(STEPS)[key]
             b.setText(("✓ " if st.done[key] else "") + title)
-            b.setProperty("state", "done" if st.done[key] else "next" if key == st.next_key else "todo")
-            b.style().unpolish(b)
-            b.style().polish(b)
+            state = "done" if st.done[key] else "next" if key == st.next_key else "todo"
+            if b.property("state") != state:  # re-polishing a styled button costs milliseconds
+                b.setProperty("state", state)
+                b.style().unpolish(b)
+                b.style().polish(b)
         self.hint.setText(st.next_text)
         self.action.setText(st.action_text)
         self.action.setVisible(bool(st.action_text))

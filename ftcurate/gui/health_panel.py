@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 
 
 _TITLES: dict[str, str] = {}
+BODY_STYLE = ("#HealthBody { background: #f6f7f9; } "
+              "#ScoreCard, #ChartCard { background: #ffffff; border: 1px solid #e3e5e8; border-radius: 8px; } "
+              'QLabel[muted="true"] { color: #5f6368; }')
 
 
 def check_title(name: str) -> str:
@@ -111,7 +114,6 @@ class ScoreCard(QFrame):
     def __init__(self, name: str, score: float | None, hint: str, detail: str = "") -> None:
         super().__init__()
         self.setObjectName("ScoreCard")
-        self.setStyleSheet("#ScoreCard { background: #ffffff; border: 1px solid #e3e5e8; border-radius: 8px; }")
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(10, 8, 10, 8)
@@ -129,7 +131,7 @@ class ScoreCard(QFrame):
         hint = hint or "nothing to improve here"
         text = QLabel(hint[0].upper() + hint[1:])
         text.setWordWrap(True)
-        text.setStyleSheet("color:#5f6368")
+        text.setProperty("muted", True)
         if detail:
             self.setToolTip(detail)
         lay.addWidget(text)
@@ -138,14 +140,13 @@ class ScoreCard(QFrame):
 def _card(title: str, body: QWidget, note: QLabel | None = None) -> QFrame:
     frame = QFrame()
     frame.setObjectName("ChartCard")
-    frame.setStyleSheet("#ChartCard { background: #ffffff; border: 1px solid #e3e5e8; border-radius: 8px; }")
     lay = QVBoxLayout(frame)
     lay.setContentsMargins(10, 8, 10, 8)
     head = QLabel(f"<b>{title}</b>")
     lay.addWidget(head)
     if note is not None:
         note.setWordWrap(True)
-        note.setStyleSheet("color:#5f6368")
+        note.setProperty("muted", True)
         lay.addWidget(note)
     lay.addWidget(body, 1)
     return frame
@@ -158,12 +159,14 @@ class HealthPanel(QWidget):
         super().__init__(parent)
         self.controller = controller
         self.data: HealthData | None = None
+        self.drawn = True  # False while `show_data` is still putting parts of the data on screen
+        self._draw_gen = 0
         self.task = None
         self._dirty = True
         self._timer = QTimer(self, singleShot=True, interval=600)
         self._timer.timeout.connect(self.refresh)
         self.status = QLabel("")
-        self.status.setStyleSheet("color:#5f6368")
+        self.status.setProperty("muted", True)
         refresh = QPushButton("Refresh")
         refresh.clicked.connect(self.refresh)
         head = QHBoxLayout()
@@ -231,7 +234,7 @@ class HealthPanel(QWidget):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(body)
         body.setObjectName("HealthBody")
-        body.setStyleSheet("#HealthBody { background: #f6f7f9; }")
+        body.setStyleSheet(BODY_STYLE)  # one sheet for every card and note: one per widget cost ~1 ms each
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(scroll)
@@ -272,7 +275,7 @@ class HealthPanel(QWidget):
         # a worker process with its own connection: the window never waits for it (it only writes
         # the tone cache); its progress shows in the status line
         self.task = self.controller.run_process("Data health", "ftcurate.gui.proc_jobs:health", (str(path),),
-                                                self.set_data, failed, quiet=True)
+                                                self.show_data, failed, quiet=True)
         self.task.progressed.connect(self._computing)
 
     def _computing(self, done: int, total: int, status: str) -> None:
@@ -285,15 +288,46 @@ class HealthPanel(QWidget):
 
     # -- drawing --------------------------------------------------------------------------------
     def set_data(self, data: HealthData | None) -> None:
-        """Show `health_data` output (None: an empty panel)."""
+        """Show `health_data` output (None: an empty panel), all parts at once."""
+        self._draw_gen += 1
+        for part in self._parts(data):
+            part()
+        self.drawn = True
+
+    def show_data(self, data: HealthData | None, pause_ms: int = 15) -> None:
+        """`set_data` one part per event-loop turn (scores, labels, tone map, lengths and flags,
+        clusters), each laid out and painted before the next, so drawing a large project's health
+        never freezes the window; `drawn` turns True after the last part. A newer call supersedes."""
+        self._draw_gen += 1
+        gen, parts = self._draw_gen, self._parts(data)
+        self.drawn = False
+
+        def step() -> None:
+            if gen != self._draw_gen:
+                return
+            parts.pop(0)()
+            if parts:
+                QTimer.singleShot(pause_ms, step)
+            else:
+                self.drawn = True
+
+        step()
+
+    def _parts(self, data: HealthData | None) -> list:
         from ftcurate.core.report.health_types import HealthData
 
         self.data = data
         d = data if data is not None else HealthData()
         if d.check_titles and not _TITLES:
             _TITLES.update(d.check_titles)
+        return [lambda: self._show_summary(d), lambda: self._show_labels(d), lambda: self._show_tone(d),
+                lambda: self._show_lengths_and_flags(d), lambda: self._show_clusters(d.clusters)]
+
+    def _show_summary(self, d: HealthData) -> None:
         self.status.setText(d.summary)
         self._show_scores(d.scores)
+
+    def _show_labels(self, d: HealthData) -> None:
         lab = d.labels
         bars = lab.bars
         self.labels_chart.set_data(bars, {**{k: "under" for k in lab.under}, **{k: "over" for k in lab.over}},
@@ -315,6 +349,8 @@ class HealthPanel(QWidget):
             + ". Merge them instead of adding examples: <a href='labels'>open the label list</a>."
             if variants else "")
         self.merge_note.setVisible(bool(variants))
+
+    def _show_tone(self, d: HealthData) -> None:
         pts = d.tone_map.points
         self.tone_chart.set_points(
             [p.x for p in pts], [p.y for p in pts], [p.example_id for p in pts],
@@ -322,6 +358,8 @@ class HealthPanel(QWidget):
             [html.escape(p.tooltip or f"example {p.example_id}").replace("\n", "<br>") for p in pts],
             readable_axis(d.tone_map.x_label), readable_axis(d.tone_map.y_label),
             colors={"flagged": UNDER, "in the house voice": ACCENT})
+
+    def _show_lengths_and_flags(self, d: HealthData) -> None:
         ln = d.lengths
         if ln.edges and (ln.input_bins or ln.output_bins):
             self.length_chart.set_bins(ln.edges, {"input": ln.input_bins, "output": ln.output_bins}, ln.unit)
@@ -333,7 +371,6 @@ class HealthPanel(QWidget):
         flags = sorted(d.flags.items(), key=lambda kv: -kv[1])
         self._check_of_title = {check_title(c): c for c, _ in flags}
         self.flags_chart.set_data([(check_title(c), v) for c, v in flags], value_name="open flags")
-        self._show_clusters(d.clusters)
 
     def _show_scores(self, scores: dict[str, Score]) -> None:
         while self.scores_grid.count():

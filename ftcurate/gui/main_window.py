@@ -42,7 +42,7 @@ from ftcurate.gui.examples_model import (
 )
 from ftcurate.gui.filter_bar import FilterBar
 from ftcurate.gui.menus import build_actions
-from ftcurate.gui.panels import PANELS, LazyPanel
+from ftcurate.gui.panels import PANELS, LazyPanel, preload_modules
 from ftcurate.gui.style import icon
 from ftcurate.gui.widgets import ShortcutSheetDialog, TaskRow, WelcomePage
 
@@ -124,6 +124,7 @@ class MainWindow(QMainWindow):
         self._facets_timer.timeout.connect(self._refresh_facets)
         self._refresh_recent()
         self._project_changed()
+        QTimer.singleShot(500, preload_modules)  # the side screens' code, off the GUI thread
         geometry = self.settings.value("geometry") if persist_settings else None
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -222,6 +223,7 @@ class MainWindow(QMainWindow):
 
     def _project_changed(self) -> None:
         project = self.controller.project
+        self._opened = project is not None  # its first filter result selects the first example
         for a in self.actions_by_key.values():
             if a.property("needs_project"):
                 a.setEnabled(project is not None)
@@ -289,8 +291,11 @@ class MainWindow(QMainWindow):
         row = self.model.row_of(keep) if keep is not None else None
         if row is None and keep is not None and row_before >= 0 and self.model.rowCount():
             row = min(row_before, self.model.rowCount() - 1)  # the example left the filter: stay in place
-        if row is None and keep is None and self.model.rowCount():
-            row = 0  # a freshly opened project: start with the first example
+        if row is None and keep is None and self.model.rowCount() and self._opened:
+            self._opened = False  # a freshly opened project: its first example once the table is drawn
+            QTimer.singleShot(5, lambda: self.current_row() < 0 and self.model.rowCount() and self.select_row(0))
+        elif row is None and keep is None and self.model.rowCount():
+            row = 0
         if row is not None:
             self.select_row(row, center=jump or row_before < 0)
         elif self.model.rowCount() == 0:
@@ -302,17 +307,20 @@ class MainWindow(QMainWindow):
         if not 0 <= row < self.model.rowCount():
             return
         index = self.model.index(row, ID_COL)
+        self._shown_by_current = False
         self.table.selectionModel().setCurrentIndex(
             index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
         self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter if center
                             else QAbstractItemView.ScrollHint.EnsureVisible)
-        self.detail.show_example(self.model.example_id(row))
+        if not self._shown_by_current:  # drawing the example twice cost ~30 ms at every move
+            self.detail.show_example(self.model.example_id(row))
 
     def _current_changed(self, current, _previous) -> None:
         if current.isValid():
             eid = self.model.example_id(current.row())
             if eid != self.detail.current_id():
                 self.detail.show_example(eid)
+                self._shown_by_current = True
 
     def selected_ids(self) -> list[int]:
         """Example ids of the selected rows (or the example in the detail pane when none are)."""
@@ -379,11 +387,11 @@ class MainWindow(QMainWindow):
         if self.controller.project is None:
             self.counts_label.setText("")
             return
-        frame = self.controller.frame()
-        status = dict(frame.get_column("status").value_counts().iter_rows()) if frame.height else {}
-        flagged = self.controller.flag_summary().height
+        f = self.controller.facets()
+        status = dict(f["statuses"])
+        flagged = dict(f["flagged"])["any"]
         self.counts_label.setText(
-            f"{frame.height:,} examples · {status.get('approved', 0):,} approved · "
+            f"{sum(status.values()):,} examples · {status.get('approved', 0):,} approved · "
             f"{status.get('rejected', 0):,} rejected · {flagged:,} with open flags")
 
     # -- review actions ---------------------------------------------------------------------------
@@ -476,7 +484,6 @@ class MainWindow(QMainWindow):
 
     def about(self) -> None:
         from ftcurate import __version__
-
         QMessageBox.about(self, "About ftcurate",
                           f"<b>ftcurate {__version__}</b><p>Curate support logs, FAQs and catalogs into "
                           "fine-tuning data, review it, export it and fine-tune locally.</p>")

@@ -1,13 +1,15 @@
 """Side screens of the main window, loaded on first show so the app opens fast.
 
 A `LazyPanel` imports its module and builds the panel (`cls(controller, parent)`) the first time it
-becomes visible. A module that is missing, or a panel that fails to build, leaves a readable placeholder
+becomes visible. `preload_modules` imports the panels' modules on a background thread once the window
+is up (Python runs other threads' imports in 5 ms slices), so the first show only builds widgets. A module that is missing, or a panel that fails to build, leaves a readable placeholder
 (and the error in the log) instead of taking the window down.
 """
 
 from __future__ import annotations
 
 import importlib
+import threading
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
@@ -39,6 +41,30 @@ PANELS = (
     PanelSpec("compare", "Compare", (("ftcurate.gui.train_screens", "CompareScreen"),),
               "Compare the base model with a trained adapter"),
 )
+
+
+_preloaded = threading.Event()
+
+
+def preload_modules(specs=PANELS) -> threading.Thread | None:
+    """Import every panel module on a daemon thread (once per process; failures are left for
+    `LazyPanel` to report when the panel is shown). Returns the thread, or None if already done."""
+    if _preloaded.is_set():
+        return None
+    _preloaded.set()
+
+    def run() -> None:
+        for spec in specs:
+            for module, _name in spec.candidates:
+                try:
+                    importlib.import_module(module)
+                    break
+                except Exception:  # noqa: BLE001 - shown by LazyPanel on first show
+                    continue
+
+    thread = threading.Thread(target=run, name="preload panels", daemon=True)
+    thread.start()
+    return thread
 
 
 def _resolve(spec: PanelSpec):

@@ -14,6 +14,9 @@ the window already uses (`progressed`, `ended`, `cancel`, `wait`, `state`, `resu
   terminated child leaves the project as it was before its current write.
 * Errors: a `UserError` keeps its message; anything else arrives as a `RuntimeError` naming the
   original class, with the child's traceback as details.
+
+The window never waits on the child: its messages are read and unpickled on a thread
+(`ftcurate.gui.proc_reader.PipeReader`), and it runs at a lower CPU priority than the window.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from ftcurate.core.errors import Cancelled, UserError
 from ftcurate.core.progress import Progress
+from ftcurate.gui.proc_reader import PipeReader, lower_priority
 
 CANCEL_GRACE_S = 0.8
 _SEND_EVERY_S = 0.1
@@ -99,9 +103,10 @@ class ProcessTask(QObject):
         self._on_done, self._on_error = on_done, on_error
         self._parent_widget = parent_widget or (lambda: None)
         ctx = mp.get_context("spawn")
-        self._q = ctx.Queue()
+        self._pipe = ctx.Queue()
         self._flag = ctx.Event()
-        self._proc = ctx.Process(target=_child_main, args=(target, args, self._q, self._flag), daemon=True)
+        self._proc = ctx.Process(target=_child_main, args=(target, args, self._pipe, self._flag), daemon=True)
+        self._q = PipeReader(self._pipe, lambda: self._proc.sentinel)  # the child's messages, read off-thread
         self._cancel_at: float | None = None
         self._poll = QTimer(self, interval=50)
         self._poll.timeout.connect(self._drain)
@@ -110,6 +115,8 @@ class ProcessTask(QObject):
 
     def start(self) -> ProcessTask:
         self._proc.start()
+        lower_priority(self._proc.pid)
+        self._q.start()
         self._poll.start()
         return self
 

@@ -122,3 +122,15 @@ def test_flag_summary_and_facets(frame, flags):
     assert dict(fc["labels"])[NO_LABEL] == 1
     assert dict(fc["checks"]) == {"pii": 2, "duplicates": 2, "tone": 1}
     assert dict(fc["statuses"]) == {"unreviewed": 3, "approved": 2, "rejected": 1}
+    assert fc["flagged"] == [("any", 4)]
+
+
+def test_facets_count_examples_not_flags(frame):
+    """Three PII findings on one example and one on another: two examples with PII."""
+    flags = _flags([(3, "pii", "high", "open", None), (3, "pii", "high", "open", None),
+                    (3, "pii", "low", "open", None), (1, "pii", "low", "open", None),
+                    (2, "pii", "low", "resolved", None)])
+    fc = facets(frame, flags)
+    assert fc["checks"] == [("pii", 2)]
+    assert dict(fc["severities"]) == {"low": 2, "high": 1}
+    assert fc["flagged"] == [("any", 2)]

@@ -271,6 +271,26 @@ def test_health_panel_shows_data_and_opens_examples(qtbot, ctl):
     assert not ctl.tasks
 
 
+def test_health_panel_draws_its_parts_one_turn_at_a_time(qtbot, ctl):
+    """Data arriving from the worker is drawn in parts (the window repaints between them); the
+    result is the same as drawing it all at once, and newer data supersedes parts still pending."""
+    from ftcurate.gui.health_panel import HealthPanel
+
+    panel = HealthPanel(ctl)
+    qtbot.addWidget(panel)
+    panel.show_data(HEALTH)
+    assert not panel.drawn and "6 examples" in panel.status.text() and panel.scores_grid.count() == 2
+    assert panel.tone_chart.point_count() == 0 and panel.clusters.rowCount() == 0  # still to come
+    qtbot.waitUntil(lambda: panel.drawn)
+    assert panel.labels_chart.bars() == [("account", 3.0), ("refund", 2.0), ("shipping", 1.0)]
+    assert panel.tone_chart.point_count() == 6 and panel.clusters.rowCount() == 1
+    assert len(panel.flags_chart.bars()) == 2
+    panel.show_data(HealthData(summary="0 examples"))  # new data while parts are pending: only it shows
+    panel.show_data(HEALTH)
+    qtbot.waitUntil(lambda: panel.drawn)
+    assert panel.tone_chart.point_count() == 6 and "6 examples" in panel.status.text()
+
+
 @pytest.mark.slow
 def test_health_panel_computes_from_project(qtbot, ctl):
     """The real `health_data` in a worker (the tone map profiles the answers with spaCy)."""
@@ -283,6 +303,7 @@ def test_health_panel_computes_from_project(qtbot, ctl):
     panel.refresh()
     qtbot.waitUntil(lambda: panel.task is not None and not panel.task.is_running(), timeout=120_000)
     assert panel.task.state == "done", panel.status.text()
+    qtbot.waitUntil(lambda: panel.drawn)  # the parts go on screen one event-loop turn at a time
     assert dict(panel.labels_chart.bars()) == {"account": 3.0, "refund": 2.0, "shipping": 1.0}
     assert dict(panel.flags_chart.bars()) == {check_title("near_duplicate"): 3.0,
                                               check_title("exact_duplicate"): 2.0, check_title("conflict"): 2.0}

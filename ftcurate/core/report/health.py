@@ -168,14 +168,24 @@ def health_data(project: Project, progress: Progress | None = None, max_points: 
     from ftcurate.core.checks.runner import check_runs
 
     progress = progress or Progress()
+    # four steps, so the app shows a percentage and time left; profiling answers for the tone map
+    # (spaCy, the long part on a new project) reports its own total meanwhile
+    progress.set_total(4)
     progress.set_status("Health: counting")
     stats = project_stats(project)
+    progress.set_status("Health: reading examples and flags")
+    progress.set_progress(1)
     frame = project.examples_frame(["id", "label", "status", "input", "output"])
     flags = project.flags_frame()
     runs = check_runs(project)
     progress.check_cancelled()
     imb = stats["label_imbalance"]
+    progress.set_status("Health: tone map")
+    progress.set_progress(2)
     tmap = tone_map(project, frame, flags, max_points, progress)
+    progress.set_total(4)
+    progress.set_status("Health: scores and charts")
+    progress.set_progress(3)
     tone_run = runs.get("tone") or {}
     if tone_run.get("ok") and tone_run["summary"].details.get("house_voice"):
         tmap.house_voice = tone_run["summary"].details["house_voice"]
@@ -185,6 +195,7 @@ def health_data(project: Project, progress: Progress | None = None, max_points: 
     n_open = sum(stats["flags"].values())
     summary = (f"{stats['examples']:,} examples in {len(stats['labels'])} labels; {n_open:,} open flags"
                + (f"; overall health {overall}/100" if overall is not None else ""))
+    progress.set_progress(4)
     labels = LabelsPart(counts=dict(stats["labels"]), under=list(imb.get("under") or []),
                         over=list(imb.get("over") or []), median=imb.get("median"), ratio=imb.get("ratio"),
                         entropy=imb.get("entropy"), unlabelled=int(stats["unlabelled"] or 0),

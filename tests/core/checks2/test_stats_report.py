@@ -46,6 +46,26 @@ def test_project_stats_contract(shop):
     assert s["suggested_caps"] == {"shipping": 22}
 
 
+def test_health_data_reports_a_total_for_each_step(shop):
+    """The app shows a percentage and time left while health data is computed: every update after
+    the first has a known total, and the last one is complete."""
+    from ftcurate.core.progress import Progress
+
+    class Recorder(Progress):
+        def __init__(self) -> None:
+            super().__init__()
+            self.seen: list[tuple[int, int | None, str]] = []
+
+        def _changed(self) -> None:
+            self.seen.append((self.done, self.total, self.status))
+
+    rec = Recorder()
+    health_data(shop, rec)
+    assert rec.seen and all(total for _done, total, _status in rec.seen[1:])
+    assert rec.seen[-1][0] == rec.seen[-1][1] == 4
+    assert {s for _d, _t, s in rec.seen} >= {"Health: counting", "Health: tone map"}
+
+
 def test_health_data_shapes(shop):
     data = health_data(shop)
     points = data.tone_map.points
