@@ -11,7 +11,7 @@ Later runs need only onnxruntime and the `tokenizers` package, no torch.
 
 Texts are stripped and tokenised with the model folder's own `tokenizer.json` (truncated at the
 model's `max_seq_length`, 256), sorted by length so a batch pads to little more than its own texts,
-and run with as many intra-op threads as this process may use CPUs.
+and run with as many intra-op threads as this process may use CPUs (or `$FTCURATE_THREADS`).
 """
 
 from __future__ import annotations
@@ -48,7 +48,11 @@ def available() -> bool:
 
 
 def cpu_threads() -> int:
-    """The CPUs this process may run on (its affinity mask where the OS has one)."""
+    """Intra-op threads: `$FTCURATE_THREADS` when set, else the CPUs this process may run on (its
+    affinity mask where the OS has one)."""
+    env = os.environ.get("FTCURATE_THREADS", "")
+    if env.isdigit() and int(env) > 0:
+        return int(env)
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # macOS, Windows
@@ -200,7 +204,7 @@ class OnnxEncoder:
     Args:
         folder: the sentence-transformers model folder (for tokenizer.json and max_seq_length).
         path: the .onnx file (see `model_file`).
-        threads: intra-op threads; default: the CPUs this process may use.
+        threads: intra-op threads; default: `cpu_threads()`.
     """
 
     def __init__(self, folder: Path, path: Path, threads: int | None = None):
