@@ -163,6 +163,21 @@ def encode(texts: list[str], batch_size: int = 64, backend_name: str | None = No
     return np.asarray(vecs, dtype=np.float32)
 
 
+def _backend_with_status(progress: Progress) -> str:
+    """`backend()`, saying on `progress` when it first has to export the ONNX model (~20 s, once)."""
+    from ftcurate.core.dedup import onnx_embed
+
+    requested = requested_backend()
+    wants_onnx = requested.startswith("onnx") if requested else (_auto is None and onnx_embed.available())
+    if wants_onnx and not onnx_embed.is_exported(model_dir()):
+        before = progress.status
+        progress.set_status("Preparing the embedding model (once on this computer, about 20 s)")
+        name = backend()
+        progress.set_status(before)
+        return name
+    return backend()
+
+
 def embed_texts(texts: list[str], project=None, progress: Progress | None = None,
                 batch_size: int = 64, chunk: int = 1024, backend_name: str | None = None
                 ) -> tuple[np.ndarray, int]:
@@ -182,7 +197,7 @@ def embed_texts(texts: list[str], project=None, progress: Progress | None = None
         embedded (the rest came from the cache).
     """
     progress = progress or Progress()
-    name = backend_name or backend()
+    name = backend_name or _backend_with_status(progress)
     namespace = cache_namespace(name) if project is not None else ""
     keys = [text_hash(t) for t in texts]
     unique: dict[str, str] = {}

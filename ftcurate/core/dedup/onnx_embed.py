@@ -146,6 +146,11 @@ def _need(*modules: str) -> None:
                               "`ftcurate[embed]`, or set FTCURATE_EMBED_BACKEND=torch")
 
 
+def is_exported(folder: Path) -> bool:
+    """True when the fp32 export of the model in `folder` is already in the cache."""
+    return (export_dir(folder) / _MARKER).is_file()
+
+
 def ensure_exported(folder: Path) -> Path:
     """The cached export folder (holding model-fp32.onnx) for the model in `folder`, exported on first
     use (~20 s).

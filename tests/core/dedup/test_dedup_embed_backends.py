@@ -102,3 +102,33 @@ def test_cached_vectors_never_cross_backends(project, exported, clean_backend, m
     assert np.array_equal(np.frombuffer(torch_blob, dtype=np.float32), torch_vecs[0])
     assert np.array_equal(np.frombuffer(int8_blob, dtype=np.float32), int8_vecs[0])
     assert not np.array_equal(torch_vecs[0], int8_vecs[0])
+
+
+def test_first_use_exports_into_the_cache_dir_and_says_so(tmp_path, clean_backend, monkeypatch):
+    from ftcurate.core.progress import Progress
+
+    class Recorder(Progress):
+        def __init__(self):
+            super().__init__()
+            self.seen = []
+
+        def set_status(self, text):
+            super().set_status(text)
+            self.seen.append(text)
+
+    monkeypatch.setenv("FTCURATE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv(embed.BACKEND_ENV, "onnx-fp32")
+    monkeypatch.setattr(embed, "_namespaces", {})
+    monkeypatch.setattr(onnx_embed, "_sessions", {})  # as in a new process
+    progress = Recorder()
+    progress.set_status("Paraphrases: embedding 2 questions")
+    vecs, n = embed.embed_texts(QUESTIONS[:2], progress=progress)
+    assert n == 2 and vecs.shape == (2, embed.DIM)
+    assert any(s.startswith("Preparing the embedding model") for s in progress.seen)
+    assert progress.status == "Paraphrases: embedding 2 questions"  # restored once the export is done
+    folders = list((tmp_path / "cache" / "models").iterdir())
+    assert [f.name.startswith("all-minilm-l6-v2-onnx-") for f in folders] == [True]
+    assert (folders[0] / "model-fp32.onnx").is_file() and not (folders[0] / "model-int8.onnx").exists()
+    progress.seen.clear()
+    embed.embed_texts(QUESTIONS[2:3], progress=progress)
+    assert not any(s.startswith("Preparing") for s in progress.seen)  # exported once
