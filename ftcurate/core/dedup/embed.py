@@ -163,19 +163,28 @@ def encode(texts: list[str], batch_size: int = 64, backend_name: str | None = No
     return np.asarray(vecs, dtype=np.float32)
 
 
-def _backend_with_status(progress: Progress) -> str:
-    """`backend()`, saying on `progress` when it first has to export the ONNX model (~20 s, once)."""
+def ready_backend(progress: Progress | None = None) -> str:
+    """`backend()` with its model ready: an ONNX model is exported (or quantised) here if it is not in
+    the cache yet, saying so on `progress` while that one-off step runs (~20 s)."""
     from ftcurate.core.dedup import onnx_embed
 
     requested = requested_backend()
-    wants_onnx = requested.startswith("onnx") if requested else (_auto is None and onnx_embed.available())
-    if wants_onnx and not onnx_embed.is_exported(model_dir()):
-        before = progress.status
+    if requested == "torch" or not (requested or onnx_embed.available()):
+        return backend()
+    kind = (requested or DEFAULT_BACKEND).split("-", 1)[1]
+    if (_auto == "torch" and not requested) or onnx_embed.is_ready(model_dir(), kind):
+        return backend()
+    before = progress.status if progress else ""
+    if progress:
         progress.set_status("Preparing the embedding model (once on this computer, about 20 s)")
+    try:
         name = backend()
-        progress.set_status(before)
-        return name
-    return backend()
+        if name != "torch":
+            onnx_embed.model_file(model_dir(), kind)
+    finally:
+        if progress:
+            progress.set_status(before)
+    return name
 
 
 def embed_texts(texts: list[str], project=None, progress: Progress | None = None,
@@ -197,7 +206,7 @@ def embed_texts(texts: list[str], project=None, progress: Progress | None = None
         embedded (the rest came from the cache).
     """
     progress = progress or Progress()
-    name = backend_name or _backend_with_status(progress)
+    name = backend_name or ready_backend(progress)
     namespace = cache_namespace(name) if project is not None else ""
     keys = [text_hash(t) for t in texts]
     unique: dict[str, str] = {}

@@ -146,9 +146,10 @@ def _need(*modules: str) -> None:
                               "`ftcurate[embed]`, or set FTCURATE_EMBED_BACKEND=torch")
 
 
-def is_exported(folder: Path) -> bool:
-    """True when the fp32 export of the model in `folder` is already in the cache."""
-    return (export_dir(folder) / _MARKER).is_file()
+def is_ready(folder: Path, kind: str = "fp32") -> bool:
+    """True when the .onnx file of `kind` for the model in `folder` is already in the cache."""
+    target = export_dir(folder)
+    return (target / _MARKER).is_file() and (target / _FILES.get(kind, "-")).is_file()
 
 
 def ensure_exported(folder: Path) -> Path:

@@ -116,14 +116,13 @@ def test_first_use_exports_into_the_cache_dir_and_says_so(tmp_path, clean_backen
             super().set_status(text)
             self.seen.append(text)
 
-    monkeypatch.setenv("FTCURATE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv(embed.BACKEND_ENV, "onnx-fp32")
+    monkeypatch.setenv("FTCURATE_CACHE_DIR", str(tmp_path / "cache"))  # the default backend, first use
     monkeypatch.setattr(embed, "_namespaces", {})
     monkeypatch.setattr(onnx_embed, "_sessions", {})  # as in a new process
     progress = Recorder()
     progress.set_status("Paraphrases: embedding 2 questions")
     vecs, n = embed.embed_texts(QUESTIONS[:2], progress=progress)
-    assert n == 2 and vecs.shape == (2, embed.DIM)
+    assert n == 2 and vecs.shape == (2, embed.DIM) and embed.backend() == "onnx-fp32"
     assert any(s.startswith("Preparing the embedding model") for s in progress.seen)
     assert progress.status == "Paraphrases: embedding 2 questions"  # restored once the export is done
     folders = list((tmp_path / "cache" / "models").iterdir())
