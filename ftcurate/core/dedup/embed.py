@@ -9,7 +9,7 @@ Three backends run the same model (`backend()`; `$FTCURATE_EMBED_BACKEND` choose
 
 * `onnx-fp32` (the default when onnxruntime is installed): the model exported once to ONNX and cached
   in ftcurate's model cache (`ftcurate.core.dedup.onnx_embed`); the same vectors as torch (cosine
-  > 0.99999) and the same flags on every benchmark set, at 2-3x torch's texts/s on 2 cores.
+  > 0.99999) and the same flags on every benchmark set, at 1.8-3.3x torch's texts/s on 2 cores.
 * `onnx-int8`: the export with int8 weights, ~2x faster again, but vectors move (cosine to torch
   0.993 on average) and 1-5 % of paraphrase flags change (docs/benchmarks.md); opt-in.
 * `torch`: sentence-transformers on torch, the fallback when onnxruntime is missing.
