@@ -19,7 +19,12 @@ dense sets are judged as dense (many wordings of few requests), not as isolated 
 
 The old rule (cosine >= 0.85 + connected components) runs in the same process as the baseline.
 
+`--backends torch,onnx-int8,onnx-fp32` runs the new rule once per embedding backend (same pairs, same
+threshold; the hard negatives come from the first backend's vectors) and prints, against the first,
+how many evaluated pairs and how many texts' paraphrase flags (in a cluster of two or more) differ.
+
     python benchmarks/bench_paraphrase_accuracy.py [--groups 700] [--bitext N] [--templated 5000] [--sweep]
+                                                   [--backends torch,onnx-int8]
 """
 
 from __future__ import annotations
@@ -135,6 +140,57 @@ def build_sets(project, n_groups: int, n_bitext: int | None) -> dict:
     return sets
 
 
+def compare_backends(args) -> int:
+    """The new rule per embedding backend on the same sets, and how many flags differ from the first."""
+    import os
+
+    from ftcurate.core.checks.duplicates import ParaphraseCheck
+    from ftcurate.core.dedup import embed, engine
+    from ftcurate.core.store import Project
+
+    names = [b.strip() for b in args.backends.split(",") if b.strip()]
+    cfg = dict(ParaphraseCheck.defaults)
+    if args.threshold is not None:
+        cfg["paraphrase_threshold"] = args.threshold
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Project.create(Path(tmp) / "cache.ftcurate")
+        os.environ[embed.BACKEND_ENV] = names[0]
+        sets = build_sets(project, args.groups, args.bitext)
+        if args.templated:
+            sys.path.insert(0, str(Path(__file__).resolve().parent))
+            from bench_dedup_1m import make_questions
+
+            sets["templated questions"] = (make_questions(args.templated, seed=3)[0], None, None)
+        print(f"threshold {cfg['paraphrase_threshold']}; backends {', '.join(names)}")
+        for name, (texts, pairs, y) in sets.items():
+            print(f"{name}: {len(texts)} texts")
+            base = None
+            for b in names:
+                os.environ[embed.BACKEND_ENV] = b
+                engine.clear_memo()
+                t0 = time.perf_counter()
+                lab = labels_of(texts, project, cfg)
+                took = time.perf_counter() - t0
+                flagged = np.bincount(lab)[lab] >= 2
+                line = f"{b} ({took:.0f} s incl. embedding)"
+                if pairs is None:
+                    sizes = np.bincount(np.unique(lab, return_inverse=True)[1])
+                    print(f"  {line:<34} {int((sizes >= 2).sum())} clusters, largest {int(sizes.max())}", end="")
+                else:
+                    show(line, score(lab, pairs, y))
+                if base is None:
+                    base = (lab, flagged)
+                    print() if pairs is None else None
+                    continue
+                same = lambda lb, pr: lb[pr[:, 0]] == lb[pr[:, 1]]  # noqa: E731
+                diff = "" if pairs is None else f"{int((same(lab, pairs) != same(base[0], pairs)).sum())} pairs, "
+                print(f"{'' if pairs is None else '   '} vs {names[0]}: {diff}"
+                      f"{int((flagged != base[1]).sum())} texts' paraphrase flags differ")
+        os.environ.pop(embed.BACKEND_ENV, None)
+        project.close()
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--templated", type=int, default=5000, help="synthetic templated questions (0: skip)")
@@ -142,7 +198,10 @@ def main() -> int:
     ap.add_argument("--bitext", type=int, default=None, help="Bitext questions (default: all 4,514)")
     ap.add_argument("--sweep", action="store_true", help="dev figures for thresholds 0.4-0.8")
     ap.add_argument("--threshold", type=float, default=None, help="override the default threshold")
+    ap.add_argument("--backends", default=None, help="comma-separated embedding backends to compare")
     args = ap.parse_args()
+    if args.backends:
+        return compare_backends(args)
     if not (DATA / "paradetox" / "paradetox.tsv").is_file():
         print(f"skipped: {DATA} not found")
         return 0

@@ -37,7 +37,7 @@ def main() -> int:
     from ftcurate.core.checks.duplicates import PARAPHRASE_DEFAULTS
     from ftcurate.core.dedup.ann import similar_pairs
     from ftcurate.core.dedup.clusters import connected_components
-    from ftcurate.core.dedup.embed import encode, load_model
+    from ftcurate.core.dedup.embed import backend, encode, load_model
     from ftcurate.core.dedup.linkage import average_linkage, centre, reference_centre
 
     t = PARAPHRASE_DEFAULTS["paraphrase_threshold"]
@@ -47,7 +47,7 @@ def main() -> int:
     real = encode(texts)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     rate = len(texts) / wall
-    print(f"embedding {len(texts)} questions ({args.threads} threads): {wall:.1f} s wall, {cpu:.1f} CPU-s, "
+    print(f"embedding {len(texts)} questions ({backend()}, {args.threads} threads): {wall:.1f} s wall, {cpu:.1f} CPU-s, "
           f"{rate:.0f} texts/s wall, {len(texts) / cpu:.0f} per CPU-second")
 
     rng = np.random.default_rng(0)

@@ -168,5 +168,6 @@ def _duplicates(project: Project, frame, cfgs: dict[str, dict[str, Any]], report
                 embed_texts.setdefault(text_hash(t), t)
     if embed_texts:
         batch = max(int(c.get("batch_size", 64)) for c in cfgs.values())
-        _prefill(project, embed.CACHE_NAMESPACE, embed_texts, embed_batch, {"batch_size": batch}, "embeddings",
-                 report, progress, batch_size=512)
+        name = embed.backend()  # the workers embed with the driver's backend, cached under its namespace
+        _prefill(project, embed.cache_namespace(name), embed_texts, embed_batch,
+                 {"batch_size": batch, "backend_name": name}, "embeddings", report, progress, batch_size=512)

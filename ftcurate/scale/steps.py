@@ -115,13 +115,13 @@ def language_batch(batch: Any, min_letters: int) -> Any:
     return pa.table({"key": batch.column("key"), "value": values})
 
 
-def embed_batch(batch: Any, batch_size: int) -> Any:
+def embed_batch(batch: Any, batch_size: int, backend_name: str | None = None) -> Any:
     """(key, text) -> (key, value): sentence embeddings as the duplicate checks cache them."""
     import pyarrow as pa
 
     from ftcurate.core.dedup.embed import encode
 
-    vecs = encode(batch.column("text").to_pylist(), batch_size=batch_size)
+    vecs = encode(batch.column("text").to_pylist(), batch_size=batch_size, backend_name=backend_name)
     return pa.table({"key": batch.column("key"), "value": [np.ascontiguousarray(v, dtype=np.float32).tobytes() for v in vecs]})
 
 

@@ -37,7 +37,8 @@ class CheckSummary:
             allow_list_candidates; imbalance: the label statistics (labels, median, under, over,
             unlabelled, ...), by, behaviours, suggested_caps, examples; tone: outputs, house_voice,
             formality_tagged, thresholds, rude_model; hygiene: language, tokens, openings (each only
-            when that rule ran); paraphrase: embedded, from_cache; a failed run: traceback.
+            when that rule ran); paraphrase: embedded, from_cache, embedder (the embedding backend);
+            a failed run: traceback.
     """
 
     flagged: int = 0

@@ -75,7 +75,7 @@ def _validate_fields(config: dict, name: str, allowed: tuple[str, ...]) -> None:
 
 
 def _validate_paraphrase(config: dict, name: str, need_model: bool = True) -> None:
-    from ftcurate.core.dedup.embed import model_dir
+    from ftcurate.core.dedup.embed import model_dir, requested_backend
 
     _unit(config, "paraphrase_threshold", name)
     for key in ("batch_size", "nprobe", "max_cluster"):
@@ -84,6 +84,7 @@ def _validate_paraphrase(config: dict, name: str, need_model: bool = True) -> No
             raise ConfigError(f"{name}: {key} must be a positive whole number, got {v!r}")
     if need_model:
         model_dir()  # the embedding model package must be installed (ConfigError says how)
+        requested_backend()  # and $FTCURATE_EMBED_BACKEND, when set, must name a backend that can run
 
 
 def scope(frame: pl.DataFrame, config: dict) -> pl.DataFrame:
@@ -229,6 +230,8 @@ class ParaphraseCheck(Check):
         _validate_paraphrase(config, self.name)
 
     def run(self, ctx: CheckContext, progress: Progress) -> CheckResult:
+        from ftcurate.core.dedup.embed import backend as embed_backend
+
         frame = scope(ctx.frame, ctx.config)
         cfg = ctx.config
         rank = keeper_order(frame)
@@ -248,7 +251,8 @@ class ParaphraseCheck(Check):
                                         f"nothing. {keeper_note(e, k)}")
         n_reps = int((qc.labels == np.arange(frame.height)).sum())
         return CheckResult(flags, CheckSummary.of(flags, clusters_by_kind={"input": len(clusters)},
-                                                  details={"embedded": embedded, "from_cache": n_reps - embedded}))
+                                                  details={"embedded": embedded, "from_cache": n_reps - embedded,
+                                                           "embedder": embed_backend()}))
 
 
 def _short(text: str, limit: int = 70) -> str:

@@ -174,11 +174,11 @@ def paraphrase_components(frame: pl.DataFrame, near: Components, threshold: floa
     beyond `max_size` questions, so clusters do not chain. Returns (components, texts embedded).
     """
     from ftcurate.core.dedup.ann import similar_pairs
-    from ftcurate.core.dedup.embed import embed_texts
+    from ftcurate.core.dedup.embed import embed_texts, ready_backend
     from ftcurate.core.dedup.linkage import average_linkage, best_similarity, centre, reference_centre
 
     progress = progress or Progress()
-    key = (fingerprint(frame), "para", threshold, seed, nprobe, max_size,
+    key = (fingerprint(frame), "para", ready_backend(progress), threshold, seed, nprobe, max_size,
            hashlib.blake2b(near.labels.tobytes(), digest_size=12).hexdigest())
     cached = _MEMO.get(key)
     if cached is not None:
