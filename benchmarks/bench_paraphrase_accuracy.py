@@ -60,17 +60,28 @@ def hard_negatives(x: np.ndarray, group: np.ndarray, limit: int) -> list[tuple[i
     return out[:limit]
 
 
-def labels_of(texts: list[str], project, cfg: dict, old: bool = False) -> np.ndarray:
-    """Cluster label per text with the check's funnel; old=True: cosine >= 0.85 + components."""
+PREVIOUS_THRESHOLD = 0.65  # the centred rule without the projection, as it shipped before it
+
+
+def labels_of(texts: list[str], project, cfg: dict, rule: str = "new") -> np.ndarray:
+    """Cluster label per text with the check's funnel.
+
+    rule: "new" (the check's defaults: centred + projected + average linkage), "centred" (the rule
+    before the projection: centred MiniLM + average linkage at 0.65) or "old" (cosine >= 0.85 +
+    connected components).
+    """
     from ftcurate.core.dedup import engine
     from ftcurate.core.dedup.minhash import MinHashConfig
 
     frame = pl.DataFrame({"id": list(range(1, len(texts) + 1)), "input": texts, "output": [""] * len(texts)})
     mh = MinHashConfig(shingle=cfg["shingle"], ngram=cfg["ngram"], num_perm=cfg["num_perm"], seed=cfg["seed"])
     near = engine.near_components(frame, "question", mh, cfg["near_threshold"], cfg["lsh_backend"])
-    if not old:
+    if rule == "new":
         return engine.paraphrase_components(frame, near, cfg["paraphrase_threshold"], project,
                                             seed=cfg["seed"], max_size=cfg["max_cluster"])[0].labels
+    if rule == "centred":
+        return engine.paraphrase_components(frame, near, PREVIOUS_THRESHOLD, project, seed=cfg["seed"],
+                                            max_size=cfg["max_cluster"], projected=False)[0].labels
     from ftcurate.core.dedup.ann import similar_pairs
     from ftcurate.core.dedup.clusters import connected_components
     from ftcurate.core.dedup.embed import embed_texts
@@ -142,6 +153,8 @@ def main() -> int:
     ap.add_argument("--bitext", type=int, default=None, help="Bitext questions (default: all 4,514)")
     ap.add_argument("--sweep", action="store_true", help="dev figures for thresholds 0.4-0.8")
     ap.add_argument("--threshold", type=float, default=None, help="override the default threshold")
+    ap.add_argument("--cache", type=Path, default=None,
+                    help="project file keeping embeddings between runs (default: a temporary one)")
     args = ap.parse_args()
     if not (DATA / "paradetox" / "paradetox.tsv").is_file():
         print(f"skipped: {DATA} not found")
@@ -154,14 +167,18 @@ def main() -> int:
     if args.threshold is not None:
         cfg["paraphrase_threshold"] = args.threshold
     with tempfile.TemporaryDirectory() as tmp:
-        project = Project.create(Path(tmp) / "cache.ftcurate")  # an embedding cache across runs
+        if args.cache is not None and args.cache.exists():
+            project = Project.open(args.cache)
+        else:  # an embedding cache across the sets
+            project = Project.create(args.cache or Path(tmp) / "cache.ftcurate")
         t0 = time.perf_counter()
         sets = build_sets(project, args.groups, args.bitext)
         print(f"sets embedded in {time.perf_counter() - t0:.0f} s; threshold {cfg['paraphrase_threshold']}")
         for name, (texts, pairs, y) in sets.items():
             print(f"{name}: {len(texts)} texts")
-            show("new: centred + average linkage", score(labels_of(texts, project, cfg), pairs, y))
-            show("old: cosine >= 0.85 + components", score(labels_of(texts, project, cfg, old=True), pairs, y))
+            show("new: projected + average linkage", score(labels_of(texts, project, cfg), pairs, y))
+            show("before: centred, no projection", score(labels_of(texts, project, cfg, "centred"), pairs, y))
+            show("old: cosine >= 0.85 + components", score(labels_of(texts, project, cfg, "old"), pairs, y))
             if args.sweep and name.startswith("dev"):
                 for t in (0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8):
                     engine.clear_memo()
@@ -175,8 +192,9 @@ def main() -> int:
             t0 = time.perf_counter()
             new = labels_of(texts, project, cfg)
             t_new = time.perf_counter() - t0
-            old = labels_of(texts, project, cfg, old=True)
-            for name, lab in (("new", new), ("old", old)):
+            before = labels_of(texts, project, cfg, "centred")
+            old = labels_of(texts, project, cfg, "old")
+            for name, lab in (("new", new), ("before", before), ("old", old)):
                 sizes = np.bincount(np.unique(lab, return_inverse=True)[1])
                 print(f"templated questions ({len(texts)}), {name}: {int((sizes >= 2).sum())} clusters, largest "
                       f"{int(sizes.max())} ({100 * sizes.max() / len(texts):.1f} % of all)")
