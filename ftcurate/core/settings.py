@@ -40,7 +40,7 @@ class CheckThresholds:
     """
 
     near_duplicate: float = 0.7
-    paraphrase: float = 0.6
+    paraphrase: float = 0.65
     tone_sensitivity: float = 1.0
     max_tokens: int | None = None
 

@@ -136,7 +136,7 @@ def test_check_overrides_layering():
     s.checks.tone_sensitivity = 2.0
     s.house_voice.emoji = False
     defaults = {"near_duplicate": {"near_threshold": 0.7, "num_perm": 128},
-                "paraphrase": {"paraphrase_threshold": 0.6, "near_threshold": 0.7},
+                "paraphrase": {"paraphrase_threshold": 0.65, "near_threshold": 0.7},
                 "hygiene": {"max_tokens": None},
                 "tone": {"target": None, "thresholds": {}}}
     out = check_overrides(s, defaults)

@@ -166,12 +166,12 @@ def near_components(frame: pl.DataFrame, field: str, mh: MinHashConfig, threshol
 def paraphrase_components(frame: pl.DataFrame, near: Components, threshold: float, project=None,
                           progress: Progress | None = None, batch_size: int = 64, seed: int = 0,
                           nprobe: int = 8, max_size: int = 1000,
-                          projected: bool = True) -> tuple[Components, int]:
+                          projected: bool = False) -> tuple[Components, int]:
     """Clusters over exact + near + paraphrased questions (`ftcurate.core.dedup.linkage`).
 
     One question per near component is embedded (raw MiniLM vectors, cached in `project`); the
-    vectors are centred and mapped by the shipped projection (`linkage.paraphrase_projection`;
-    `projected=False` skips it, for comparisons), pairs with similarity >= threshold are found with
+    vectors are centred (and, with `projected`, mapped by the shipped projection,
+    `linkage.paraphrase_projection`), pairs with similarity >= threshold are found with
     `ann.similar_pairs`, and near components merge by average linkage: two clusters join only when
     their mean similarity is >= threshold, never beyond `max_size` questions, so clusters do not
     chain. Returns (components, texts embedded).
