@@ -26,6 +26,9 @@ steps and the check's default threshold, by pair membership after the check's cl
 projection -> average linkage): the threshold with the best mean F1 over dev intents and ParaDetox dev
 rows among those with precision >= 0.95 on both.
 
+The check uses the projection only when asked (`projection: true`, with `paraphrase_threshold` at the
+threshold chosen here): it also merges different requests on one topic (docs/benchmarks.md).
+
     python scripts/train_paraphrase_projection.py [--data ../shared/data] [--cache /tmp/para]
 """
 
@@ -100,7 +103,7 @@ def load(data: Path, cache: Path | None) -> dict:
 
 
 def train(d: dict, centre: np.ndarray, steps: int, tau: float, l2: float, lr: float = 2e-3,
-          seed: int = 0, per_intent: int = 4) -> np.ndarray:
+          seed: int = 0, per_intent: int = 4, near_intents: int = 0) -> np.ndarray:
     """W (384 x 384, float32) by supervised contrastive training from the identity (deterministic)."""
     import torch
 
@@ -115,11 +118,25 @@ def train(d: dict, centre: np.ndarray, steps: int, tau: float, l2: float, lr: fl
     by_intent = {c: np.flatnonzero(by == c) for c in np.unique(by)}
     by_row = {r: np.flatnonzero(prow == r) for r in np.unique(prow)}
     intents, rows_ = np.array(sorted(by_intent)), np.array(sorted(by_row))
+    # Each intent's nearest other intents (centroid cosine): batches built around them teach the
+    # fine distinctions ("cancel" vs "refund") rather than the easy ones.
+    cent = np.stack([d["bank_x"][bank][by == c].mean(axis=0) for c in intents])
+    cent /= np.linalg.norm(cent, axis=1, keepdims=True)
+    sims = cent @ cent.T
+    np.fill_diagonal(sims, -2)
+    nearest = np.argsort(-sims, axis=1)[:, :max(near_intents, 1)]
+    n_batch = 192 // per_intent
     w = torch.nn.Parameter(torch.eye(bx.shape[1]))
     eye = torch.eye(bx.shape[1])
     opt = torch.optim.Adam([w], lr=lr)
     for _ in range(steps):
-        ci = rng.choice(intents, 192 // per_intent, replace=False)
+        if near_intents:
+            seeds = rng.choice(len(intents), n_batch // (1 + near_intents), replace=False)
+            picked = list(dict.fromkeys(np.concatenate([seeds[:, None], nearest[seeds]], axis=1).ravel()))
+            rest = rng.permutation(np.setdiff1d(np.arange(len(intents)), picked))
+            ci = intents[np.array(picked + list(rest))[:n_batch]]
+        else:
+            ci = rng.choice(intents, n_batch, replace=False)
         bi = np.concatenate([rng.choice(by_intent[c], per_intent, replace=False) for c in ci])
         ri = rng.choice(rows_, 64, replace=False)
         pi = np.concatenate([by_row[r] for r in ri])
@@ -209,6 +226,7 @@ def main() -> int:
     ap.add_argument("--steps", type=int, nargs="+", default=[1000], help="candidates, chosen on dev")
     ap.add_argument("--tau", type=float, default=0.2)
     ap.add_argument("--l2", type=float, default=1e-5)
+    ap.add_argument("--near-intents", type=int, default=0, help="batches around each intent's nearest intents")
     args = ap.parse_args()
     from ftcurate.core.dedup.linkage import reference_centre
 
@@ -222,7 +240,7 @@ def main() -> int:
     best = None
     centre_vec = reference_centre()
     for steps in args.steps:
-        w = train(d, centre_vec, steps, args.tau, args.l2)
+        w = train(d, centre_vec, steps, args.tau, args.l2, near_intents=args.near_intents)
         t, f1 = choose(sets, w, f"{steps} steps")
         print(f"{steps} steps: best threshold {t} (mean dev F1 {f1:.3f})", flush=True)
         if best is None or f1 > best[2]:

@@ -11,6 +11,8 @@ How:
    small data), renormalised. Support questions all share a
    "this is a support question" direction that lifts every cosine; removing it spreads unrelated
    questions apart while rewordings of one question stay close.
+   Optionally (`projection: true` in the check's settings) the centred vectors are then mapped by a
+   learnt linear projection (`paraphrase_projection`) that pulls rewordings of one request together.
 2. Candidate pairs: similarity >= t on the centred vectors (`ann.similar_pairs`, exact blocks up to
    20k vectors, an inverted-file index beyond). Two clusters whose average similarity is >= t must
    have at least one member pair >= t, so these candidates are enough.

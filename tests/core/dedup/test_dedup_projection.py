@@ -59,6 +59,8 @@ def test_projection_ships_inside_the_package():
     w = paraphrase_projection()
     assert w.shape == (384, 384) and w.dtype == np.float32 and np.isfinite(w).all()
     assert not np.allclose(w, np.eye(384), atol=1e-2)  # learnt, not the identity
+    with np.load(PROJECTION_FILE) as z:  # the threshold the training script chose on dev
+        assert float(z["threshold"]) == pytest.approx(PROJECTED_THRESHOLD)
     x = np.random.default_rng(0).standard_normal((4, 384)).astype(np.float32)
     c = centre(x / np.linalg.norm(x, axis=1, keepdims=True), projection=w)
     assert np.allclose(np.linalg.norm(c, axis=1), 1.0, atol=1e-5)
