@@ -59,8 +59,9 @@ def paraphrase_projection() -> np.ndarray:
     """The learnt 384 x 384 map applied to centred MiniLM vectors before clustering (float32).
 
     Trained contrastively on support questions (BANKING77 intents) and ParaDetox rewrites so that
-    rewordings of one request move closer and different requests sharing words move apart; rebuilt,
-    deterministically, by scripts/train_paraphrase_projection.py.
+    rewordings of one request move closer (it also brings some different requests on one topic
+    together, so the checks use it only when asked: docs/benchmarks.md); rebuilt, deterministically,
+    by scripts/train_paraphrase_projection.py.
 
     Raises:
         ConfigError: the package's weight file is missing (a broken install).
