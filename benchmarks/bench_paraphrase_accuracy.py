@@ -17,7 +17,9 @@ dense sets are judged as dense (many wordings of few requests), not as isolated 
 * templated - synthetic support questions from templates (benchmarks/bench_dedup_1m.py): largest
   cluster, to show that different templated questions no longer chain into a giant cluster.
 
-The old rule (cosine >= 0.85 + connected components) runs in the same process as the baseline.
+The opt-in learnt projection (`projection: true`, scripts/train_paraphrase_projection.py, threshold
+chosen there on held-out BANKING77 intents and the ParaDetox dev rows) and the old rule (cosine >= 0.85
++ connected components) run in the same process.
 
 `--backends torch,onnx-int8,onnx-fp32` runs the new rule once per embedding backend (same pairs, same
 threshold; the hard negatives come from the first backend's vectors) and prints, against the first,
@@ -65,17 +67,27 @@ def hard_negatives(x: np.ndarray, group: np.ndarray, limit: int) -> list[tuple[i
     return out[:limit]
 
 
-def labels_of(texts: list[str], project, cfg: dict, old: bool = False) -> np.ndarray:
-    """Cluster label per text with the check's funnel; old=True: cosine >= 0.85 + components."""
+def labels_of(texts: list[str], project, cfg: dict, rule: str = "new") -> np.ndarray:
+    """Cluster label per text with the check's funnel.
+
+    rule: "new" (the check's defaults: centred MiniLM + average linkage), "projected" (the opt-in
+    learnt projection, `projection: true`, at its dev-chosen threshold) or "old" (cosine >= 0.85 +
+    connected components).
+    """
     from ftcurate.core.dedup import engine
     from ftcurate.core.dedup.minhash import MinHashConfig
 
     frame = pl.DataFrame({"id": list(range(1, len(texts) + 1)), "input": texts, "output": [""] * len(texts)})
     mh = MinHashConfig(shingle=cfg["shingle"], ngram=cfg["ngram"], num_perm=cfg["num_perm"], seed=cfg["seed"])
     near = engine.near_components(frame, "question", mh, cfg["near_threshold"], cfg["lsh_backend"])
-    if not old:
+    if rule == "new":
         return engine.paraphrase_components(frame, near, cfg["paraphrase_threshold"], project,
                                             seed=cfg["seed"], max_size=cfg["max_cluster"])[0].labels
+    if rule == "projected":
+        from ftcurate.core.checks.duplicates import PROJECTED_THRESHOLD
+
+        return engine.paraphrase_components(frame, near, PROJECTED_THRESHOLD, project, seed=cfg["seed"],
+                                            max_size=cfg["max_cluster"], projected=True)[0].labels
     from ftcurate.core.dedup.ann import similar_pairs
     from ftcurate.core.dedup.clusters import connected_components
     from ftcurate.core.dedup.embed import embed_texts
@@ -199,6 +211,8 @@ def main() -> int:
     ap.add_argument("--sweep", action="store_true", help="dev figures for thresholds 0.4-0.8")
     ap.add_argument("--threshold", type=float, default=None, help="override the default threshold")
     ap.add_argument("--backends", default=None, help="comma-separated embedding backends to compare")
+    ap.add_argument("--cache", type=Path, default=None,
+                    help="project file keeping embeddings between runs (default: a temporary one)")
     args = ap.parse_args()
     if args.backends:
         return compare_backends(args)
@@ -213,14 +227,18 @@ def main() -> int:
     if args.threshold is not None:
         cfg["paraphrase_threshold"] = args.threshold
     with tempfile.TemporaryDirectory() as tmp:
-        project = Project.create(Path(tmp) / "cache.ftcurate")  # an embedding cache across runs
+        if args.cache is not None and args.cache.exists():
+            project = Project.open(args.cache)
+        else:  # an embedding cache across the sets
+            project = Project.create(args.cache or Path(tmp) / "cache.ftcurate")
         t0 = time.perf_counter()
         sets = build_sets(project, args.groups, args.bitext)
         print(f"sets embedded in {time.perf_counter() - t0:.0f} s; threshold {cfg['paraphrase_threshold']}")
         for name, (texts, pairs, y) in sets.items():
             print(f"{name}: {len(texts)} texts")
             show("new: centred + average linkage", score(labels_of(texts, project, cfg), pairs, y))
-            show("old: cosine >= 0.85 + components", score(labels_of(texts, project, cfg, old=True), pairs, y))
+            show("projection (opt-in), at 0.6", score(labels_of(texts, project, cfg, "projected"), pairs, y))
+            show("old: cosine >= 0.85 + components", score(labels_of(texts, project, cfg, "old"), pairs, y))
             if args.sweep and name.startswith("dev"):
                 for t in (0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8):
                     engine.clear_memo()
@@ -234,11 +252,16 @@ def main() -> int:
             t0 = time.perf_counter()
             new = labels_of(texts, project, cfg)
             t_new = time.perf_counter() - t0
-            old = labels_of(texts, project, cfg, old=True)
-            for name, lab in (("new", new), ("old", old)):
+            projected = labels_of(texts, project, cfg, "projected")
+            old = labels_of(texts, project, cfg, "old")
+            for name, lab in (("new", new), ("projection", projected), ("old", old)):
                 sizes = np.bincount(np.unique(lab, return_inverse=True)[1])
                 print(f"templated questions ({len(texts)}), {name}: {int((sizes >= 2).sum())} clusters, largest "
                       f"{int(sizes.max())} ({100 * sizes.max() / len(texts):.1f} % of all)")
+                big = np.unique(lab)[np.argsort(-sizes)[:2]]
+                for b in big:  # what the two largest clusters hold: one request, or several?
+                    members = np.flatnonzero(lab == b)
+                    print(f"    {len(members)}: " + " | ".join(texts[m][:60] for m in members[:: max(1, len(members) // 4)][:4]))
             print(f"  new funnel incl. embedding: {t_new:.1f} s")
         project.close()
     return 0

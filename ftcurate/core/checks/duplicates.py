@@ -35,9 +35,14 @@ NEAR_DEFAULTS: dict[str, Any] = {
 # linkage, see ftcurate.core.dedup.linkage): the highest threshold keeping recall >= 0.80 on the
 # ParaDetox rewrites (dev; precision first), reported on held-out ParaDetox rows and Bitext support
 # questions (test) by benchmarks/bench_paraphrase_accuracy.py. max_cluster: no cluster grows beyond
-# this many distinct questions.
-PARAPHRASE_DEFAULTS: dict[str, Any] = {"paraphrase_threshold": 0.65, "batch_size": 64, "nprobe": 8,
-                                       "max_cluster": 1000}
+# this many distinct questions. projection: map the centred vectors with the learnt projection
+# (`linkage.paraphrase_projection`) first; off by default: it finds more rewordings of dense support
+# questions but also merges different requests on one topic ("cancel" / "return" / "refund my order"),
+# see docs/benchmarks.md. With it, PROJECTED_THRESHOLD (chosen on dev with the projection) is the
+# threshold to use.
+PARAPHRASE_DEFAULTS: dict[str, Any] = {"paraphrase_threshold": 0.65, "projection": False, "batch_size": 64,
+                                       "nprobe": 8, "max_cluster": 1000}
+PROJECTED_THRESHOLD = 0.6
 
 
 def _is_number(v: Any) -> bool:
@@ -78,6 +83,8 @@ def _validate_paraphrase(config: dict, name: str, need_model: bool = True) -> No
     from ftcurate.core.dedup.embed import model_dir, requested_backend
 
     _unit(config, "paraphrase_threshold", name)
+    if not isinstance(config.get("projection", False), bool):
+        raise ConfigError(f"{name}: projection must be true or false, got {config.get('projection')!r}")
     for key in ("batch_size", "nprobe", "max_cluster"):
         v = config.get(key)
         if not isinstance(v, int) or isinstance(v, bool) or v < 1:
@@ -239,7 +246,7 @@ class ParaphraseCheck(Check):
         pc, embedded = engine.paraphrase_components(
             frame, qc, float(cfg["paraphrase_threshold"]), ctx.project, progress,
             batch_size=cfg["batch_size"], seed=cfg["seed"], nprobe=cfg["nprobe"],
-            max_size=cfg.get("max_cluster", 1000))
+            max_size=cfg.get("max_cluster", 1000), projected=bool(cfg.get("projection", False)))
         clusters = nested_groups(pc.labels, qc.labels)
         flags: list[Flag] = []
         for members in clusters:
@@ -381,7 +388,8 @@ class ConflictCheck(Check):
                     frame, engine.Components(labels, np.zeros(len(labels))),
                     float(cfg["paraphrase_threshold"]), ctx.project, progress,
                     batch_size=cfg["batch_size"], seed=cfg["seed"], nprobe=cfg["nprobe"],
-                    max_size=cfg.get("max_cluster", 1000))[0].labels
+                    max_size=cfg.get("max_cluster", 1000),
+                    projected=bool(cfg.get("projection", False)))[0].labels
         answer_of = _distinct(prep.exact_a)
         answer_of = np.where((prep.a_norm.str.len_chars() > 0).to_numpy(), answer_of, -1)
         candidates = nested_groups(np.where(answer_of >= 0, labels, -1), answer_of)

@@ -165,24 +165,34 @@ def near_components(frame: pl.DataFrame, field: str, mh: MinHashConfig, threshol
 
 def paraphrase_components(frame: pl.DataFrame, near: Components, threshold: float, project=None,
                           progress: Progress | None = None, batch_size: int = 64, seed: int = 0,
-                          nprobe: int = 8, max_size: int = 1000) -> tuple[Components, int]:
+                          nprobe: int = 8, max_size: int = 1000,
+                          projected: bool = False) -> tuple[Components, int]:
     """Clusters over exact + near + paraphrased questions (`ftcurate.core.dedup.linkage`).
 
-    One question per near component is embedded (cached in `project`); the vectors are centred, pairs
-    with similarity >= threshold are found with `ann.similar_pairs`, and near components merge by
-    average linkage: two clusters join only when their mean centred cosine is >= threshold, never
-    beyond `max_size` questions, so clusters do not chain. Returns (components, texts embedded).
+    One question per near component is embedded (raw MiniLM vectors, cached in `project`); the
+    vectors are centred (and, with `projected`, mapped by the shipped projection,
+    `linkage.paraphrase_projection`), pairs with similarity >= threshold are found with
+    `ann.similar_pairs`, and near components merge by average linkage: two clusters join only when
+    their mean similarity is >= threshold, never beyond `max_size` questions, so clusters do not
+    chain. Returns (components, texts embedded).
     """
     from ftcurate.core.dedup.ann import similar_pairs
     from ftcurate.core.dedup.embed import embed_texts, ready_backend
-    from ftcurate.core.dedup.linkage import average_linkage, best_similarity, centre, reference_centre
+    from ftcurate.core.dedup.linkage import (
+        average_linkage,
+        best_similarity,
+        centre,
+        paraphrase_projection,
+        reference_centre,
+    )
 
     progress = progress or Progress()
-    key = (fingerprint(frame), "para", ready_backend(progress), threshold, seed, nprobe, max_size,
+    key = (fingerprint(frame), "para", ready_backend(progress), threshold, seed, nprobe, max_size, projected,
            hashlib.blake2b(near.labels.tobytes(), digest_size=12).hexdigest())
     cached = _MEMO.get(key)
     if cached is not None:
         return cached, 0
+    projection = paraphrase_projection() if projected else None  # a missing file fails before any work
     prep = prepare(frame)
     n = len(near.labels)
     reps = np.flatnonzero(near.labels == np.arange(n))
@@ -192,7 +202,7 @@ def paraphrase_components(frame: pl.DataFrame, near: Components, threshold: floa
     vecs, n_new = embed_texts(texts, project, progress, batch_size=batch_size)
     progress.set_status("Paraphrases: nearest neighbours")
     progress.set_total(len(reps))
-    vecs = centre(vecs, reference_centre())
+    vecs = centre(vecs, reference_centre(), projection=projection)
     i, j, sim = similar_pairs(vecs, threshold, seed=seed, nprobe=nprobe, progress=progress)
     progress.set_status("Paraphrases: clustering")
     rep_comp = average_linkage(vecs, i, j, threshold, max_size=max_size, progress=progress)

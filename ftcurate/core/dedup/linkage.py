@@ -11,6 +11,8 @@ How:
    small data), renormalised. Support questions all share a
    "this is a support question" direction that lifts every cosine; removing it spreads unrelated
    questions apart while rewordings of one question stay close.
+   Optionally (`projection: true` in the check's settings) the centred vectors are then mapped by a
+   learnt linear projection (`paraphrase_projection`) that pulls rewordings of one request together.
 2. Candidate pairs: similarity >= t on the centred vectors (`ann.similar_pairs`, exact blocks up to
    20k vectors, an inverted-file index beyond). Two clusters whose average similarity is >= t must
    have at least one member pair >= t, so these candidates are enough.
@@ -37,7 +39,9 @@ EDGE_BLOCK = 65_536  # candidate edges scored per block (~100 MB of gathered sum
 
 
 REFERENCE_WEIGHT = 1000  # the reference centre counts as this many questions (a prior for small data)
+PROJECTION_FILE = Path(__file__).with_name("projection_minilm.npz")
 _reference: np.ndarray | None = None
+_projection: np.ndarray | None = None
 
 
 def reference_centre() -> np.ndarray | None:
@@ -51,27 +55,53 @@ def reference_centre() -> np.ndarray | None:
     return _reference
 
 
+def paraphrase_projection() -> np.ndarray:
+    """The learnt 384 x 384 map applied to centred MiniLM vectors before clustering (float32).
+
+    Trained contrastively on support questions (BANKING77 intents) and ParaDetox rewrites so that
+    rewordings of one request move closer (it also brings some different requests on one topic
+    together, so the checks use it only when asked: docs/benchmarks.md); rebuilt, deterministically,
+    by scripts/train_paraphrase_projection.py.
+
+    Raises:
+        ConfigError: the package's weight file is missing (a broken install).
+    """
+    global _projection
+    if _projection is None:
+        from ftcurate.core.errors import ConfigError
+
+        if not PROJECTION_FILE.is_file():
+            raise ConfigError("the paraphrase check's projection weights are missing; reinstall ftcurate",
+                              path=PROJECTION_FILE)
+        with np.load(PROJECTION_FILE) as z:
+            _projection = z["w"].astype(np.float32)
+    return _projection
+
+
 def centre(x: np.ndarray, reference: np.ndarray | None = None,
-           weight: int = REFERENCE_WEIGHT) -> np.ndarray:
-    """`x` (unit rows) minus their mean, renormalised to unit rows (float32).
+           weight: int = REFERENCE_WEIGHT, projection: np.ndarray | None = None) -> np.ndarray:
+    """`x` (unit rows) minus their mean, optionally projected, renormalised to unit rows (float32).
 
     The mean is the data's own, blended with `reference` counted as `weight` rows, so a project of
     a dozen questions is centred on typical support questions rather than on its own noisy mean,
-    and a project of 100k on itself. A row equal to the centre stays as it was.
+    and a project of 100k on itself. `projection` (d x k, see `paraphrase_projection`) maps the
+    centred rows before renormalising. A row equal to the centre stays as it was (projected).
     """
     x = np.asarray(x, dtype=np.float32)
     if len(x) == 0:
-        return x.copy()
+        return x.copy() if projection is None else np.zeros((0, projection.shape[1]), dtype=np.float32)
     mean = x.sum(axis=0, dtype=np.float64)
     if reference is not None and len(reference) == x.shape[1]:
         mean = (mean + weight * reference.astype(np.float64)) / (len(x) + weight)
     else:
         mean /= len(x)
     c = x - mean.astype(np.float32)
+    same = np.linalg.norm(c, axis=1) < 1e-6
+    c[same] = x[same]
+    if projection is not None:
+        c = c @ np.asarray(projection, dtype=np.float32)
     norms = np.linalg.norm(c, axis=1)
-    bad = norms < 1e-6
-    c[bad] = x[bad]
-    norms[bad] = 1.0
+    norms[norms < 1e-6] = 1.0  # a row the projection maps to zero stays zero: similar to nothing
     return c / norms[:, None]
 
 
