@@ -14,10 +14,14 @@ import json
 from collections import Counter
 from typing import Any
 
+import polars as pl
+
 from ftcurate.core.checks.base import Check, CheckContext, CheckResult, CheckSummary, Flag, register_check
+from ftcurate.core.checks.example_cache import BATCH, per_example, settings_digest
 from ftcurate.core.errors import ConfigError
 from ftcurate.core.hygiene import language as lang_mod
 from ftcurate.core.hygiene.rules import find_markup, find_mojibake, find_placeholders, opening, truncation
+from ftcurate.core.hygiene.tokens import cheap_bound
 from ftcurate.core.progress import Progress
 from ftcurate.core.records import pair_to_messages, text_hash
 
@@ -25,6 +29,7 @@ KINDS = ("empty", "short", "truncated", "placeholder", "markup", "language", "to
          "mojibake")
 MAX_SPANS_PER_TURN = 10
 LANG_CACHE_NS = "lang.v1"
+ENTRY_CACHE_NS = "hygiene.entry.v1"  # per content hash: text-rule flags, language targets, bound, opening
 
 
 def frame_chats(frame) -> list[list[dict]]:
@@ -94,27 +99,87 @@ class HygieneCheck(Check):
         kinds = set(cfg.get("kinds") or KINDS)
         frame = ctx.frame
         ids = [int(i) for i in frame["id"].to_list()]
-        progress.set_status("Hygiene: reading examples")
-        chats = frame_chats(frame)
-        flags: list[Flag] = []
-        summary: dict[str, Any] = {}
-        progress.set_total(len(ids))
         progress.set_status("Hygiene: text rules")
-        for k, (ex_id, msgs) in enumerate(zip(ids, chats, strict=True)):
-            flags.extend(self._text_rules(ex_id, msgs, kinds, cfg))
-            if k % 1000 == 999:
-                progress.advance(1000)
-                progress.check_cancelled()
+        progress.set_total(len(ids))
+        # What one example's entry depends on besides its messages (see `_entries`).
+        shaping = {k: cfg[k] for k in ("min_words", "markdown", "redaction_tags", "boilerplate_words",
+                                       "language_min_letters")}
+        namespace = f"{ENTRY_CACHE_NS}:{settings_digest({'kinds': sorted(kinds), **shaping})}"
+        keys, values, computed = per_example(
+            ctx.project, namespace, frame.select([c for c in ("id", "content_hash", "messages", "input", "output")
+                                                  if c in frame.columns]),
+            lambda part: self._entries(ctx, part, kinds, cfg), progress)
+        rows = _Rows(ids, keys, values)
+        del values  # decoded in `rows`
+        flags: list[Flag] = []
+        for r, e in rows:
+            for sev, msg, kind, turn, start, end, data in e[0]:
+                flags.append(Flag(ids[r], self.name, sev, msg, kind=kind, turn=turn, start=start, end=end,
+                                  data=data))
         progress.set_progress(len(ids))
+        summary: dict[str, Any] = {"examples_computed": computed}
         if "language" in kinds:
-            flags.extend(self._language(ctx, ids, chats, cfg, summary, progress))
+            flags.extend(self._language(ctx, frame, rows, cfg, summary, progress))
         if "too_long" in kinds:
-            flags.extend(self._too_long(ids, chats, cfg, summary, progress))
+            flags.extend(self._too_long(frame, rows, cfg, summary, progress))
         if "boilerplate" in kinds:
-            flags.extend(self._boilerplate(ids, chats, cfg, summary))
+            flags.extend(self._boilerplate(rows, cfg, summary))
         counts = Counter(f.kind for f in flags)
         by_kind = {k: counts.get(k, 0) for k in KINDS if k in kinds}
         return CheckResult(flags, CheckSummary.of(flags, by_kind=by_kind, details=summary))
+
+    def _entries(self, ctx: CheckContext, part, kinds: set[str], cfg: dict[str, Any]) -> list[bytes]:
+        """The cached entry of each row of `part`: JSON of [text-rule flags (severity, message, kind,
+        turn, start, end, data), language targets (turn, is_answer, surely English,
+        detection "code:p" or None), cheap token bound, answer opening]. A pure function of the
+        messages and the settings in the namespace; detection runs here only for texts that are not
+        surely English (through the language cache)."""
+        chats = frame_chats(part)
+        out: list[list] = []
+        pending: dict[str, str] = {}  # text hash -> text still to detect
+        for msgs in chats:
+            fl = [[f.severity, f.message, f.kind, f.turn, f.start, f.end, f.data]
+                  for f in self._text_rules(0, msgs, kinds, cfg)]
+            targets = []
+            if "language" in kinds:
+                ans = _last(msgs, "assistant")
+                q = _last(msgs, "user", ans)
+                for turn, is_answer in ((ans, 1), (q, 0)):
+                    if turn is None:
+                        continue
+                    text = str(msgs[turn].get("content") or "")
+                    sure = lang_mod.surely_english(text)
+                    if not sure:
+                        pending.setdefault(text_hash(text), text)
+                    targets.append([turn, is_answer, int(sure), text_hash(text) if not sure else None])
+            bound = cheap_bound(msgs) if "too_long" in kinds else 0
+            op = None
+            if "boilerplate" in kinds:
+                ans = _last(msgs, "assistant")
+                text = str(msgs[ans].get("content") or "") if ans is not None else ""
+                op = (opening(text, int(cfg["boilerplate_words"])) if text.strip() else "") or None
+            out.append([fl, targets, bound, op])
+        if pending:
+            found = self._detect(ctx, pending, int(cfg["language_min_letters"]))
+            for e in out:
+                for t in e[1]:
+                    if not t[2]:
+                        t[3] = found[t[3]]
+        return [json.dumps(e, ensure_ascii=False, separators=(",", ":")).encode() for e in out]
+
+    def _detect(self, ctx: CheckContext, texts: dict[str, str], min_letters: int) -> dict[str, str]:
+        """Detected language ("code:p", p to 4 decimals) of texts by hash, through the project cache."""
+        cached = ctx.project.cache_get(LANG_CACHE_NS, list(texts)) if ctx.project else {}
+        out = {h: v.decode() for h, v in cached.items()}
+        fresh: dict[str, bytes] = {}
+        for h, t in texts.items():
+            if h not in out:
+                lang, p = lang_mod.detect(t, min_letters)
+                out[h] = f"{lang or ''}:{p:.4f}"
+                fresh[h] = out[h].encode()
+        if ctx.project is not None and fresh:
+            ctx.project.cache_put(LANG_CACHE_NS, fresh)
+        return out
 
     # -- per-example rules --------------------------------------------------------------------------
     def _text_rules(self, ex_id: int, msgs: list[dict], kinds: set[str], cfg: dict[str, Any]) -> list[Flag]:
@@ -160,107 +225,109 @@ class HygieneCheck(Check):
         return out
 
     # -- language ---------------------------------------------------------------------------------
-    def _language(self, ctx: CheckContext, ids: list[int], chats: list[list[dict]], cfg: dict[str, Any],
-                  summary: dict[str, Any], progress: Progress) -> list[Flag]:
+    def _language(self, ctx: CheckContext, frame, rows: _Rows, cfg: dict[str, Any], summary: dict[str, Any],
+                  progress: Progress) -> list[Flag]:
+        """A turn is flagged when its language is another than the project's with probability >=
+        language_confidence. In an English project a surely-English text is English (no detection)."""
         progress.set_status("Hygiene: language")
-        targets: list[tuple[int, int, str]] = []  # (row, turn, text)
-        for r, msgs in enumerate(chats):
-            ans = _last(msgs, "assistant")
-            if ans is not None:
-                targets.append((r, ans, str(msgs[ans].get("content") or "")))
-            q = _last(msgs, "user", ans)
-            if q is not None:
-                targets.append((r, q, str(msgs[q].get("content") or "")))
+        min_letters = int(cfg["language_min_letters"])
         project_lang = cfg.get("language")
         if project_lang is None and ctx.project is not None:
             project_lang = ctx.project.get_setting("language")
-        answers = [k for k, (r, turn, _) in enumerate(targets) if chats[r][turn].get("role") == "assistant"]
         if project_lang is None:  # the majority language of an evenly spread sample of answers
+            answers = [(r, j) for r, e in rows for j, t in enumerate(e[1]) if t[1]]
             step = max(1, len(answers) // 400)
-            sample = [answers[i] for i in range(0, len(answers), step)]
-            found = self._detect_all(ctx, [targets[k][2] for k in sample], int(cfg["language_min_letters"]),
-                                     progress, None)
-            votes = Counter(lang for lang, _ in found if lang)
+            sample = answers[::step]
+            found = self._real_detections(ctx, frame, rows, sample, min_letters)
+            votes = Counter(lang for lang, _ in (found[k] for k in sample) if lang)
             project_lang = votes.most_common(1)[0][0] if votes else "en"
-        detected = self._detect_all(ctx, [t for _, _, t in targets], int(cfg["language_min_letters"]), progress,
-                                    project_lang)
-        answer_langs = Counter(detected[k][0] for k in answers if detected[k][0])
-        summary["language"] = {"project": project_lang, "answers": dict(answer_langs.most_common(10))}
+        english = project_lang == "en"
+        need = [(r, j) for r, e in rows for j, t in enumerate(e[1]) if t[3] is None and not (english and t[2])]
+        real = self._real_detections(ctx, frame, rows, need, min_letters) if need else {}
         conf = float(cfg["language_confidence"])
+        answer_langs: Counter = Counter()
         out: list[Flag] = []
-        for (r, turn, _), (lang, p) in zip(targets, detected, strict=True):
-            if lang and lang != project_lang and p >= conf:
-                role = chats[r][turn].get("role")
-                out.append(Flag(ids[r], self.name, "medium" if role == "assistant" else "low",
-                                f"the {'answer' if role == 'assistant' else 'question'} is in "
-                                f"{lang_mod.language_name(lang)}, not {lang_mod.language_name(project_lang)}",
-                                kind="language", turn=turn, score=round(p, 3), data={"language": lang}))
+        for r, e in rows:
+            for j, (turn, is_answer, sure, det) in enumerate(e[1]):
+                if det is not None:
+                    lang, p = _parse_detection(det)
+                elif english and sure:
+                    lang, p = "en", 1.0
+                else:
+                    lang, p = real[(r, j)]
+                if is_answer and lang:
+                    answer_langs[lang] += 1
+                if lang and lang != project_lang and p >= conf:
+                    out.append(Flag(rows.ids[r], self.name, "medium" if is_answer else "low",
+                                    f"the {'answer' if is_answer else 'question'} is in "
+                                    f"{lang_mod.language_name(lang)}, not {lang_mod.language_name(project_lang)}",
+                                    kind="language", turn=turn, score=round(p, 3), data={"language": lang}))
+        summary["language"] = {"project": project_lang, "answers": dict(answer_langs.most_common(10))}
         return out
 
-    def _detect_all(self, ctx: CheckContext, texts: list[str], min_letters: int, progress: Progress,
-                    project_lang: str | None) -> list[tuple[str | None, float]]:
-        """(language, probability) per text, through the project cache; in an English project,
-        obviously English texts are not sent to the detector."""
-        keys = [text_hash(t) for t in texts]
-        cached: dict[str, bytes] = ctx.project.cache_get(LANG_CACHE_NS, set(keys)) if ctx.project else {}
-        fresh: dict[str, bytes] = {}
-        out: list[tuple[str | None, float]] = []
-        progress.set_total(len(texts))
-        for k, (key, t) in enumerate(zip(keys, texts, strict=True)):
-            if k % 500 == 499:
-                progress.set_progress(k + 1)
-                progress.check_cancelled()
-            raw = cached.get(key) or fresh.get(key)
-            if raw is None and project_lang == "en" and lang_mod.surely_english(t):
-                out.append(("en", 1.0))
-                continue
-            if raw is None:
-                lang, p = lang_mod.detect(t, min_letters)
-                raw = f"{lang or ''}:{p:.4f}".encode()
-                fresh[key] = raw
-            code, _, prob = raw.decode().partition(":")
-            out.append((code or None, float(prob)))
-        if ctx.project is not None and fresh:
-            ctx.project.cache_put(LANG_CACHE_NS, fresh)
+    def _real_detections(self, ctx: CheckContext, frame, rows: _Rows, targets: list[tuple[int, int]],
+                         min_letters: int) -> dict[tuple[int, int], tuple[str | None, float]]:
+        """Detected (language, p) of (row, target) pairs, without the surely-English shortcut: from the
+        entry, else the language cache, else the model on the row's text."""
+        out: dict[tuple[int, int], tuple[str | None, float]] = {}
+        todo: list[tuple[int, int]] = []
+        for r, j in targets:
+            det = rows.entry(r)[1][j][3]
+            if det is not None:
+                out[(r, j)] = _parse_detection(det)
+            else:
+                todo.append((r, j))
+        for s in range(0, len(todo), BATCH):
+            part = todo[s:s + BATCH]
+            first = sorted({r for r, _ in part})
+            chats = dict(zip(first, frame_chats(frame.select(pl.all().gather(first))), strict=True))
+            texts: dict[str, str] = {}
+            hash_of: dict[tuple[int, int], str] = {}
+            for r, j in part:
+                text = str(chats[r][rows.entry(r)[1][j][0]].get("content") or "")
+                hash_of[(r, j)] = h = text_hash(text)
+                texts.setdefault(h, text)
+            found = self._detect(ctx, texts, min_letters)
+            for pair, h in hash_of.items():
+                out[pair] = _parse_detection(found[h])
         return out
 
     # -- tokens -----------------------------------------------------------------------------------
-    def _too_long(self, ids: list[int], chats: list[list[dict]], cfg: dict[str, Any], summary: dict[str, Any],
+    def _too_long(self, frame, rows: _Rows, cfg: dict[str, Any], summary: dict[str, Any],
                   progress: Progress) -> list[Flag]:
-        from ftcurate.core.hygiene.tokens import cheap_bound, known_context, token_counter
+        from ftcurate.core.hygiene.tokens import known_context, token_counter
 
         progress.set_status("Hygiene: token counts")
         limit0 = cfg.get("max_tokens") or known_context(cfg.get("model"))
-        if limit0 and all(cheap_bound(msgs) <= limit0 for msgs in chats):
+        if limit0 and all(e[2] <= limit0 for _, e in rows):
             # no chat is long enough to matter: spare loading transformers and the tokenizer
             summary["tokens"] = {"model": cfg.get("model") or "SmolLM2-135M-Instruct", "limit": int(limit0),
                                  "exact": True, "tokenised": 0, "note": "no chat is near the limit"}
             return []
         counter = token_counter(cfg.get("model"))
         limit = int(cfg.get("max_tokens") or counter.context)
-        candidates = [r for r, msgs in enumerate(chats) if msgs and counter.upper_bound(msgs) > limit]
-        counts = counter.count([chats[r] for r in candidates])
+        candidates: list[tuple[int, list[dict]]] = []
+        for s in range(0, frame.height, BATCH):
+            part = frame.slice(s, BATCH)
+            for k, msgs in enumerate(frame_chats(part)):
+                if msgs and counter.upper_bound(msgs) > limit:
+                    candidates.append((s + k, msgs))
+        counts = counter.count([msgs for _, msgs in candidates])
         summary["tokens"] = {"model": counter.model, "limit": limit, "exact": counter.exact,
                              "tokenised": len(candidates), "note": counter.reason or None}
         how = "" if counter.exact else f" (estimated: {counter.reason})"
         out = []
-        for r, n in zip(candidates, counts, strict=True):
+        for (r, _), n in zip(candidates, counts, strict=True):
             if n > limit:
-                out.append(Flag(ids[r], self.name, "high",
+                out.append(Flag(rows.ids[r], self.name, "high",
                                 f"{n:,} tokens with the chat template, over the {limit:,}-token limit of "
                                 f"{counter.model}: training would cut it{how}", kind="too_long",
                                 data={"tokens": n, "limit": limit, "exact": counter.exact}))
         return out
 
     # -- boilerplate ------------------------------------------------------------------------------
-    def _boilerplate(self, ids: list[int], chats: list[list[dict]], cfg: dict[str, Any],
-                     summary: dict[str, Any]) -> list[Flag]:
-        openings: list[str | None] = []
-        for msgs in chats:
-            ans = _last(msgs, "assistant")
-            text = str(msgs[ans].get("content") or "") if ans is not None else ""
-            op = opening(text, int(cfg["boilerplate_words"])) if text.strip() else ""
-            openings.append(op or None)
+    def _boilerplate(self, rows: _Rows, cfg: dict[str, Any], summary: dict[str, Any]) -> list[Flag]:
+        openings = [e[3] for _, e in rows]
         counts = Counter(o for o in openings if o)
         total = sum(counts.values())
         common = {o: c for o, c in counts.items()
@@ -271,7 +338,32 @@ class HygieneCheck(Check):
         for r, o in enumerate(openings):
             if o in common:
                 share = common[o] / total
-                out.append(Flag(ids[r], self.name, "low", f"opens like {share:.0%} of the answers: '{o}…'; "
+                out.append(Flag(rows.ids[r], self.name, "low", f"opens like {share:.0%} of the answers: '{o}…'; "
                                 f"the model will start every answer this way", kind="boilerplate",
                                 score=round(share, 4), data={"opening": o, "count": common[o]}))
         return out
+
+
+def _parse_detection(raw: str) -> tuple[str | None, float]:
+    code, _, prob = raw.partition(":")
+    return code or None, float(prob)
+
+
+class _Rows:
+    """Each row's cached entry (see `HygieneCheck._entries`), decoded once per distinct content.
+
+    Iterating yields (row position, entry) in row order; `entry(r)` is one row's entry.
+    """
+
+    def __init__(self, ids: list[int], keys: list[str], values: dict[str, bytes]) -> None:
+        self.ids = ids
+        self.keys = keys
+        self._decoded = {k: json.loads(v) for k, v in values.items()}
+
+    def entry(self, r: int) -> list:
+        return self._decoded[self.keys[r]]
+
+    def __iter__(self):
+        decoded, keys = self._decoded, self.keys
+        for r in range(len(keys)):
+            yield r, decoded[keys[r]]
