@@ -14,6 +14,7 @@ import json
 from collections import Counter
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from ftcurate.core.checks.base import Check, CheckContext, CheckResult, CheckSummary, Flag, register_check
@@ -61,6 +62,7 @@ def _last(msgs: list[dict], role: str, before: int | None = None) -> int | None:
 @register_check
 class HygieneCheck(Check):
     name = "hygiene"
+    columns = ("id", "content_hash", "messages", "input", "output")
     title = "Hygiene"
     description = ("Empty turns, very short or cut-off answers, leftover placeholders, HTML/markdown, "
                    "wrong language, too many tokens, boilerplate openings.")
@@ -109,11 +111,11 @@ class HygieneCheck(Check):
             ctx.project, namespace, frame.select([c for c in ("id", "content_hash", "messages", "input", "output")
                                                   if c in frame.columns]),
             lambda part: self._entries(ctx, part, kinds, cfg), progress)
-        rows = _Rows(ids, keys, values)
-        del values  # decoded in `rows`
+        rows = _Entries(ids, keys, values)
+        del values, keys  # decoded into `rows`
         flags: list[Flag] = []
-        for r, e in rows:
-            for sev, msg, kind, turn, start, end, data in e[0]:
+        for r, found in rows.flagged():
+            for sev, msg, kind, turn, start, end, data in found:
                 flags.append(Flag(ids[r], self.name, sev, msg, kind=kind, turn=turn, start=start, end=end,
                                   data=data))
         progress.set_progress(len(ids))
@@ -225,7 +227,7 @@ class HygieneCheck(Check):
         return out
 
     # -- language ---------------------------------------------------------------------------------
-    def _language(self, ctx: CheckContext, frame, rows: _Rows, cfg: dict[str, Any], summary: dict[str, Any],
+    def _language(self, ctx: CheckContext, frame, rows: _Entries, cfg: dict[str, Any], summary: dict[str, Any],
                   progress: Progress) -> list[Flag]:
         """A turn is flagged when its language is another than the project's with probability >=
         language_confidence. In an English project a surely-English text is English (no detection)."""
@@ -235,71 +237,82 @@ class HygieneCheck(Check):
         if project_lang is None and ctx.project is not None:
             project_lang = ctx.project.get_setting("language")
         if project_lang is None:  # the majority language of an evenly spread sample of answers
-            answers = [(r, j) for r, e in rows for j, t in enumerate(e[1]) if t[1]]
-            step = max(1, len(answers) // 400)
-            sample = answers[::step]
+            answers = np.flatnonzero(rows.t_ans == 1)
+            sample = answers[::max(1, len(answers) // 400)]
             found = self._real_detections(ctx, frame, rows, sample, min_letters)
-            votes = Counter(lang for lang, _ in (found[k] for k in sample) if lang)
+            votes = Counter(found[int(t)][0] for t in sample if found[int(t)][0])
             project_lang = votes.most_common(1)[0][0] if votes else "en"
         english = project_lang == "en"
-        need = [(r, j) for r, e in rows for j, t in enumerate(e[1]) if t[3] is None and not (english and t[2])]
-        real = self._real_detections(ctx, frame, rows, need, min_letters) if need else {}
+        # each target's (language, p): its detection in the entry, the shortcut, or a detection now
+        langs: dict[str | None, int] = {None: -1}
+        det = [_parse_detection(d) for d in rows.dets]
+        det_lang = np.array([langs.setdefault(lang, len(langs) - 1) for lang, _ in det] + [-1], dtype=np.int64)
+        det_p = np.array([p for _, p in det] + [0.0])
+        lang_id = det_lang[rows.t_det]  # t_det == -1 picks the trailing "no detection"
+        prob = det_p[rows.t_det]
+        if english:
+            short = (rows.t_det < 0) & (rows.t_sure == 1)
+            lang_id[short] = langs.setdefault("en", len(langs) - 1)
+            prob[short] = 1.0
+        need = np.flatnonzero((rows.t_det < 0) & ~((rows.t_sure == 1) & english))
+        for t, (lang, p) in self._real_detections(ctx, frame, rows, need, min_letters).items():
+            lang_id[t] = langs.setdefault(lang, len(langs) - 1)
+            prob[t] = p
+        names = [lang for lang in langs if lang is not None]
+        ans = np.flatnonzero((rows.t_ans == 1) & (lang_id >= 0))
+        counts = np.bincount(lang_id[ans], minlength=len(names))
+        first = np.full(len(names), len(rows.t_ans))
+        np.minimum.at(first, lang_id[ans], ans)
+        order = sorted((k for k in range(len(names)) if counts[k]), key=lambda k: (-counts[k], first[k]))
+        summary["language"] = {"project": project_lang, "answers": {names[k]: int(counts[k]) for k in order[:10]}}
         conf = float(cfg["language_confidence"])
-        answer_langs: Counter = Counter()
+        other = (lang_id >= 0) & (prob >= conf)
+        if project_lang in langs:
+            other &= lang_id != langs[project_lang]
         out: list[Flag] = []
-        for r, e in rows:
-            for j, (turn, is_answer, sure, det) in enumerate(e[1]):
-                if det is not None:
-                    lang, p = _parse_detection(det)
-                elif english and sure:
-                    lang, p = "en", 1.0
-                else:
-                    lang, p = real[(r, j)]
-                if is_answer and lang:
-                    answer_langs[lang] += 1
-                if lang and lang != project_lang and p >= conf:
-                    out.append(Flag(rows.ids[r], self.name, "medium" if is_answer else "low",
-                                    f"the {'answer' if is_answer else 'question'} is in "
-                                    f"{lang_mod.language_name(lang)}, not {lang_mod.language_name(project_lang)}",
-                                    kind="language", turn=turn, score=round(p, 3), data={"language": lang}))
-        summary["language"] = {"project": project_lang, "answers": dict(answer_langs.most_common(10))}
+        for t in np.flatnonzero(other):
+            lang, is_answer = names[lang_id[t]], bool(rows.t_ans[t])
+            out.append(Flag(rows.ids[rows.t_row[t]], self.name, "medium" if is_answer else "low",
+                            f"the {'answer' if is_answer else 'question'} is in "
+                            f"{lang_mod.language_name(lang)}, not {lang_mod.language_name(project_lang)}",
+                            kind="language", turn=int(rows.t_turn[t]), score=round(float(prob[t]), 3),
+                            data={"language": lang}))
         return out
 
-    def _real_detections(self, ctx: CheckContext, frame, rows: _Rows, targets: list[tuple[int, int]],
-                         min_letters: int) -> dict[tuple[int, int], tuple[str | None, float]]:
-        """Detected (language, p) of (row, target) pairs, without the surely-English shortcut: from the
-        entry, else the language cache, else the model on the row's text."""
-        out: dict[tuple[int, int], tuple[str | None, float]] = {}
-        todo: list[tuple[int, int]] = []
-        for r, j in targets:
-            det = rows.entry(r)[1][j][3]
-            if det is not None:
-                out[(r, j)] = _parse_detection(det)
+    def _real_detections(self, ctx: CheckContext, frame, rows: _Entries, targets: np.ndarray,
+                         min_letters: int) -> dict[int, tuple[str | None, float]]:
+        """Detected (language, p) of targets (indices into rows.t_*), without the surely-English
+        shortcut: from the entry, else the language cache, else the model on the row's text."""
+        out: dict[int, tuple[str | None, float]] = {}
+        todo: list[int] = []
+        for t in targets.tolist():
+            if rows.t_det[t] >= 0:
+                out[t] = _parse_detection(rows.dets[rows.t_det[t]])
             else:
-                todo.append((r, j))
+                todo.append(t)
         for s in range(0, len(todo), BATCH):
             part = todo[s:s + BATCH]
-            first = sorted({r for r, _ in part})
+            first = sorted({int(rows.t_row[t]) for t in part})
             chats = dict(zip(first, frame_chats(frame.select(pl.all().gather(first))), strict=True))
             texts: dict[str, str] = {}
-            hash_of: dict[tuple[int, int], str] = {}
-            for r, j in part:
-                text = str(chats[r][rows.entry(r)[1][j][0]].get("content") or "")
-                hash_of[(r, j)] = h = text_hash(text)
+            hash_of: dict[int, str] = {}
+            for t in part:
+                text = str(chats[int(rows.t_row[t])][int(rows.t_turn[t])].get("content") or "")
+                hash_of[t] = h = text_hash(text)
                 texts.setdefault(h, text)
             found = self._detect(ctx, texts, min_letters)
-            for pair, h in hash_of.items():
-                out[pair] = _parse_detection(found[h])
+            for t, h in hash_of.items():
+                out[t] = _parse_detection(found[h])
         return out
 
     # -- tokens -----------------------------------------------------------------------------------
-    def _too_long(self, frame, rows: _Rows, cfg: dict[str, Any], summary: dict[str, Any],
+    def _too_long(self, frame, rows: _Entries, cfg: dict[str, Any], summary: dict[str, Any],
                   progress: Progress) -> list[Flag]:
         from ftcurate.core.hygiene.tokens import known_context, token_counter
 
         progress.set_status("Hygiene: token counts")
         limit0 = cfg.get("max_tokens") or known_context(cfg.get("model"))
-        if limit0 and all(e[2] <= limit0 for _, e in rows):
+        if limit0 and int(rows.bound.max(initial=0)) <= limit0:
             # no chat is long enough to matter: spare loading transformers and the tokenizer
             summary["tokens"] = {"model": cfg.get("model") or "SmolLM2-135M-Instruct", "limit": int(limit0),
                                  "exact": True, "tokenised": 0, "note": "no chat is near the limit"}
@@ -326,21 +339,21 @@ class HygieneCheck(Check):
         return out
 
     # -- boilerplate ------------------------------------------------------------------------------
-    def _boilerplate(self, rows: _Rows, cfg: dict[str, Any], summary: dict[str, Any]) -> list[Flag]:
-        openings = [e[3] for _, e in rows]
-        counts = Counter(o for o in openings if o)
+    def _boilerplate(self, rows: _Entries, cfg: dict[str, Any], summary: dict[str, Any]) -> list[Flag]:
+        counts = rows.opening_counts()
         total = sum(counts.values())
         common = {o: c for o, c in counts.items()
                   if total and c >= int(cfg["boilerplate_min"]) and c / total >= float(cfg["boilerplate_share"])}
         summary["openings"] = [{"opening": o, "count": c, "share": round(c / total, 4)}
                                for o, c in counts.most_common(5)] if total else []
         out = []
-        for r, o in enumerate(openings):
-            if o in common:
-                share = common[o] / total
-                out.append(Flag(rows.ids[r], self.name, "low", f"opens like {share:.0%} of the answers: '{o}…'; "
-                                f"the model will start every answer this way", kind="boilerplate",
-                                score=round(share, 4), data={"opening": o, "count": common[o]}))
+        common_ids = np.array([rows.opening_id[o] for o in common], dtype=np.int64)
+        for r in np.flatnonzero(np.isin(rows.opening, common_ids)):
+            o = rows.openings[rows.opening[r]]
+            share = common[o] / total
+            out.append(Flag(rows.ids[r], self.name, "low", f"opens like {share:.0%} of the answers: '{o}…'; "
+                            f"the model will start every answer this way", kind="boilerplate",
+                            score=round(share, 4), data={"opening": o, "count": common[o]}))
         return out
 
 
@@ -349,21 +362,68 @@ def _parse_detection(raw: str) -> tuple[str | None, float]:
     return code or None, float(prob)
 
 
-class _Rows:
-    """Each row's cached entry (see `HygieneCheck._entries`), decoded once per distinct content.
-
-    Iterating yields (row position, entry) in row order; `entry(r)` is one row's entry.
-    """
+class _Entries:
+    """The rows' cached entries (see `HygieneCheck._entries`), each distinct one decoded once, held
+    as arrays: per language target (in row order) `t_row`, `t_turn`, `t_ans`, `t_sure`, `t_det` (index
+    into `dets`, -1 none); per row `bound` and `opening` (index into `openings`, -1 none). Text-rule
+    flags are kept only for entries that have some."""
 
     def __init__(self, ids: list[int], keys: list[str], values: dict[str, bytes]) -> None:
         self.ids = ids
-        self.keys = keys
-        self._decoded = {k: json.loads(v) for k, v in values.items()}
+        index: dict[str, int] = {}
+        flags: dict[int, list] = {}
+        start: list[int] = []
+        turn: list[int] = []
+        ans: list[int] = []
+        sure: list[int] = []
+        det: list[int] = []
+        bound: list[int] = []
+        opening: list[int] = []
+        dets: dict[str, int] = {}
+        self.opening_id: dict[str, int] = {}
+        for k, v in values.items():
+            e = json.loads(v)
+            i = index[k] = len(index)
+            if e[0]:
+                flags[i] = e[0]
+            start.append(len(turn))
+            for t_turn, t_ans, t_sure, t_det in e[1]:
+                turn.append(t_turn)
+                ans.append(t_ans)
+                sure.append(t_sure)
+                det.append(-1 if t_det is None else dets.setdefault(t_det, len(dets)))
+            bound.append(e[2])
+            opening.append(self.opening_id.setdefault(e[3], len(self.opening_id)) if e[3] else -1)
+        start.append(len(turn))
+        self.dets = list(dets)
+        self.openings = list(self.opening_id)
+        row_key = np.fromiter((index[k] for k in keys), dtype=np.int64, count=len(keys))
+        self._flags, self._row_key = flags, row_key
+        self.bound = np.array(bound, dtype=np.int64)[row_key] if len(keys) else np.zeros(0, np.int64)
+        self.opening = np.array(opening, dtype=np.int64)[row_key] if len(keys) else np.zeros(0, np.int64)
+        begin = np.array(start, dtype=np.int64)
+        count = np.diff(begin)[row_key] if len(keys) else np.zeros(0, np.int64)
+        self.t_row = np.repeat(np.arange(len(keys)), count)
+        pos = np.repeat(begin[row_key] if len(keys) else begin[:0], count) + \
+            (np.arange(len(self.t_row)) - np.repeat(np.cumsum(count) - count, count))
+        self.t_turn = np.array(turn, dtype=np.int64)[pos]
+        self.t_ans = np.array(ans, dtype=np.int8)[pos]
+        self.t_sure = np.array(sure, dtype=np.int8)[pos]
+        self.t_det = np.array(det, dtype=np.int64)[pos]
 
-    def entry(self, r: int) -> list:
-        return self._decoded[self.keys[r]]
+    def flagged(self):
+        """(row, text-rule flags) for the rows that have some, in row order."""
+        if not self._flags:
+            return
+        with_flags = np.array(sorted(self._flags), dtype=np.int64)
+        for r in np.flatnonzero(np.isin(self._row_key, with_flags)):
+            yield int(r), self._flags[int(self._row_key[r])]
 
-    def __iter__(self):
-        decoded, keys = self._decoded, self.keys
-        for r in range(len(keys)):
-            yield r, decoded[keys[r]]
+    def opening_counts(self) -> Counter:
+        """Answers per opening, in order of first appearance (as counting them row by row would)."""
+        present = self.opening[self.opening >= 0]
+        counts = np.bincount(present, minlength=len(self.openings))
+        first = np.full(len(self.openings), len(self.opening))
+        np.minimum.at(first, present, np.flatnonzero(self.opening >= 0))
+        order = sorted((k for k in range(len(self.openings)) if counts[k]), key=lambda k: first[k])
+        return Counter({self.openings[k]: int(counts[k]) for k in order})

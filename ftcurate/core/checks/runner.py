@@ -88,7 +88,7 @@ def run_checks(project: Project, names: list[str] | None = None,
         cfg = check_config(project, n, config.get(n), app)
         inst.validate_config(cfg)
         instances[n] = (inst, cfg)
-    frame = project.examples_frame()
+    frame = project.examples_frame(frame_columns([inst for inst, _ in instances.values()]))
     outcomes: list[CheckOutcome] = []
     for n, (inst, cfg) in instances.items():
         progress.set_status(f"Check: {inst.title or n}")
@@ -111,6 +111,18 @@ def run_checks(project: Project, names: list[str] | None = None,
             on_outcome(outcomes[-1])
     progress.finish()
     return outcomes
+
+
+def frame_columns(checks: list) -> list[str] | None:
+    """The examples-frame columns the checks read: the union of their `columns` (None: all)."""
+    from ftcurate.core.view import COLUMNS
+
+    wanted = {"id"}
+    for c in checks:
+        if c.columns is None:
+            return None
+        wanted.update(c.columns)
+    return [c for c in COLUMNS if c in wanted]
 
 
 def store_flags(project: Project, check: str, flags: list[Flag]) -> int:

@@ -94,6 +94,7 @@ def _output_turn(messages_json: str | None) -> int | None:
 @register_check
 class ToneCheck(Check):
     name = "tone"
+    columns = ("id", "status", "output", "messages")
     title = "Tone consistency"
     description = "Answers that do not sound like the rest: casual, rude, loud, hard to read, I vs we."
     defaults: dict[str, Any] = {

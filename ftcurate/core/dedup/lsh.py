@@ -57,6 +57,15 @@ def _pivot_pairs(sig: np.ndarray, members: np.ndarray, threshold: float) -> tupl
     return out_i, out_j
 
 
+def sorted_unique(x: np.ndarray) -> np.ndarray:
+    """`np.unique(x)` by one sort and a mask: numpy 2.4's `np.unique` took 3.8 s for 1.6M pair codes
+    where the sort takes 0.2 s."""
+    if len(x) == 0:
+        return x
+    s = np.sort(x)
+    return s[np.concatenate(([True], s[1:] != s[:-1]))]
+
+
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     """(bands, rows) that datasketch's `MinHashLSH` chooses for this threshold and signature length."""
     from datasketch import MinHashLSH
@@ -188,5 +197,5 @@ def near_pairs(sig: np.ndarray, threshold: float, seed: int, progress: Progress 
     if len(i) == 0:
         return empty, empty, np.zeros(0, np.float64)
     lo, hi = np.minimum(i, j), np.maximum(i, j)
-    code = np.unique(lo * n + hi)
+    code = sorted_unique(lo * n + hi)
     return _verify(sig, code // n, code % n, threshold)
