@@ -131,7 +131,8 @@ class ToneCheck(Check):
         keep = np.array([bool(t.strip()) for t in outputs], dtype=bool)
         rows = np.flatnonzero(keep)
         texts = [outputs[i] for i in rows]
-        scorer = FormalityScorer(mode=cfg["formality_mode"], sample=int(cfg["formality_sample"]))
+        scorer = FormalityScorer(mode=cfg["formality_mode"], sample=int(cfg["formality_sample"]),
+                                 project=ctx.project)
         profiles = cached_profiles(ctx.project, texts, scorer, progress)
         approved = None
         if "status" in frame.columns and len(rows):

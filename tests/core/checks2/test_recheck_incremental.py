@@ -16,9 +16,11 @@ from ftcurate.core.store import Project
 
 NAMES = ["hygiene", "exact_duplicate", "near_duplicate", "conflict", "label_imbalance", "tone"]
 # Conflicts on near-same questions compared by MinHash, and tone's style dimensions: no sentence
-# model, so the test stays fast (embeddings have their own same-flags test in tests/core/dedup).
+# model, so the test stays fast (embeddings have their own same-flags test in tests/core/dedup);
+# formality from a lexicon learnt on a 20-answer sample, the path large projects take.
 CONFIG = {"conflict": {"match": "near", "answer_similarity": "minhash"},
-          "tone": {"dimensions": ["casual", "curt", "loud", "complex", "person"]},
+          "tone": {"dimensions": ["casual", "curt", "loud", "complex", "person"], "formality_mode": "lexicon",
+                   "formality_sample": 20},
           "hygiene": {"language": None}}
 FRENCH = "Vous pouvez suivre la livraison de votre commande depuis la page Commandes de votre compte."
 
