@@ -15,12 +15,13 @@ Anchors (same process, same data):
 
 Usage:
     python benchmarks/bench_pipeline.py --n 100000 [--checks hygiene,pii,...] [--step-timeout 1800]
-        [--all-in-one] [--ray] [--keep DIR] [--skip-per-check] [--recheck-edit 0.01]
+        [--all-in-one] [--ray] [--keep DIR] [--skip-per-check] [--recheck-edit 0.01] [--no-rude]
 `--all-in-one` also runs every selected check in one process, as `ftcurate check` does, on a copy of
 the freshly imported project (nothing cached), for the time and peak memory of the real command.
 `--ray` also runs them with the Ray engine (`ftcurate check --engine ray`) on another fresh copy.
 The per-check steps share one project, as consecutive checks of one `ftcurate check` do (paraphrase
 and conflict share cached embeddings); the re-check runs on that project, with everything cached.
+`--no-rude` turns tone's rude-reply model off (a project setting), so no check embeds sentences.
 `--skip-per-check` leaves the per-check steps out (at 1M they double the run); the re-check then runs
 on the project the all-in-one step checked. `--recheck-edit F` edits that fraction of the examples
 (one history entry, through `SetMessagesCommand`) before the re-check (default 0.01).
@@ -354,6 +355,8 @@ def main() -> None:
     ap.add_argument("--ray", action="store_true", help="also run all checks with --engine ray (local Ray)")
     ap.add_argument("--keep", help="work in this folder and keep it")
     ap.add_argument("--skip-per-check", action="store_true", help="leave out the one-process-per-check steps")
+    ap.add_argument("--no-rude", action="store_true",
+                    help="tone without its rude-reply model (no sentence embeddings; saved as a project setting)")
     ap.add_argument("--recheck-edit", type=float, default=0.01, help="fraction of examples edited before the re-check")
     ap.add_argument("--step", help=argparse.SUPPRESS)
     ap.add_argument("--name", default="", help=argparse.SUPPRESS)
@@ -379,6 +382,12 @@ def main() -> None:
     _print("import", _run(args, "import"))
     for reader in ("fetchall", "blocks"):
         _print(f"examples_frame ({reader})", _run(args, "frame", reader if reader == "fetchall" else ""))
+    if args.no_rude and args.project.exists():
+        from ftcurate.core.checks.tone import KINDS
+        from ftcurate.core.store import Project
+
+        with Project.open(args.project) as project:
+            project.set_setting("checks", {"tone": {"dimensions": [k for k in KINDS if k != "rude"]}})
     fresh = work / "fresh.ftcurate"  # the imported project before any check (nothing cached yet)
     if (args.all_in_one or args.ray) and args.project.exists():
         shutil.copyfile(args.project, fresh)

@@ -101,3 +101,21 @@ def test_recheck_after_edits_equals_a_check_from_scratch(projects):
     assert {f[1] for f in mine} >= {"hygiene", "exact_duplicate", "near_duplicate", "conflict", "tone"}
     assert any(f[1] == "hygiene" and f[2] == "language" for f in mine)
     assert mine == theirs
+
+
+def test_store_flags_keeps_ids_updates_changed_values_and_deletes_vanished(projects):
+    from ftcurate.core.checks.base import Flag
+    from ftcurate.core.checks.runner import store_flags
+
+    project, _ = projects
+    ids = project.example_ids()[:3]
+    first = [Flag(ids[0], "hygiene", "low", "a", kind="short", score=1), Flag(ids[1], "hygiene", "low", "b"),
+             Flag(ids[2], "hygiene", "low", "c", data={"x": 1})]
+    store_flags(project, "hygiene", first)
+    before = {r[1]: r[0] for r in project.query("SELECT id, example_id FROM flags")}
+    again = [Flag(ids[0], "hygiene", "low", "a", kind="short", score=1.0),
+             Flag(ids[2], "hygiene", "medium", "c", data={"x": 2})]
+    store_flags(project, "hygiene", again)
+    rows = project.query("SELECT id, example_id, severity, message, data FROM flags ORDER BY example_id")
+    assert [(r[0], r[1]) for r in rows] == [(before[ids[0]], ids[0]), (before[ids[2]], ids[2])]
+    assert rows[1][2:] == ("medium", "c", '{"x": 2}')
