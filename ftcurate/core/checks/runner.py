@@ -9,7 +9,6 @@ the others still run; the failed check's flags from its last good run are left a
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 import traceback
@@ -142,15 +141,16 @@ def store_flags(project: Project, check: str, flags: list[Flag]) -> int:
             alive.update(r[0] for r in conn.execute(
                 f"SELECT id FROM examples WHERE id IN ({','.join('?' * len(chunk))})", chunk))
         flags = [f for f in flags if int(f.example_id) in alive]
-        # The stored flags as key -> [(id, digest of the values)]: holding their messages and data as
-        # Python strings took ~0.8 KB per flag (over a GB for a million-flag check).
-        old: dict[tuple, list[tuple[int, bytes]]] = {}
-        cur = conn.execute('SELECT example_id, check_name, kind, turn, start, "end", id, severity, message,'
-                           " cluster, score, data FROM flags WHERE check_name = ? ORDER BY id", (check,))
+        # The stored flags' keys and ids only: their messages and data stay in SQLite, which compares
+        # them with the new values itself (holding them as Python strings took ~0.8 KB per flag,
+        # over a GB for a million-flag check).
+        old: dict[tuple, list[int]] = {}
+        cur = conn.execute('SELECT example_id, kind, turn, start, "end", id FROM flags WHERE check_name = ?'
+                           " ORDER BY id", (check,))
         while rows := cur.fetchmany(20_000):
             for row in rows:
-                old.setdefault(tuple(row[:6]), []).append((row[6], _digest(row[7:])))
-        updates, inserts = [], []
+                old.setdefault(row[:5], []).append(row[5])
+        found_again, inserts = [], []
         encoded: dict[int, tuple[Any, str | None]] = {}  # cluster members share one data dict: encode once
         for f in flags:
             if f.data is None:
@@ -160,35 +160,32 @@ def store_flags(project: Project, check: str, flags: list[Flag]) -> int:
                 if hit is None or hit[0] is not f.data:
                     hit = encoded[id(f.data)] = (f.data, json.dumps(f.data, ensure_ascii=False, default=str))
                 data = hit[1]
-            prior = old.get((int(f.example_id), check, f.kind, f.turn, f.start, f.end))
+            prior = old.get((int(f.example_id), f.kind, f.turn, f.start, f.end))
             if prior:
-                fid, digest = prior.pop(0)
-                # a re-run mostly finds the same flags: write only the ones that changed
-                values = (f.severity, f.message, f.cluster, f.score, data)
-                if digest != _digest(values):
-                    updates.append((*values, fid))
+                found_again.append((prior.pop(0), f.severity, f.message, f.cluster, f.score, data))
             else:
                 inserts.append((int(f.example_id), check, f.turn, f.start, f.end, f.kind, f.severity,
                                 f.message, f.cluster, f.score, data, f.state, now))
         del encoded
-        stale = [(fid,) for rest in old.values() for fid, _ in rest]
+        stale = [(fid,) for rest in old.values() for fid in rest]
+        del old
         conn.executemany("DELETE FROM flags WHERE id = ?", stale)
-        conn.executemany("UPDATE flags SET severity=?, message=?, cluster=?, score=?, data=? WHERE id=?",
-                         updates)
+        # a re-run mostly finds the same flags: write only the ones whose values changed
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS flag_values (id INTEGER PRIMARY KEY, severity TEXT,"
+                     " message TEXT, cluster INTEGER, score REAL, data TEXT)")
+        conn.execute("DELETE FROM temp.flag_values")
+        conn.executemany("INSERT INTO temp.flag_values VALUES (?, ?, ?, ?, ?, ?)", found_again)
+        del found_again
+        conn.execute("UPDATE flags SET severity = v.severity, message = v.message, cluster = v.cluster,"
+                     " score = v.score, data = v.data FROM temp.flag_values AS v WHERE flags.id = v.id AND"
+                     " (flags.severity IS NOT v.severity OR flags.message IS NOT v.message OR flags.cluster"
+                     " IS NOT v.cluster OR flags.score IS NOT v.score OR flags.data IS NOT v.data)")
+        conn.execute("DELETE FROM temp.flag_values")
         conn.executemany(
             'INSERT INTO flags (example_id, check_name, turn, start, "end", kind, severity, message, cluster,'
             " score, data, state, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", inserts)
     project._notify("flags", check=check)
     return len(flags)
-
-
-def _digest(values: tuple) -> bytes:
-    """A 128-bit digest of a flag's stored values (severity, message, cluster, score, data), the same
-    for the values read back from SQLite as for the flag that wrote them (numbers as Python ints and
-    floats; an int score reads back as a float, which only costs a needless update)."""
-    sev, msg, cluster, score, data = values
-    norm = (sev, msg, None if cluster is None else int(cluster), None if score is None else float(score), data)
-    return hashlib.blake2b(repr(norm).encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def _record_run(project: Project, name: str, ok: bool, error: str | None, summary: CheckSummary, cfg: dict) -> None:
