@@ -39,48 +39,21 @@ def _verify(sig: np.ndarray, i: np.ndarray, j: np.ndarray, threshold: float,
     return np.concatenate(keep_i), np.concatenate(keep_j), np.concatenate(keep_s)
 
 
-def _matches(a: np.ndarray, b: np.ndarray, threshold: float, step: int = 1024) -> np.ndarray:
-    """(len(a), len(b)) bool: estimated Jaccard of each row pair >= threshold (blocks of `step` of b)."""
-    out = np.zeros((len(a), len(b)), dtype=bool)
-    for s in range(0, len(b), step):
-        out[:, s:s + step] = (a[:, None, :] == b[None, s:s + step, :]).mean(axis=2) >= threshold
-    return out
-
-
-def _pivot_pairs(sig: np.ndarray, members: np.ndarray, threshold: float,
-                 chunk: int = 256) -> tuple[list[int], list[int]]:
-    """Greedy join of a big bucket: each member (in order) is compared with the pivots so far and linked
-    to every pivot it matches; a member matching none becomes a pivot.
-
-    Vectorised by blocks of `chunk` members with the same result as one member at a time: a block is
-    compared with the earlier pivots at once; which of its unmatched members become pivots is then
-    decided in order among themselves, and each member is also linked to the block's new pivots that
-    come before it."""
-    pivots = np.zeros(0, dtype=np.int64)
+def _pivot_pairs(sig: np.ndarray, members: np.ndarray, threshold: float) -> tuple[list[int], list[int]]:
+    """Greedy join of a big bucket: each member is compared with the pivots so far and linked to every
+    pivot it matches; a member matching none becomes a pivot."""
+    pivots: list[int] = []
     out_i: list[int] = []
     out_j: list[int] = []
-    for s in range(0, len(members), chunk):
-        block = members[s:s + chunk]
-        bs = sig[block]
-        hit0 = _matches(bs, sig[pivots], threshold)
-        cand = np.flatnonzero(~hit0.any(axis=1))
-        new: list[int] = []  # positions in the block of its new pivots, in order
-        if len(cand):
-            among = _matches(bs[cand], bs[cand], threshold)
-            chosen: list[int] = []  # indices into cand
-            for a in range(len(cand)):
-                if not chosen or not among[a, chosen].any():
-                    chosen.append(a)
-            new = [int(cand[a]) for a in chosen]
-        hit_new = _matches(bs, bs[new], threshold) if new else np.zeros((len(block), 0), dtype=bool)
-        if new:
-            hit_new &= np.array(new)[None, :] < np.arange(len(block))[:, None]
-        for q in np.flatnonzero(hit0.any(axis=1) | hit_new.any(axis=1)):
-            linked = [int(pivots[h]) for h in np.flatnonzero(hit0[q])]
-            linked += [int(block[new[h]]) for h in np.flatnonzero(hit_new[q])]
-            out_i.extend(linked)
-            out_j.extend([int(block[q])] * len(linked))
-        pivots = np.concatenate([pivots, block[new]]) if new else pivots
+    for m in members:
+        if pivots:
+            est = (sig[pivots] == sig[m]).mean(axis=1)
+            hit = np.flatnonzero(est >= threshold)
+            if len(hit):
+                out_i.extend(pivots[h] for h in hit)
+                out_j.extend([int(m)] * len(hit))
+                continue
+        pivots.append(int(m))
     return out_i, out_j
 
 

@@ -94,34 +94,3 @@ def test_ivf_join_finds_close_pairs_like_the_exhaustive_join():
     assert len(got) >= 0.95 * len(ref)
     again = similar_pairs(x, 0.9, exact_max=0, seed=1)
     assert np.array_equal(approx[0], again[0]) and np.array_equal(approx[1], again[1])
-
-
-def _pivot_pairs_one_by_one(sig, members, threshold):
-    pivots, out_i, out_j = [], [], []
-    for m in members:
-        if pivots:
-            hit = np.flatnonzero((sig[pivots] == sig[m]).mean(axis=1) >= threshold)
-            if len(hit):
-                out_i.extend(pivots[h] for h in hit)
-                out_j.extend([int(m)] * len(hit))
-                continue
-        pivots.append(int(m))
-    return out_i, out_j
-
-
-def test_vectorised_pivot_join_equals_the_member_by_member_join():
-    from ftcurate.core.dedup.lsh import _pivot_pairs
-
-    rng = np.random.default_rng(3)
-    # 40 families of near-identical signatures (a few values changed per member), shuffled
-    base = rng.integers(0, 2**32, size=(40, 64), dtype=np.uint32)
-    fam = rng.integers(0, 40, size=700)
-    sig = base[fam].copy()
-    flips = rng.random(sig.shape) < rng.uniform(0.0, 0.5, size=(700, 1))
-    sig[flips] = rng.integers(0, 2**32, size=int(flips.sum()), dtype=np.uint32)
-    members = np.arange(700)
-    for threshold in (0.5, 0.8):
-        got = _pivot_pairs(sig, members, threshold, chunk=64)
-        want = _pivot_pairs_one_by_one(sig, members, threshold)
-        assert sorted(zip(*got, strict=True)) == sorted(zip(*want, strict=True))
-        assert len(want[0]) > 100
