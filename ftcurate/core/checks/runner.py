@@ -176,11 +176,15 @@ def store_flags(project: Project, check: str, flags: list[Flag]) -> int:
         conn.execute("DELETE FROM temp.flag_values")
         conn.executemany("INSERT INTO temp.flag_values VALUES (?, ?, ?, ?, ?, ?)", found_again)
         del found_again
-        conn.execute("UPDATE flags SET severity = v.severity, message = v.message, cluster = v.cluster,"
-                     " score = v.score, data = v.data FROM temp.flag_values AS v WHERE flags.id = v.id AND"
-                     " (flags.severity IS NOT v.severity OR flags.message IS NOT v.message OR flags.cluster"
-                     " IS NOT v.cluster OR flags.score IS NOT v.score OR flags.data IS NOT v.data)")
+        # CROSS JOIN keeps the temp table as the outer loop: one id lookup per found-again flag, never
+        # a scan of every check's flags
+        changed = conn.execute(
+            "SELECT v.severity, v.message, v.cluster, v.score, v.data, v.id FROM temp.flag_values AS v"
+            " CROSS JOIN flags AS f ON f.id = v.id WHERE f.severity IS NOT v.severity OR f.message IS NOT"
+            " v.message OR f.cluster IS NOT v.cluster OR f.score IS NOT v.score OR f.data IS NOT v.data"
+        ).fetchall()
         conn.execute("DELETE FROM temp.flag_values")
+        conn.executemany("UPDATE flags SET severity=?, message=?, cluster=?, score=?, data=? WHERE id=?", changed)
         conn.executemany(
             'INSERT INTO flags (example_id, check_name, turn, start, "end", kind, severity, message, cluster,'
             " score, data, state, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", inserts)
