@@ -119,3 +119,16 @@ def test_store_flags_keeps_ids_updates_changed_values_and_deletes_vanished(proje
     rows = project.query("SELECT id, example_id, severity, message, data FROM flags ORDER BY example_id")
     assert [(r[0], r[1]) for r in rows] == [(before[ids[0]], ids[0]), (before[ids[2]], ids[2])]
     assert rows[1][2:] == ("medium", "c", '{"x": 2}')
+
+
+def test_cache_get_scan_gives_what_key_lookups_give(projects, monkeypatch):
+    from ftcurate.core import store
+
+    project, _ = projects
+    project.cache_put("ns", {f"k{i}": str(i).encode() for i in range(50)})
+    project.cache_put("other", {"k1": b"x"})
+    keys = [f"k{i}" for i in range(0, 60, 3)]
+    by_lookup = project.cache_get("ns", keys)
+    monkeypatch.setattr(store, "_CACHE_SCAN_MIN", 2)
+    assert project.cache_get("ns", keys) == by_lookup
+    assert len(by_lookup) == 17 and by_lookup["k3"] == b"3"
