@@ -141,9 +141,8 @@ def store_flags(project: Project, check: str, flags: list[Flag]) -> int:
             alive.update(r[0] for r in conn.execute(
                 f"SELECT id FROM examples WHERE id IN ({','.join('?' * len(chunk))})", chunk))
         flags = [f for f in flags if int(f.example_id) in alive]
-        # The stored flags' keys and ids only: their messages and data stay in SQLite, which compares
-        # them with the new values itself (holding them as Python strings took ~0.8 KB per flag,
-        # over a GB for a million-flag check).
+        # The stored flags' keys and ids only; their values are read back in blocks below (holding every
+        # stored message and data string at once took ~0.8 KB per flag, over a GB for a million flags).
         old: dict[tuple, list[int]] = {}
         cur = conn.execute('SELECT example_id, kind, turn, start, "end", id FROM flags WHERE check_name = ?'
                            " ORDER BY id", (check,))
@@ -170,20 +169,16 @@ def store_flags(project: Project, check: str, flags: list[Flag]) -> int:
         stale = [(fid,) for rest in old.values() for fid in rest]
         del old
         conn.executemany("DELETE FROM flags WHERE id = ?", stale)
-        # a re-run mostly finds the same flags: write only the ones whose values changed
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS flag_values (id INTEGER PRIMARY KEY, severity TEXT,"
-                     " message TEXT, cluster INTEGER, score REAL, data TEXT)")
-        conn.execute("DELETE FROM temp.flag_values")
-        conn.executemany("INSERT INTO temp.flag_values VALUES (?, ?, ?, ?, ?, ?)", found_again)
+        # a re-run mostly finds the same flags: write only the ones whose values changed, reading the
+        # stored values back a block of ids at a time (bounded memory, nothing written to compare)
+        changed = []
+        for s in range(0, len(found_again), 20_000):
+            part = found_again[s:s + 20_000]
+            stored = {r[0]: list(r[1:]) for r in conn.execute(
+                "SELECT id, severity, message, cluster, score, data FROM flags"
+                " WHERE id IN (SELECT value FROM json_each(?))", (json.dumps([p[0] for p in part]),))}
+            changed.extend((*values, fid) for fid, *values in part if stored.get(fid) != values)
         del found_again
-        # CROSS JOIN keeps the temp table as the outer loop: one id lookup per found-again flag, never
-        # a scan of every check's flags
-        changed = conn.execute(
-            "SELECT v.severity, v.message, v.cluster, v.score, v.data, v.id FROM temp.flag_values AS v"
-            " CROSS JOIN flags AS f ON f.id = v.id WHERE f.severity IS NOT v.severity OR f.message IS NOT"
-            " v.message OR f.cluster IS NOT v.cluster OR f.score IS NOT v.score OR f.data IS NOT v.data"
-        ).fetchall()
-        conn.execute("DELETE FROM temp.flag_values")
         conn.executemany("UPDATE flags SET severity=?, message=?, cluster=?, score=?, data=? WHERE id=?", changed)
         conn.executemany(
             'INSERT INTO flags (example_id, check_name, turn, start, "end", kind, severity, message, cluster,'
