@@ -16,12 +16,16 @@ Anchors (same process, same data):
 
 Usage:
     python benchmarks/bench_pipeline.py --n 100000 [--checks hygiene,pii,...] [--step-timeout 1800]
-        [--all-in-one] [--ray] [--keep DIR]
+        [--all-in-one] [--ray] [--keep DIR] [--skip-per-check] [--recheck-edit 0.01] [--no-rude]
 `--all-in-one` also runs every selected check in one process, as `ftcurate check` does, on a copy of
 the freshly imported project (nothing cached), for the time and peak memory of the real command.
 `--ray` also runs them with the Ray engine (`ftcurate check --engine ray`) on another fresh copy.
 The per-check steps share one project, as consecutive checks of one `ftcurate check` do (paraphrase
 and conflict share cached embeddings); the re-check runs on that project, with everything cached.
+`--no-rude` turns tone's rude-reply model off (a project setting), so no check embeds sentences.
+`--skip-per-check` leaves the per-check steps out (at 1M they double the run); the re-check then runs
+on the project the all-in-one step checked. `--recheck-edit F` edits that fraction of the examples
+(one history entry, through `SetMessagesCommand`) before the re-check (default 0.01).
 """
 
 from __future__ import annotations
@@ -175,7 +179,8 @@ def _check(a, names: list[str]) -> dict:
         t, outcomes = _timed(lambda: run_checks(project, names))
     failed = [f"{o.name}: {o.error}" for o in outcomes if not o.ok]
     flags = sum(o.flags for o in outcomes)
-    return {"seconds": t, "note": f"{flags:,} flags" + (f"; FAILED {'; '.join(failed)}" if failed else "")}
+    each = ", ".join(f"{o.name} {o.seconds:.1f}" for o in outcomes)
+    return {"seconds": t, "note": f"{flags:,} flags ({each} s)" + (f"; FAILED {'; '.join(failed)}" if failed else "")}
 
 
 def _minhash_anchor(a) -> tuple[float, float]:
@@ -255,13 +260,13 @@ def step_edit_recheck(a) -> dict:
 
     with Project.open(a.project) as project:
         ids = project.example_ids()
-        chosen = random.Random(5).sample(ids, max(1, len(ids) // 100))
+        chosen = random.Random(5).sample(ids, max(1, round(len(ids) * a.recheck_edit)))
         cmds = []
         for ex in project.get_examples(chosen):
             msgs = [dict(m) for m in ex.messages]
             msgs[-1]["content"] += " Anything else I can help with?"
             cmds.append(SetMessagesCommand(ex.id, msgs))
-        t_edit, _ = _timed(lambda: project.apply(CompositeCommand(cmds, text="bench: edit 1 %")))
+        t_edit, _ = _timed(lambda: project.apply(CompositeCommand(cmds, text=f"bench: edit {a.recheck_edit:.0%}")))
     out = _check(a, a.checks.split(","))
     out["note"] = f"edited {len(chosen):,} examples in {t_edit:.2f} s; " + out["note"]
     return out
@@ -319,7 +324,8 @@ def _child(a) -> None:
 
 def _run(args, step: str, name: str = "", project: Path | None = None) -> dict:
     cmd = [sys.executable, __file__, "--step", step, "--name", name, "--project", str(project or args.project),
-           "--csv", str(args.csv), "--checks", args.checks, "--sample", str(args.sample)]
+           "--csv", str(args.csv), "--checks", args.checks, "--sample", str(args.sample),
+           "--recheck-edit", str(args.recheck_edit)]
     t0 = time.perf_counter()
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.step_timeout)
@@ -347,6 +353,10 @@ def main() -> None:
     ap.add_argument("--all-in-one", action="store_true", help="also run all checks in one process")
     ap.add_argument("--ray", action="store_true", help="also run all checks with --engine ray (local Ray)")
     ap.add_argument("--keep", help="work in this folder and keep it")
+    ap.add_argument("--skip-per-check", action="store_true", help="leave out the one-process-per-check steps")
+    ap.add_argument("--no-rude", action="store_true",
+                    help="tone without its rude-reply model (no sentence embeddings; saved as a project setting)")
+    ap.add_argument("--recheck-edit", type=float, default=0.01, help="fraction of examples edited before the re-check")
     ap.add_argument("--step", help=argparse.SUPPRESS)
     ap.add_argument("--name", default="", help=argparse.SUPPRESS)
     ap.add_argument("--project", help=argparse.SUPPRESS)
@@ -355,6 +365,8 @@ def main() -> None:
     if args.step:
         _child(args)
         return
+    if args.skip_per_check:
+        args.all_in_one = True
     from ftcurate.core.checks.registry import load_checks
 
     args.checks = args.checks or ",".join(load_checks())
@@ -369,6 +381,12 @@ def main() -> None:
     _print("import", _run(args, "import"))
     for reader in ("fetchall", "blocks"):
         _print(f"examples_frame ({reader})", _run(args, "frame", reader if reader == "fetchall" else ""))
+    if args.no_rude and args.project.exists():
+        from ftcurate.core.checks.tone import KINDS
+        from ftcurate.core.store import Project
+
+        with Project.open(args.project) as project:
+            project.set_setting("checks", {"tone": {"dimensions": [k for k in KINDS if k != "rude"]}})
     fresh = work / "fresh.ftcurate"  # the imported project before any check (nothing cached yet)
     if (args.all_in_one or args.ray) and args.project.exists():
         shutil.copyfile(args.project, fresh)
@@ -376,15 +394,17 @@ def main() -> None:
         shutil.copyfile(fresh, work / "ray.ftcurate")
         _print("check, all, --engine ray (local Ray, 2 CPUs; nothing cached)",
                _run(args, "all_ray", project=work / "ray.ftcurate"))
-    total = 0.0
-    for name in args.checks.split(","):
-        r = _run(args, "check", name)
-        total += r["seconds"]
-        _print(f"check {name}", r)
-    print(f"| checks, sum | {total:.1f} | - | - | one child process per check |")
+    if not args.skip_per_check:
+        total = 0.0
+        for name in args.checks.split(","):
+            r = _run(args, "check", name)
+            total += r["seconds"]
+            _print(f"check {name}", r)
+        print(f"| checks, sum | {total:.1f} | - | - | one child process per check |")
     if args.all_in_one:
         _print("check, all in one process (nothing cached)", _run(args, "all", project=fresh))
-    _print("re-check after editing 1 %", _run(args, "edit_recheck"))
+    checked = fresh if args.skip_per_check and args.all_in_one else args.project
+    _print(f"re-check after editing {args.recheck_edit:.0%}", _run(args, "edit_recheck", project=checked))
     _print("export (openai, 3 splits)", _run(args, "export"))
     print(f"load average at the end {os.getloadavg()[0]:.1f}; work folder {work}")
 

@@ -27,6 +27,7 @@ from ftcurate.core.schema import APPLICATION_ID, SCHEMA_VERSION, migrate
 
 SUFFIX = ".ftcurate"
 QUICK_CHECK_MAX_BYTES = 64 << 20
+_CACHE_SCAN_MIN = 20_000  # from this many keys, cache_get scans the namespace instead of IN (...) lookups
 
 
 class Project:
@@ -408,8 +409,18 @@ class Project:
         return {k: json.loads(v) for k, v in self.query("SELECT key, value FROM settings")}
 
     def cache_get(self, namespace: str, keys: Iterable[str]) -> dict[str, bytes]:
+        """Cached values of `keys` under `namespace` (keys not cached are absent from the result).
+
+        Many keys (a re-check of a big project asks for every text) are read in one scan of the
+        namespace, filtered by a set: one query instead of one per 900 keys.
+        """
         keys = list(keys)
         out: dict[str, bytes] = {}
+        if len(keys) >= _CACHE_SCAN_MIN:
+            wanted = set(keys)
+            for rows in self.read_blocks("SELECT key, value FROM cache WHERE namespace = ?", (namespace,)):
+                out.update((k, v) for k, v in rows if k in wanted)
+            return out
         for i in range(0, len(keys), 900):
             chunk = keys[i:i + 900]
             rows = self.query(f"SELECT key, value FROM cache WHERE namespace = ? AND key IN "

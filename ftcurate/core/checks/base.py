@@ -36,9 +36,10 @@ class CheckSummary:
         pii: examples, turns, unique_texts, analysed, from_cache, findings, model, threshold,
             allow_list_candidates; imbalance: the label statistics (labels, median, under, over,
             unlabelled, ...), by, behaviours, suggested_caps, examples; tone: outputs, house_voice,
-            formality_tagged, thresholds, rude_model; hygiene: language, tokens, openings (each only
-            when that rule ran); paraphrase: embedded, from_cache, embedder (the embedding backend);
-            a failed run: traceback.
+            formality_tagged, thresholds, rude_model; hygiene: examples_computed (examples not found
+            in the check cache), language, tokens, openings (each only when that rule ran);
+            paraphrase: embedded, from_cache, embedder (the embedding backend); a failed run:
+            traceback.
     """
 
     flagged: int = 0
@@ -102,6 +103,10 @@ class Check:
     """Base class. Subclasses set `name`, `title`, `description`, `defaults` and implement `run`."""
 
     name: ClassVar[str] = ""
+    # The `ftcurate.core.view.COLUMNS` the check reads (None: all). The runner reads only the union of
+    # the selected checks' columns, so a project's big columns (metadata, ...) stay on disk when no
+    # check needs them.
+    columns: ClassVar[tuple[str, ...] | None] = None
     title: ClassVar[str] = ""
     description: ClassVar[str] = ""
     defaults: ClassVar[dict[str, Any]] = {}

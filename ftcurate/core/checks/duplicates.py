@@ -45,6 +45,11 @@ PARAPHRASE_DEFAULTS: dict[str, Any] = {"paraphrase_threshold": 0.65, "projection
 PROJECTED_THRESHOLD = 0.6
 
 
+# What the duplicate checks read: texts, status and label (scope, keeper), content hashes (the memo
+# fingerprint), and where each example was cut from (conflicts).
+DUP_COLUMNS = ("id", "content_hash", "status", "input", "output", "messages", "n_turns", "label", "source_id", "conversation", "row")
+
+
 def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
@@ -120,6 +125,7 @@ def _distinct(labels: np.ndarray) -> np.ndarray:
 @register_check
 class ExactDuplicateCheck(Check):
     name = "exact_duplicate"
+    columns = DUP_COLUMNS
     title = "Exact duplicates"
     description = ("Examples whose question and answer, question, or answer are identical once case, "
                    "spacing and punctuation are ignored.")
@@ -163,6 +169,7 @@ class ExactDuplicateCheck(Check):
 @register_check
 class NearDuplicateCheck(Check):
     name = "near_duplicate"
+    columns = DUP_COLUMNS
     title = "Near duplicates"
     description = ("Examples that differ only by small edits (typos, a word added or changed), found with "
                    "MinHash LSH on character shingles.")
@@ -227,6 +234,7 @@ class NearDuplicateCheck(Check):
 @register_check
 class ParaphraseCheck(Check):
     name = "paraphrase"
+    columns = DUP_COLUMNS
     title = "Paraphrased questions"
     description = ("Questions that say the same thing in other words (sentence embeddings), which leak "
                    "between train and test just as copies do.")
@@ -356,6 +364,7 @@ def _record_keys(frame: pl.DataFrame) -> list[tuple]:
 @register_check
 class ConflictCheck(Check):
     name = "conflict"
+    columns = DUP_COLUMNS
     title = "Conflicting answers"
     description = ("The same or nearly the same question answered in ways that disagree: the model would "
                    "learn both answers.")

@@ -162,6 +162,7 @@ def suggested_caps(frame: pl.DataFrame, config: dict[str, Any] | None = None) ->
 @register_check
 class LabelImbalanceCheck(Check):
     name = "label_imbalance"
+    columns = ("id", "label", "source", "metadata", "output")
     title = "Label imbalance"
     description = "Labels far smaller or larger than the typical label; refusal/apology/escalation shares."
     defaults: dict[str, Any] = {

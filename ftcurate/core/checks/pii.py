@@ -123,6 +123,7 @@ class CatalogNames:
 @register_check
 class PiiCheck(Check):
     name = "pii"
+    columns = ("id", "messages", "metadata")
     title = "Personal data (PII)"
     description = ("Names, e-mail addresses, phone numbers, card numbers, IBANs, SSNs, IP addresses, street "
                    "addresses, places, URLs and project-specific identifiers in any turn.")

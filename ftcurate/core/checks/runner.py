@@ -88,7 +88,7 @@ def run_checks(project: Project, names: list[str] | None = None,
         cfg = check_config(project, n, config.get(n), app)
         inst.validate_config(cfg)
         instances[n] = (inst, cfg)
-    frame = project.examples_frame()
+    frame = project.examples_frame(frame_columns([inst for inst, _ in instances.values()]))
     outcomes: list[CheckOutcome] = []
     for n, (inst, cfg) in instances.items():
         progress.set_status(f"Check: {inst.title or n}")
@@ -113,6 +113,18 @@ def run_checks(project: Project, names: list[str] | None = None,
     return outcomes
 
 
+def frame_columns(checks: list) -> list[str] | None:
+    """The examples-frame columns the checks read: the union of their `columns` (None: all)."""
+    from ftcurate.core.view import COLUMNS
+
+    wanted = {"id"}
+    for c in checks:
+        if c.columns is None:
+            return None
+        wanted.update(c.columns)
+    return [c for c in COLUMNS if c in wanted]
+
+
 def store_flags(project: Project, check: str, flags: list[Flag]) -> int:
     """Replace `check`'s flags in one transaction. A flag found again keeps its id and the state a
     person gave it (so history entries that name it stay valid); vanished flags are deleted."""
@@ -129,11 +141,15 @@ def store_flags(project: Project, check: str, flags: list[Flag]) -> int:
             alive.update(r[0] for r in conn.execute(
                 f"SELECT id FROM examples WHERE id IN ({','.join('?' * len(chunk))})", chunk))
         flags = [f for f in flags if int(f.example_id) in alive]
-        old: dict[tuple, list[tuple]] = {}
-        for row in conn.execute('SELECT example_id, check_name, kind, turn, start, "end", id, severity, message,'
-                                " cluster, score, data FROM flags WHERE check_name = ? ORDER BY id", (check,)):
-            old.setdefault(tuple(row[:6]), []).append(row[6:])
-        updates, inserts = [], []
+        # The stored flags' keys and ids only; their values are read back in blocks below (holding every
+        # stored message and data string at once took ~0.8 KB per flag, over a GB for a million flags).
+        old: dict[tuple, list[int]] = {}
+        cur = conn.execute('SELECT example_id, kind, turn, start, "end", id FROM flags WHERE check_name = ?'
+                           " ORDER BY id", (check,))
+        while rows := cur.fetchmany(20_000):
+            for row in rows:
+                old.setdefault(row[:5], []).append(row[5])
+        found_again, inserts = [], []
         encoded: dict[int, tuple[Any, str | None]] = {}  # cluster members share one data dict: encode once
         for f in flags:
             if f.data is None:
@@ -143,19 +159,27 @@ def store_flags(project: Project, check: str, flags: list[Flag]) -> int:
                 if hit is None or hit[0] is not f.data:
                     hit = encoded[id(f.data)] = (f.data, json.dumps(f.data, ensure_ascii=False, default=str))
                 data = hit[1]
-            prior = old.get((int(f.example_id), check, f.kind, f.turn, f.start, f.end))
+            prior = old.get((int(f.example_id), f.kind, f.turn, f.start, f.end))
             if prior:
-                fid, *values = prior.pop(0)
-                # a re-run mostly finds the same flags: write only the ones that changed
-                if values != [f.severity, f.message, f.cluster, f.score, data]:
-                    updates.append((f.severity, f.message, f.cluster, f.score, data, fid))
+                found_again.append((prior.pop(0), f.severity, f.message, f.cluster, f.score, data))
             else:
                 inserts.append((int(f.example_id), check, f.turn, f.start, f.end, f.kind, f.severity,
                                 f.message, f.cluster, f.score, data, f.state, now))
-        stale = [(rest_row[0],) for rest in old.values() for rest_row in rest]
+        del encoded
+        stale = [(fid,) for rest in old.values() for fid in rest]
+        del old
         conn.executemany("DELETE FROM flags WHERE id = ?", stale)
-        conn.executemany("UPDATE flags SET severity=?, message=?, cluster=?, score=?, data=? WHERE id=?",
-                         updates)
+        # a re-run mostly finds the same flags: write only the ones whose values changed, reading the
+        # stored values back a block of ids at a time (bounded memory, nothing written to compare)
+        changed = []
+        for s in range(0, len(found_again), 20_000):
+            part = found_again[s:s + 20_000]
+            stored = {r[0]: list(r[1:]) for r in conn.execute(
+                "SELECT id, severity, message, cluster, score, data FROM flags"
+                " WHERE id IN (SELECT value FROM json_each(?))", (json.dumps([p[0] for p in part]),))}
+            changed.extend((*values, fid) for fid, *values in part if stored.get(fid) != values)
+        del found_again
+        conn.executemany("UPDATE flags SET severity=?, message=?, cluster=?, score=?, data=? WHERE id=?", changed)
         conn.executemany(
             'INSERT INTO flags (example_id, check_name, turn, start, "end", kind, severity, message, cluster,'
             " score, data, state, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", inserts)

