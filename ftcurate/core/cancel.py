@@ -17,7 +17,6 @@ Three pieces, all standard library:
 from __future__ import annotations
 
 import contextlib
-import signal
 from collections.abc import Iterator
 from typing import Any
 
@@ -80,15 +79,3 @@ def interrupt(progress: Any) -> None:
 def reset() -> None:
     """Forget a held interrupt (a new run in the same process starts clean)."""
     _guard["pending"] = False
-
-
-def cancel_on_signal(signum: int, progress: Any) -> Any:
-    """Install a handler: the signal calls `interrupt(progress)`. Returns the previous handler.
-
-    Only possible in the main thread; elsewhere nothing is installed and None is returned.
-    """
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        return None
-    return signal.signal(signum, lambda _s, _f: interrupt(progress))
