@@ -246,7 +246,7 @@ class TrainPanel(QWidget):
         self._phase = ""
         self.status_label.setText("Starting…")
         # a worker process: importing torch and loading the model would hold the GIL and freeze the
-        # window; a cancel that the trainer does not reach within a few seconds stops the process
+        # window; a cancel that the trainer has not acted on within 0.8 s stops the process
         # (Resume then continues from the last checkpoint)
         from ftcurate.gui.proctask import ProcessTask
 
