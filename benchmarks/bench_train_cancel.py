@@ -10,10 +10,14 @@ check could have needed (the length of the phase's uninterrupted unit of work, m
 run: one training step, the whole base measurement, the whole tuned measurement ...).
 
     python benchmarks/bench_train_cancel.py                      # SmolLM2-135M-Instruct (built in), CPU
-    python benchmarks/bench_train_cancel.py --model smollm2-random --threads 2
+    python benchmarks/bench_train_cancel.py --model smollm2-random --threads 1
 
-Data: the first 48 (train) and 12 (test) rows of the Bitext customer-support sample
-(../shared/data/bitext_cs), answers up to 384 tokens.
+The training-step and tuned-model scenarios resume a copy of the reference run (its base scores are
+kept), so they do not measure the base model again; everything else starts a fresh run.
+
+Data: the first 16 (train) and 4 (test) chats of the Bitext customer-support sample
+(../shared/data/bitext_cs) that fit in 320 tokens; batches of up to 320 tokens, 2 answers of up to 32
+tokens compared. Small on purpose: every scenario is a fresh worker that loads the model again.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import argparse
 import csv
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -39,6 +44,8 @@ def write_export(folder: Path, n_train: int, n_test: int) -> Path:
     rows = []
     with open(path, newline="", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
+            if len(row["response"]) > 900:  # ~ 200 tokens: the chat fits the 320-token context
+                continue
             rows.append({"messages": [{"role": "user", "content": row["instruction"]},
                                       {"role": "assistant", "content": row["response"]}]})
             if len(rows) >= n_train + n_test:
@@ -61,8 +68,8 @@ def score_job(progress, export_dir: str, adapter_dir: str, model: str, threads: 
     from ftcurate.core.trainer.compare import score_models
     from ftcurate.core.trainer.config import TrainConfig
 
-    cfg = TrainConfig(max_len=512, threads=threads, max_new_tokens=64)
-    return score_models(Path(export_dir), {"tuned": Path(adapter_dir)}, model, cfg, 4, progress)
+    cfg = TrainConfig(max_len=320, threads=threads, max_new_tokens=32)
+    return score_models(Path(export_dir), {"tuned": Path(adapter_dir)}, model, cfg, 2, progress)
 
 
 class Scenario:
@@ -134,9 +141,9 @@ def cli_scenario(name: str, argv: list[str], trigger, env: dict) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model", default="default", help="'default' (SmolLM2-135M-Instruct), 'smollm2-random' or a folder")
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--train", type=int, default=48)
-    ap.add_argument("--test", type=int, default=12)
+    ap.add_argument("--threads", type=int, default=1, help="torch threads (1: no spin-waits on a busy machine)")
+    ap.add_argument("--train", type=int, default=16)
+    ap.add_argument("--test", type=int, default=4)
     ap.add_argument("--only", default=None, help="comma-separated scenario names")
     args = ap.parse_args()
 
@@ -155,8 +162,8 @@ def main() -> None:
     env = {"FTCURATE_THREADS": str(args.threads)}
 
     def opts(**kw) -> TrainOptions:
-        base = dict(model=model, device="cpu", threads=args.threads, epochs=1, token_budget=768, max_len=512,
-                    n_generate=4, max_new_tokens=64, output_dir=str(work / "runs"), seed=1)
+        base = dict(model=model, device="cpu", threads=args.threads, epochs=1, token_budget=320, max_len=320,
+                    n_generate=2, max_new_tokens=32, output_dir=str(work / "runs"), seed=1)
         base.update(kw)
         return TrainOptions(**base)
 
@@ -176,11 +183,12 @@ def main() -> None:
             if name != self.cur:
                 now = time.monotonic()
                 phases.setdefault(self.cur, []).append(now - self.t)
+                print(f"  reference: {self.cur or 'start'} took {now - self.t:.1f} s", flush=True)
                 self.cur, self.t = name, now
 
     steps: list[float] = []
     t0 = time.monotonic()
-    ref = run_training(export, opts(max_steps=3), Clock(), on_event=lambda e: steps.append(e["elapsed_s"])
+    ref = run_training(export, opts(max_steps=2), Clock(), on_event=lambda e: steps.append(e["elapsed_s"])
                        if e.get("event") == "step" else None)
     print(f"reference run: {time.monotonic() - t0:.1f} s; step times "
           f"{[round(b - a, 1) for a, b in zip([0.0, *steps], steps, strict=False)]}", flush=True)
@@ -189,6 +197,17 @@ def main() -> None:
     reference["training"] = round(step_s, 1)  # the old check waited for the end of the current step
 
     job = ("ftcurate.gui.proc_jobs:train",)
+
+    def resumable(name: str, keep_checkpoint: bool) -> str:
+        """A runs folder holding a copy of the reference run, unfinished again (for `resume=True`)."""
+        root = work / f"resume-{name}"
+        shutil.copytree(ref["run_dir"], root / Path(ref["run_dir"]).name)
+        run = root / Path(ref["run_dir"]).name
+        (run / "metrics.json").unlink()
+        if not keep_checkpoint:
+            shutil.rmtree(run / "checkpoint")
+        return str(root)
+
     mid_step = {"armed": None}
 
     def in_training(status, done, total, t):
@@ -207,9 +226,11 @@ def main() -> None:
         Scenario("measuring the base model: loss", job[0], (str(export), opts(), None),
                  lambda s, d, t, dt: s == "measuring the base model" and d >= 1, env),
         Scenario("measuring the base model: answers", job[0], (str(export), opts(), None),
-                 lambda s, d, t, dt: s == "measuring the base model" and t and d >= t - 40, env),
-        Scenario("training step (forward/backward)", job[0], (str(export), opts(max_steps=6), None), in_training, env),
-        Scenario("measuring the tuned model", job[0], (str(export), opts(max_steps=1), None),
+                 lambda s, d, t, dt: s == "measuring the base model" and t and d >= t - 20, env),
+        Scenario("training step (forward/backward)", job[0],
+                 (str(export), opts(resume=True, output_dir=resumable("step", False)), None), in_training, env),
+        Scenario("measuring the tuned model", job[0],
+                 (str(export), opts(resume=True, output_dir=resumable("tuned", True)), None),
                  lambda s, d, t, dt: s == "measuring the tuned model" and dt >= 1.0, env),
         Scenario("packaging (GGUF writing)", "benchmarks.bench_train_cancel:package_job",
                  (ref["run_dir"], str(work / "pkg")), lambda s, d, t, dt: s.startswith("writing") and d >= 3, env),
@@ -236,10 +257,10 @@ def main() -> None:
         def __call__(self, line: str) -> bool:
             return self.text in line
 
-    base = ["train", str(export), "--model", model, "--device", "cpu", "--token-budget", "768", "--max-len", "512",
-            "--generate", "4", "--max-new-tokens", "64", "--output", str(work / "cli-runs")]
+    base = ["train", str(export), "--model", model, "--device", "cpu", "--token-budget", "320", "--max-len", "320",
+            "--generate", "2", "--max-new-tokens", "32", "--output", str(work / "cli-runs")]
     for name, argv, trig in (("CLI Ctrl-C: measuring the base model", base, Trigger('"event": "data"', 1.0)),
-                             ("CLI Ctrl-C: training step", [*base, "--max-steps", "6"],
+                             ("CLI Ctrl-C: training step", [*base[:-1], resumable("cli", False), "--resume"],
                               Trigger('"event": "step"', 0.5 * step_s))):
         if only and not any(o in name for o in only):
             continue
