@@ -5,7 +5,7 @@ package / scoring job, in a spawned worker process), waits until the run is in t
 cancels it as the Train page's Cancel button does, and measures until the process has exited. Also the
 CLI: `ftcurate train` as a subprocess, SIGINT (Ctrl-C) in a phase, until it exits. For each phase it
 prints the latency, how the worker stopped (its own cancel checks = "checks"; the SIGTERM fallback
-after 0.8 s = "sigterm"; SIGKILL = "kill"), and as the reference the time the old between-steps
+after 0.5 s = "sigterm"; SIGKILL = "kill"), and as the reference the time the old between-steps
 check could have needed (the length of the phase's uninterrupted unit of work, measured in the same
 run: one training step, the whole base measurement, the whole tuned measurement ...).
 
@@ -80,11 +80,13 @@ class Scenario:
 
     def run(self, limit_s: float = 900.0) -> dict:
         from ftcurate.gui.proctask import ProcessTask
+        from ftcurate.gui.train_panel import TRAIN_CANCEL_GRACE_S
 
         old = {k: os.environ.get(k) for k in self.env}
         os.environ.update(self.env)
         try:
-            task = ProcessTask(self.name, self.target, self.args, on_error=lambda _e: None).start()
+            task = ProcessTask(self.name, self.target, self.args, on_error=lambda _e: None,
+                               cancel_grace_s=TRAIN_CANCEL_GRACE_S).start()
         finally:
             for k, v in old.items():
                 os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
@@ -188,7 +190,7 @@ def main() -> None:
 
     steps: list[float] = []
     t0 = time.monotonic()
-    ref = run_training(export, opts(max_steps=2), Clock(), on_event=lambda e: steps.append(e["elapsed_s"])
+    ref = run_training(export, opts(max_steps=4), Clock(), on_event=lambda e: steps.append(e["elapsed_s"])
                        if e.get("event") == "step" else None)
     print(f"reference run: {time.monotonic() - t0:.1f} s; step times "
           f"{[round(b - a, 1) for a, b in zip([0.0, *steps], steps, strict=False)]}", flush=True)

@@ -115,6 +115,7 @@ def cmd_train(args: argparse.Namespace, out: Output) -> int:
         result = train_and_record(args.export_dir, _options(args), progress, _event_printer(out, seen), args.project)
     except (Cancelled, KeyboardInterrupt):
         progress.finish()
+        args.exit_now = True  # the command-line process ends at once (see ftcurate.cli.main)
         return _cancelled(args, out, progress.status.split(":")[0], seen.get("run_dir"))
     finally:
         if old is not None:

@@ -4,7 +4,7 @@
 time estimate), runs `ftcurate.core.trainer.run.run_training` in a worker process, shows every phase
 (loading, measuring the base model, training, measuring the tuned model) with a percentage and the time
 left, and draws the live loss curve. Cancel returns the page to idle at once: the worker stops within
-a decoder layer's work (or is stopped 0.8 s later), keeping the last checkpoint; Resume continues it.
+a decoder layer's work (or is stopped 0.5 s later), keeping the last checkpoint; Resume continues it.
 `ComparePanel` shows base and tuned answers beside the reference for a few test prompts and emits
 `sendToReview(example_id)`. The panels hold no training logic: the worker talks to the core through a
 Qt-free bridge (`CallbackProgress` + an `on_event` callable) whose calls become queued signals.
@@ -58,7 +58,9 @@ def _button(text: str, slot, enabled: bool = True) -> QPushButton:
     return button
 
 
-TRAIN_CANCEL_GRACE_S = 0.8  # then the worker gets SIGTERM (still a clean cancel), and 2 s later SIGKILL
+# then the worker gets SIGTERM, which is still a clean cancel there (held while it writes a checkpoint or
+# the run record), and SIGKILL 2 s later: the process is gone within about a second in every phase
+TRAIN_CANCEL_GRACE_S = 0.5
 
 
 class _DeviceWorker(QThread):
@@ -246,7 +248,7 @@ class TrainPanel(QWidget):
         self._phase = ""
         self.status_label.setText("Starting…")
         # a worker process: importing torch and loading the model would hold the GIL and freeze the
-        # window; a cancel that the trainer has not acted on within 0.8 s stops the process
+        # window; a cancel that the trainer has not acted on within 0.5 s stops the process
         # (Resume then continues from the last checkpoint)
         from ftcurate.gui.proctask import ProcessTask
 
