@@ -49,6 +49,8 @@ def _event_printer(out: Output, seen: dict | None = None):
         kind = ev.get("event")
         if seen is not None and kind == "start":
             seen["run_dir"] = ev.get("run_dir")
+        if seen is not None and kind in ("step", "resumed", "cancelled"):
+            seen["step"] = ev.get("step")  # the checkpoint's step once one is written
         if kind not in EVENT_KEYS:
             return
         if out.json:
@@ -79,19 +81,13 @@ def _sigint_cancels(progress: Any, out: Output):
     return handler
 
 
-def _cancelled(args: argparse.Namespace, out: Output, status: str, run_dir: str | None) -> int:
+def _cancelled(args: argparse.Namespace, out: Output, status: str, run_dir: str | None, step: int | None) -> int:
     """Say where a cancelled run stands and how to continue it; exit code 1."""
-    import torch
-
     resume = f"ftcurate train {args.export_dir} --resume" + (f" --output {args.output}" if args.output else "") \
         + (f" --project {args.project}" if args.project else "")
     ckpt = Path(run_dir) / "checkpoint" / "state.pt" if run_dir else None
-    step = None
-    if ckpt is not None and ckpt.exists():
-        try:
-            step = int(torch.load(ckpt, map_location="cpu", weights_only=False)["state"]["step"])
-        except Exception:  # noqa: BLE001 - an unreadable checkpoint: say nothing about its step
-            step = None
+    if ckpt is None or not ckpt.exists():
+        step = None
     if out.json:
         out.emit({"event": "cancelled", "phase": status, "run_dir": run_dir, "checkpoint_step": step,
                   "resume": resume if run_dir else None})
@@ -116,7 +112,7 @@ def cmd_train(args: argparse.Namespace, out: Output) -> int:
     except (Cancelled, KeyboardInterrupt):
         progress.finish()
         args.exit_now = True  # the command-line process ends at once (see ftcurate.cli.main)
-        return _cancelled(args, out, progress.status.split(":")[0], seen.get("run_dir"))
+        return _cancelled(args, out, progress.status.split(":")[0], seen.get("run_dir"), seen.get("step"))
     finally:
         if old is not None:
             signal.signal(signal.SIGINT, old)

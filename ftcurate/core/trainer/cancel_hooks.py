@@ -3,7 +3,9 @@
 One optimizer step of a 135M model on a CPU takes seconds to minutes, and one `generate` call as
 long; checking for cancel between steps is not enough. `LayerHooks` puts a check before every decoder
 layer's forward and, when gradients flow, on every layer's output gradient in backward, so a cancel is
-seen within one layer's work (milliseconds on a GPU, well under a second on a CPU). The checks call
+seen within one layer's work (milliseconds on a GPU). On a CPU, where one layer over a batch of a
+few thousand tokens can take a second on a busy machine, `fine=True` adds the same checks to every
+linear projection inside the layers (seven per layer in a Llama). The checks call
 `ftcurate.core.cancel.check()`, so they answer to whatever cancel scope is open.
 
 `GenerationProgress` is a transformers `StoppingCriteria` that reports one unit of progress per
@@ -52,17 +54,23 @@ class LayerHooks:
     """Cancel checks on every decoder layer of `model` while attached (a context manager too).
 
     Detach them around a `torch.compile`d body: a hook would break the compiled graph at every layer.
+    `fine=True` (for CPUs) checks before and, in backward, after every linear projection of the layers too.
     """
 
-    def __init__(self, model: Any) -> None:
+    def __init__(self, model: Any, fine: bool = False) -> None:
+        import torch
+
         self.layers = decoder_layers(model)
+        self.modules = list(self.layers)
+        if fine:
+            self.modules += [m for layer in self.layers for m in layer.modules() if isinstance(m, torch.nn.Linear)]
         self._handles: list[Any] = []
 
     def attach(self) -> LayerHooks:
         if not self._handles:
-            for layer in self.layers:
-                self._handles.append(layer.register_forward_pre_hook(_pre_hook))
-                self._handles.append(layer.register_forward_hook(_post_hook))
+            for mod in self.modules:
+                self._handles.append(mod.register_forward_pre_hook(_pre_hook))
+                self._handles.append(mod.register_forward_hook(_post_hook))
         return self
 
     def detach(self) -> None:

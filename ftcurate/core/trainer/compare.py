@@ -80,7 +80,7 @@ def _score(test_dir: Path, adapters: dict[str, Path], model: str | None, cfg: Tr
     progress.set_status("loading the model")
     tokenizer = load_tokenizer(model_dir)
     base = load_model(model_dir, cfg, device)
-    LayerHooks(base).attach()
+    LayerHooks(base, fine=device == "cpu").attach()
     cfg.max_len = context_length(base, cfg.max_len)
     stops = stop_token_ids(tokenizer, base.generation_config)
     test = encode_rows(tokenizer, read_chat_jsonl(Path(test_dir) / "test.jsonl"), cfg.max_len, stops)

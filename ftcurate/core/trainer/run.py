@@ -188,7 +188,7 @@ def _run_training(export_dir: str | Path, options: TrainOptions | None, progress
         torch.backends.cudnn.allow_tf32 = True
 
     model_dir, tokenizer, model = _load(cfg, device, progress)
-    hooks = LayerHooks(model).attach()  # stays on the layers through the LoRA wrapping below
+    hooks = LayerHooks(model, fine=device == "cpu").attach()  # stays on the layers through the LoRA wrapping below
     cfg.max_len = context_length(model, cfg.max_len)
     stops = stop_token_ids(tokenizer, model.generation_config)
     progress.set_status("tokenizing")
@@ -340,7 +340,7 @@ def _run_evaluation(export_dir: str | Path, adapter_dir: str | Path, model: str 
         torch.set_num_threads(cfg.threads)
     cfg.model = model or adapter_base_model(adapter_dir) or "default"
     model_dir, tokenizer, base_model = _load(cfg, device, progress)
-    LayerHooks(base_model).attach()
+    LayerHooks(base_model, fine=device == "cpu").attach()
     peft_model = load_adapter(base_model, adapter_dir)
     cfg.max_len = context_length(peft_model, cfg.max_len)
     stops = stop_token_ids(tokenizer, peft_model.generation_config)
