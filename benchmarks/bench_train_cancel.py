@@ -278,6 +278,7 @@ def main() -> None:
             continue
         ref_s = r.get("reference_s")
         print(f"| {r['phase']} | {r['latency_s']} | {r['how']} | {ref_s if ref_s is not None else ''} |")
+    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
