@@ -92,7 +92,12 @@ def main(argv: list[str] | None = None) -> int:
     out = Output(getattr(args, "json", False), getattr(args, "quiet", False))
     try:
         try:
-            return int(args.func(args, out) or 0)
+            rc = int(args.func(args, out) or 0)
+            if argv is None and getattr(args, "exit_now", False):  # a process of its own: skip seconds of
+                sys.stdout.flush()                                  # unloading torch after a cancel
+                sys.stderr.flush()
+                os._exit(rc)
+            return rc
         finally:
             if BarProgress.line_open:  # end a half-drawn bar so a message gets its own line
                 sys.stderr.write("\n")

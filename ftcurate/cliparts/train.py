@@ -2,6 +2,11 @@
 
 With --json, progress events are printed as JSON lines and the LAST line is the result:
 {"base_test_loss", "tuned_test_loss", "tokens_per_s", "device", "adapter_dir", "verdict", ...}.
+
+Ctrl-C stops a run in any phase within about a second (the trainer's cancel checks, and an interrupt for
+work they cannot reach), keeps the last checkpoint, records the run as cancelled in --project, prints
+how to continue and exits 1; with --json the last line is {"event": "cancelled", "phase", "run_dir",
+"checkpoint_step", "resume"}. A second Ctrl-C aborts at once (exit 1 too); files are never half-written.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import argparse
 import signal
 import threading
+from pathlib import Path
 from typing import Any
 
 from ftcurate.cli import Output, add_common
@@ -38,9 +44,13 @@ def _options(args: argparse.Namespace) -> Any:
                         output_dir=getattr(args, "output", None), resume=bool(getattr(args, "resume", False)))
 
 
-def _event_printer(out: Output):
+def _event_printer(out: Output, seen: dict | None = None):
     def on_event(ev: dict) -> None:
         kind = ev.get("event")
+        if seen is not None and kind == "start":
+            seen["run_dir"] = ev.get("run_dir")
+        if seen is not None and kind in ("step", "resumed", "cancelled"):
+            seen["step"] = ev.get("step")  # the checkpoint's step once one is written
         if kind not in EVENT_KEYS:
             return
         if out.json:
@@ -60,28 +70,49 @@ def _event_printer(out: Output):
 
 
 def _sigint_cancels(progress: Any, out: Output):
-    """First Ctrl-C: stop after the current step and keep a checkpoint; second: abort at once."""
+    """First Ctrl-C: cancel now (the current step is dropped, the last checkpoint kept); second: abort."""
+    from ftcurate.core import cancel
+
     def handler(signum, frame):
         if progress.cancelled:
             raise KeyboardInterrupt
-        progress.cancel()
-        out.info("\nStopping after this step and saving a checkpoint (Ctrl-C again to abort)...")
+        out.info("\nCancelling (Ctrl-C again to abort)...")
+        cancel.interrupt(progress)
     return handler
+
+
+def _cancelled(args: argparse.Namespace, out: Output, status: str, run_dir: str | None, step: int | None) -> int:
+    """Say where a cancelled run stands and how to continue it; exit code 1."""
+    resume = f"ftcurate train {args.export_dir} --resume" + (f" --output {args.output}" if args.output else "") \
+        + (f" --project {args.project}" if args.project else "")
+    ckpt = Path(run_dir) / "checkpoint" / "state.pt" if run_dir else None
+    if ckpt is None or not ckpt.exists():
+        step = None
+    if out.json:
+        out.emit({"event": "cancelled", "phase": status, "run_dir": run_dir, "checkpoint_step": step,
+                  "resume": resume if run_dir else None})
+    elif run_dir is None:
+        out.info("Training cancelled before it started; nothing was written.")
+    else:
+        kept = f"the checkpoint after step {step} was kept" if step is not None else "no training step had run yet"
+        out.info(f"Training cancelled while {status or 'starting'}; {kept}. Continue with: {resume}")
+    return 1
 
 
 def cmd_train(args: argparse.Namespace, out: Output) -> int:
     from ftcurate.core.trainer.record import train_and_record
 
     progress = out.progress()
+    seen: dict = {}
     old = None
     if threading.current_thread() is threading.main_thread():
         old = signal.signal(signal.SIGINT, _sigint_cancels(progress, out))
     try:
-        result = train_and_record(args.export_dir, _options(args), progress, _event_printer(out), args.project)
-    except Cancelled:
-        out.info("Training cancelled; a checkpoint was saved. Continue with: ftcurate train "
-                 f"{args.export_dir} --resume" + (f" --output {args.output}" if args.output else ""))
-        return 1
+        result = train_and_record(args.export_dir, _options(args), progress, _event_printer(out, seen), args.project)
+    except (Cancelled, KeyboardInterrupt):
+        progress.finish()
+        args.exit_now = True  # the command-line process ends at once (see ftcurate.cli.main)
+        return _cancelled(args, out, progress.status.split(":")[0], seen.get("run_dir"), seen.get("step"))
     finally:
         if old is not None:
             signal.signal(signal.SIGINT, old)

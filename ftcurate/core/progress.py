@@ -21,11 +21,13 @@ class Progress:
         self.done = 0
         self.status = ""
         self._cancel = False
+        self.started = time.monotonic()  # when the current total was set (for the ETA)
 
     # -- reporting --------------------------------------------------------------------------------
     def set_total(self, total: int | None) -> None:
         self.total = total
         self.done = 0
+        self.started = time.monotonic()
         self._changed()
 
     def set_progress(self, done: int) -> None:
@@ -43,6 +45,11 @@ class Progress:
     def finish(self) -> None:
         """Called once when the work is over (success or not)."""
 
+    @property
+    def eta_s(self) -> float | None:
+        """Seconds left at the average pace since `set_total`, or None before there is a pace."""
+        return eta_seconds(time.monotonic() - self.started, self.done, self.total)
+
     def _changed(self) -> None:
         """Hook for subclasses; called after every update."""
 
@@ -59,8 +66,27 @@ class Progress:
             raise Cancelled()
 
 
+def eta_seconds(elapsed: float, done: float, total: float | None) -> float | None:
+    """Seconds left when `done` of `total` units took `elapsed` seconds (None: no pace yet)."""
+    if not total or done <= 0 or elapsed < 0.5:
+        return None
+    return max(0.0, elapsed / done * (total - done))
+
+
+def format_eta(seconds: float | None) -> str:
+    """'ETA 45 s', 'ETA 3 min 20 s', 'ETA 1 h 05 min', or '' when unknown."""
+    if seconds is None:
+        return ""
+    s = int(round(seconds))
+    if s < 60:
+        return f"ETA {s} s"
+    if s < 3600:
+        return f"ETA {s // 60} min {s % 60:02d} s"
+    return f"ETA {s // 3600} h {(s % 3600) // 60:02d} min"
+
+
 class BarProgress(Progress):
-    """Draws `status [#####.....] 45% 4500/10000` on stderr, at most 10 times a second."""
+    """Draws `status [#####.....] 45% 4500/10000 ETA 3 min 20 s` on stderr, at most 10 times a second."""
 
     line_open = False  # a bar was drawn and not yet ended: an error message must start a new line
 
@@ -80,7 +106,8 @@ class BarProgress(Progress):
             frac = min(1.0, self.done / self.total)
             fill = int(frac * self.width)
             bar = "#" * fill + "." * (self.width - fill)
-            line = f"\r{self.status[:40]:<40} [{bar}] {frac:4.0%} {self.done}/{self.total}"
+            eta = format_eta(self.eta_s)
+            line = f"\r{self.status[:40]:<40} [{bar}] {frac:4.0%} {self.done}/{self.total} {eta:<18}"
         else:
             line = f"\r{self.status[:40]:<40} {self.done}"
         self.stream.write(line)

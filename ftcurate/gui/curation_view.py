@@ -1,7 +1,7 @@
 """The "Did curation help?" box of the Compare tab.
 
 `CurationPanel` runs `ftcurate.core.report.curation.compare_curation` on the open project in a worker
-thread (Cancel stops it between training steps) and shows the verdict page it writes. It only needs
+thread (Cancel stops it within a layer of the model's work) and shows the verdict page it writes. It only needs
 the project file; the core does the rest.
 """
 
@@ -123,7 +123,7 @@ class CurationPanel(QWidget):
     def cancel(self) -> None:
         if self.is_running():
             self.worker.progress.cancel()
-            self.status.setText("Cancelling after the current step…")
+            self.status.setText("Cancelling…")
 
     def shutdown(self, wait_ms: int = 60_000) -> bool:
         """Cancel and wait for the worker (window closing). True when no thread is left running."""

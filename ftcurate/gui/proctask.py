@@ -8,10 +8,13 @@ the window already uses (`progressed`, `ended`, `cancel`, `wait`, `state`, `resu
 
 * Progress: the child's `ChildProgress` sends (done, total, status) at most 10 times a second;
   `event(dict)` sends other updates (e.g. training steps) to `events`.
-* Cancel: sets a shared flag the core checks at its next step; if the child has not stopped
-  `cancel_grace_s` later (default `CANCEL_GRACE_S`; training allows a few seconds to save its
-  checkpoint) it is terminated. Every core write is one SQLite transaction, so a
-  terminated child leaves the project as it was before its current write.
+* Cancel: sets a shared flag the core checks (the trainer inside every decoder layer); if the child
+  has not stopped `cancel_grace_s` later (default `CANCEL_GRACE_S`) the task ends as "cancelled" at
+  once and the child gets SIGTERM, which raises `Cancelled` in it (`ftcurate.core.cancel.interrupt`:
+  held while it writes a checkpoint), so its cleanup still runs; a child still alive `KILL_AFTER_S`
+  after that is killed. Every core write is one SQLite transaction and every trainer file is written
+  under a temporary name and renamed, so even a killed child leaves the project and the last
+  checkpoint as they were. `exited` is emitted once the process is gone.
 * Errors: a `UserError` keeps its message; anything else arrives as a `RuntimeError` naming the
   original class, with the child's traceback as details.
 
@@ -23,7 +26,9 @@ from __future__ import annotations
 
 import importlib
 import multiprocessing as mp
+import os
 import queue as queue_mod
+import signal
 import time
 import traceback
 from collections.abc import Callable
@@ -36,6 +41,7 @@ from ftcurate.core.progress import Progress
 from ftcurate.gui.proc_reader import PipeReader, lower_priority
 
 CANCEL_GRACE_S = 0.8
+KILL_AFTER_S = 2.0
 _SEND_EVERY_S = 0.1
 
 
@@ -67,17 +73,26 @@ class ChildProgress(Progress):
 
 
 def _child_main(target: str, args: tuple, q, cancel_flag) -> None:
+    from ftcurate.core import cancel
+
     progress = ChildProgress(q, cancel_flag)
+    signal.signal(signal.SIGTERM, lambda _s, _f: cancel.interrupt(progress))  # the parent's hard stop
     try:
         module, name = target.split(":")
         result = getattr(importlib.import_module(module), name)(progress, *args)
     except Cancelled:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         q.put(("cancelled",))
+        q.close()
+        q.join_thread()
+        os._exit(0)  # skip unloading torch & co. (seconds): the work is over and its files are closed
     except BaseException as exc:  # noqa: BLE001 - sent to the GUI process
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         user = isinstance(exc, UserError)
         q.put(("failed", user, str(exc) if user else f"{exc.__class__.__name__}: {exc}",
                "".join(traceback.format_exception(exc))))
     else:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         q.put(("done", result))
 
 
@@ -87,6 +102,7 @@ class ProcessTask(QObject):
     progressed = Signal(int, int, str)
     ended = Signal(str)
     events = Signal(dict)
+    exited = Signal()  # the child process is gone (after `ended`)
 
     def __init__(self, title: str, target: str, args: tuple = (), on_done: Callable[[Any], None] | None = None,
                  on_error: Callable[[BaseException], None] | None = None,
@@ -108,9 +124,10 @@ class ProcessTask(QObject):
         self._proc = ctx.Process(target=_child_main, args=(target, args, self._pipe, self._flag), daemon=True)
         self._q = PipeReader(self._pipe, lambda: self._proc.sentinel)  # the child's messages, read off-thread
         self._cancel_at: float | None = None
+        self._terminated_at: float | None = None
         self._poll = QTimer(self, interval=50)
         self._poll.timeout.connect(self._drain)
-        self._reaper = QTimer(self, interval=500)
+        self._reaper = QTimer(self, interval=100)
         self._reaper.timeout.connect(self._reap)
 
     def start(self) -> ProcessTask:
@@ -123,6 +140,10 @@ class ProcessTask(QObject):
     def is_running(self) -> bool:
         return self.state == "running"
 
+    def is_alive(self) -> bool:
+        """True while the child process exists (it may outlive `ended` by a moment)."""
+        return self._proc.is_alive()
+
     def cancel(self) -> None:
         if self.state == "running" and self._cancel_at is None:
             self._flag.set()
@@ -134,14 +155,25 @@ class ProcessTask(QObject):
         deadline = time.monotonic() + ms / 1000
         while self.state == "running" and time.monotonic() < deadline:
             self._drain(block_s=0.05)
-        self._proc.join(max(0.0, deadline - time.monotonic()))
+        while self._proc.is_alive() and time.monotonic() < deadline:
+            self._proc.join(0.05)
+            self._reap()
         return self.state != "running" and not self._proc.is_alive()
 
     def _reap(self) -> None:
         # the child may take seconds to tear down (spaCy, torch); never join it on the GUI thread
         if not self._proc.is_alive():
             self._proc.join(0)
-            self._reaper.stop()
+            if self._reaper.isActive():
+                self._reaper.stop()
+                self.exited.emit()
+        elif self._terminated_at is not None and time.monotonic() - self._terminated_at > KILL_AFTER_S:
+            self._proc.kill()  # SIGTERM did not get through (stuck in native code, or ignored)
+
+    def _terminate(self) -> None:
+        if self._terminated_at is None and self._proc.is_alive():
+            self._terminated_at = time.monotonic()
+            self._proc.terminate()
 
     def _drain(self, block_s: float = 0.0) -> None:
         if self.state != "running":
@@ -155,7 +187,7 @@ class ProcessTask(QObject):
         except queue_mod.Empty:
             pass
         if self._cancel_at is not None and time.monotonic() - self._cancel_at > self.cancel_grace_s:
-            self._proc.terminate()  # the core did not reach a cancel check in time
+            self._terminate()  # the core did not reach a cancel check in time
             self._end("cancelled")
         elif not self._proc.is_alive() and self._q.empty():
             if self.state == "running":

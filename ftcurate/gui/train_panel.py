@@ -1,8 +1,10 @@
 """Train and Compare pages: fine-tune a LoRA adapter on the exported data and see whether it helped.
 
 `TrainPanel` picks the model and preset, shows the device (GPU name and memory, or a CPU warning with a
-time estimate), runs `ftcurate.core.trainer.run.run_training` in a QThread worker, and draws the live
-loss curve with an ETA; Cancel stops between steps after saving a checkpoint, Resume continues it.
+time estimate), runs `ftcurate.core.trainer.run.run_training` in a worker process, shows every phase
+(loading, measuring the base model, training, measuring the tuned model) with a percentage and the time
+left, and draws the live loss curve. Cancel returns the page to idle at once: the worker stops within
+a decoder layer's work (or is stopped 0.5 s later), keeping the last checkpoint; Resume continues it.
 `ComparePanel` shows base and tuned answers beside the reference for a few test prompts and emits
 `sendToReview(example_id)`. The panels hold no training logic: the worker talks to the core through a
 Qt-free bridge (`CallbackProgress` + an `on_event` callable) whose calls become queued signals.
@@ -34,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from ftcurate.core.errors import UserError
 from ftcurate.core.trainer.config import PRESETS, TrainOptions
-from ftcurate.core.trainer.device import format_duration
+from ftcurate.gui.eta import Eta
 from ftcurate.gui.loss_curve import LossCurveView, _ticks  # noqa: F401 - re-exported
 
 DEFAULT_MODEL_TEXT = "SmolLM2-135M-Instruct (built in)"
@@ -56,7 +58,9 @@ def _button(text: str, slot, enabled: bool = True) -> QPushButton:
     return button
 
 
-TRAIN_CANCEL_GRACE_S = 5.0
+# then the worker gets SIGTERM, which is still a clean cancel there (held while it writes a checkpoint or
+# the run record), and SIGKILL 2 s later: the process is gone within about a second in every phase
+TRAIN_CANCEL_GRACE_S = 0.5
 
 
 class _DeviceWorker(QThread):
@@ -101,6 +105,9 @@ class TrainPanel(QWidget):
         self.project_path = str(project_path) if project_path else None
         self.options_override: dict[str, Any] = {}
         self.worker = None  # a ProcessTask while training runs
+        self._stopping: list[Any] = []  # cancelled workers whose process has not exited yet
+        self._eta = Eta()
+        self._phase = ""
         self._device_worker: _DeviceWorker | None = None
         self.device: dict[str, Any] | None = None
         self.result: dict[str, Any] | None = None
@@ -224,7 +231,7 @@ class TrainPanel(QWidget):
 
     # -- running --------------------------------------------------------------------------------------
     def is_running(self) -> bool:
-        return self.worker is not None and self.worker.is_running()
+        return self.worker is not None and self.worker.is_running() and self.worker not in self._stopping
 
     def start(self, resume: bool = False) -> None:
         if self.is_running() or not self.export_dir:
@@ -236,44 +243,69 @@ class TrainPanel(QWidget):
         self.curve.clear()
         self.verdict_label.setText("")
         self.bar.setRange(0, 0)
+        self.pct_label.setText("")
+        self.eta_label.setText("")
+        self._phase = ""
         self.status_label.setText("Starting…")
         # a worker process: importing torch and loading the model would hold the GIL and freeze the
-        # window; a cancel that the trainer does not reach within a few seconds stops the process
+        # window; a cancel that the trainer has not acted on within 0.5 s stops the process
         # (Resume then continues from the last checkpoint)
         from ftcurate.gui.proctask import ProcessTask
 
-        self.worker = ProcessTask("Training", "ftcurate.gui.proc_jobs:train",
-                                  (self.export_dir, opts, self.project_path), on_error=lambda _exc: None,
-                                  cancel_grace_s=TRAIN_CANCEL_GRACE_S)
-        self.worker.events.connect(self._on_event)
-        self.worker.progressed.connect(self._on_progress)
-        self.worker.ended.connect(self._ended)
+        worker = ProcessTask("Training", "ftcurate.gui.proc_jobs:train",
+                             (self.export_dir, opts, self.project_path), on_error=lambda _exc: None,
+                             cancel_grace_s=TRAIN_CANCEL_GRACE_S)
+        self.worker = worker
+        worker.events.connect(lambda ev, w=worker: self._on_event(ev) if w is self.worker and self.is_running()
+                              else None)
+        worker.progressed.connect(lambda d, t, st, w=worker: self._on_progress(d, t, st)
+                                  if w is self.worker and self.is_running() else None)
+        worker.ended.connect(lambda state, w=worker: self._ended(w, state))
+        worker.exited.connect(lambda w=worker: self._exited(w))
         self._set_running(True)
-        self.worker.start()
+        worker.start()
         self.runStarted.emit()
 
-    def _ended(self, state: str) -> None:
-        if state == "done":
-            self._on_done(self.worker.result)
-        elif state == "cancelled":
-            self._on_cancelled()
+    def _ended(self, worker: Any, state: str) -> None:
+        if worker is not self.worker:  # an older run that was cancelled; a newer one owns the page
+            return
+        if state == "done":  # it finished before the cancel reached it: the result stands
+            self._on_done(worker.result)
+        elif worker in self._stopping or state == "cancelled":
+            self.runCancelled.emit()
         else:
-            self._on_failed(str(self.worker.error), "")
+            self._on_failed(str(worker.error), "")
+
+    def _exited(self, worker: Any) -> None:
+        if worker in self._stopping:
+            self._stopping.remove(worker)
+        if worker is self.worker and worker.state == "cancelled":
+            self._on_cancelled()
 
     def cancel(self) -> None:
-        if self.is_running():
-            self.worker.cancel()
-            self.status_label.setText("Stopping after this step and saving a checkpoint…")
-            self.cancel_button.setEnabled(False)
+        """Cancel the run: the page is idle at once (a new run can start); the worker process stops
+        within about a second, keeping the last checkpoint, and then Resume is offered."""
+        if not self.is_running():
+            return
+        worker = self.worker
+        self._stopping.append(worker)
+        worker.cancel()
+        self._set_running(False)
+        self.bar.setRange(0, 1)
+        self.bar.setValue(0)
+        self.pct_label.setText("")
+        self.eta_label.setText("")
+        self.status_label.setText("Cancelled. Stopping the training process…")
 
     def shutdown(self, wait_ms: int = 10_000) -> bool:
-        """Stop a running training now (the window is closing): the process gets a second to save a
-        checkpoint, then it is stopped; Resume continues from the last checkpoint. True if stopped."""
+        """Stop a running training now (the window is closing) and wait for every training process to
+        exit (a cancelled one keeps its last checkpoint; Resume continues it). True if none is left."""
         ok = True
-        if self.worker is not None and self.worker.is_running():
-            self.worker.cancel_grace_s = min(self.worker.cancel_grace_s, 1.0)
+        if self.worker is not None and self.worker.is_running() and self.worker not in self._stopping:
             self.cancel()
-            ok = self.worker.wait(wait_ms)
+        for worker in [self.worker, *self._stopping]:
+            if worker is not None:
+                ok = worker.wait(wait_ms) and ok
         if self._device_worker is not None and self._device_worker.isRunning():
             ok = self._device_worker.wait(wait_ms) and ok
         return ok
@@ -290,10 +322,13 @@ class TrainPanel(QWidget):
             w.setEnabled(not running)
 
     def _on_progress(self, done: int, total: int, status: str) -> None:
+        phase = status.split(":")[0]
+        if phase != self._phase:  # each phase has its own pace
+            self._phase, self._eta = phase, Eta()
         if total:
             self.bar.setRange(0, total)
             self.bar.setValue(done)
-            self.pct_label.setText(f"{min(100, int(100 * done / total))} %")
+            self.pct_label.setText(self._eta.text(done, total))
         if status:
             self.status_label.setText(status[:1].upper() + status[1:])
 
@@ -301,7 +336,7 @@ class TrainPanel(QWidget):
         kind = ev.get("event")
         if kind == "step":
             self.curve.add_point(ev["step"], ev["loss"], ev.get("total_steps"))
-            self.eta_label.setText(f"{ev['tokens_per_s']:.0f} tokens/s · about {format_duration(ev['eta_s'])} left")
+            self.eta_label.setText(f"{ev['tokens_per_s']:.0f} tokens/s")
         elif kind == "eval" and ev.get("which") == "base" and "loss" in ev:
             self.curve.base_loss = ev["loss"]
             self.curve.update()
@@ -328,12 +363,11 @@ class TrainPanel(QWidget):
         self.runFailed.emit(text)
 
     def _on_cancelled(self) -> None:
+        """The cancelled run's process is gone: its last checkpoint is final, Resume can continue it."""
         self._join_worker()
-        self._set_running(False)
-        self.resume_button.setEnabled(True)
-        self.status_label.setText("Cancelled. A checkpoint was saved: Resume continues where it stopped.")
-        self.eta_label.setText("")
-        self.runCancelled.emit()
+        if not self.is_running():
+            self.resume_button.setEnabled(bool(self.export_dir))
+            self.status_label.setText("Cancelled. Resume continues from the last checkpoint.")
 
 
 class ComparePanel(QWidget):

@@ -22,3 +22,12 @@ def fails(progress) -> None:
     from ftcurate.core.errors import UserError
 
     raise UserError("the file is not there")
+
+
+def deaf(progress) -> None:
+    """Ignores cancel and SIGTERM (like native code that never returns to Python)."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    progress.set_status("working")
+    time.sleep(60)

@@ -79,7 +79,7 @@ def test_cancel_saves_a_checkpoint_and_resume_finishes(qtbot, panel):
     with qtbot.waitSignal(panel.runCancelled, timeout=120_000):
         panel.start()
         panel.worker.events.connect(on_event)
-    assert panel.resume_button.isEnabled()
+    qtbot.waitUntil(panel.resume_button.isEnabled, timeout=30_000)  # once the process has exited
     assert list(Path(panel.export_dir).parent.glob("runs/*/checkpoint/state.pt"))  # runs sit beside the export
     panel.options_override.update(max_steps=steps[-1] + 2)  # ignored on resume: saved settings win
     failures = []

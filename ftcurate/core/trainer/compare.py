@@ -50,23 +50,37 @@ def score_models(test_dir: Path, adapters: dict[str, Path], model: str | None, c
     Returns:
         {"examples": [{"index", "line", "id", "prompt", "reference", "n_targets",
         "loss": {name: mean loss}, "answer": {name: text}}], "models": ["base", *adapters]}.
+
+    Raises:
+        Cancelled: `progress` was cancelled; checked in every decoder layer and per generated token.
     """
+    from ftcurate.core import cancel
+
+    progress = progress or Progress()
+    with cancel.scope(progress):
+        return _score(test_dir, adapters, model, cfg, n_generate, progress)
+
+
+def _score(test_dir: Path, adapters: dict[str, Path], model: str | None, cfg: TrainConfig, n_generate: int,
+           progress: Progress) -> dict[str, Any]:
     import torch
     from peft import PeftModel
 
     from ftcurate.core.trainer import evaluate as ev
+    from ftcurate.core.trainer.cancel_hooks import LayerHooks
     from ftcurate.core.trainer.data import prompt_messages, read_chat_jsonl
     from ftcurate.core.trainer.encoding import encode_rows, stop_token_ids
     from ftcurate.core.trainer.model import context_length, load_model, load_tokenizer
     from ftcurate.core.trainer.modelcache import resolve_model
 
-    progress = progress or Progress()
     device = cfg.device
     if device == "cpu" and cfg.threads:
         torch.set_num_threads(cfg.threads)
-    model_dir = resolve_model(model)
+    model_dir = resolve_model(model, progress)
+    progress.set_status("loading the model")
     tokenizer = load_tokenizer(model_dir)
     base = load_model(model_dir, cfg, device)
+    LayerHooks(base, fine=device == "cpu").attach()
     cfg.max_len = context_length(base, cfg.max_len)
     stops = stop_token_ids(tokenizer, base.generation_config)
     test = encode_rows(tokenizer, read_chat_jsonl(Path(test_dir) / "test.jsonl"), cfg.max_len, stops)

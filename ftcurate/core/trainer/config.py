@@ -22,10 +22,13 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 # Per device kind. CPU: short contexts, small token batches and fp32 so a 200-example demo finishes in
-# minutes on two cores. GPU: bf16, big fixed-budget token batches (a 135M model is launch-bound).
+# minutes on two cores; logits in chunks of 64 rows and evaluation batches of 1024 tokens keep every
+# single matrix product under ~2 GFLOP, so a cancel is seen within a fraction of a second even on a
+# busy CPU (a cancel check cannot run inside one product). GPU: bf16, big fixed-budget token batches
+# (a 135M model is launch-bound).
 DEVICE_DEFAULTS: dict[str, dict[str, Any]] = {
     "cpu": {"preset": "quick", "max_len": 512, "token_budget": 1024, "precision": "fp32",
-            "max_new_tokens": 64, "ce_chunk": 256, "eval_token_budget": 4096},
+            "max_new_tokens": 64, "ce_chunk": 64, "eval_token_budget": 1024},
     "cuda": {"preset": "standard", "max_len": 2048, "token_budget": 32768, "precision": "bf16",
              "max_new_tokens": 256, "ce_chunk": 2048, "eval_token_budget": 65536},
     "mps": {"preset": "standard", "max_len": 1024, "token_budget": 8192, "precision": "fp32",

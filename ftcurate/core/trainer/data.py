@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ftcurate.core import cancel
 from ftcurate.core.errors import UserError
 
 ROLES = ("system", "user", "assistant")
@@ -75,6 +76,8 @@ def read_chat_jsonl(path: str | Path) -> list[ChatRow]:
     rows: list[ChatRow] = []
     with path.open(encoding="utf-8") as fh:
         for lineno, text in enumerate(fh, start=1):
+            if lineno % 1000 == 0:
+                cancel.check()
             if not text.strip():
                 continue
             try:

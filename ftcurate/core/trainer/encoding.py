@@ -119,7 +119,7 @@ def _targets_for_answer(ids: list[int], stops: set[int], eos_id: int) -> tuple[l
     return ids + [eos_id], [True] * (len(ids) + 1)
 
 
-def encode_rows(tokenizer: Any, rows: list[ChatRow], max_len: int, stops: set[int]) -> EncodedSplit:
+def encode_rows(tokenizer: Any, rows: list[ChatRow], max_len: int, stops: set[int], progress: Any = None) -> EncodedSplit:
     """Tokenize a split.
 
     Args:
@@ -128,10 +128,13 @@ def encode_rows(tokenizer: Any, rows: list[ChatRow], max_len: int, stops: set[in
         max_len: the context length; longer chats are skipped and listed in `skipped`.
         stops: ids that end an answer (see `stop_token_ids`); the smallest-numbered EOS is inserted
             where the template adds none (the tokenizer's own EOS when it has one).
+        progress: advanced by one per row (optional); cancel is checked per row.
 
     Raises:
-        UserError: the tokenizer has no chat template.
+        UserError: the tokenizer has no chat template. Cancelled: the open cancel scope was cancelled.
     """
+    from ftcurate.core import cancel
+
     if not getattr(tokenizer, "chat_template", None):
         raise UserError("this model's tokenizer has no chat template; choose an instruct/chat model")
     eos_id = int(tokenizer.eos_token_id) if tokenizer.eos_token_id is not None else min(stops)
@@ -139,6 +142,9 @@ def encode_rows(tokenizer: Any, rows: list[ChatRow], max_len: int, stops: set[in
     layout: list[tuple[ChatRow, list[bool]]] = []  # per row: is-answer flag of each piece
     out = EncodedSplit()
     for row in rows:
+        cancel.check()
+        if progress is not None:
+            progress.advance(1)
         if not any(m["role"] == "assistant" for m in row.messages):
             out.skipped.append({"line": row.line, "id": row.example_id, "ref": row.ref,
                                 "reason": "no_answer", "n_tokens": None})

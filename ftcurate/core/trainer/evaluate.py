@@ -1,12 +1,15 @@
 """Test-split loss / perplexity and greedy answers for a few test prompts.
 
 Loss is the mean cross-entropy over answer tokens (the same targets training uses), computed with the
-chunked head so evaluation never holds full logits either.
+chunked head so evaluation never holds full logits either. `measure` does both for one model and
+reports progress in units of one evaluation batch or one generated token, so the bar has a percentage
+and an ETA; cancel is checked per batch and per token (and inside them by the run's layer hooks).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any
 
 import torch
@@ -19,14 +22,39 @@ from ftcurate.core.trainer.loop import BatchMaker, autocast_for
 from ftcurate.core.trainer.loss import batch_loss_sum
 from ftcurate.core.trainer.metrics import chrf, perplexity
 
+GEN_BATCH = 8
+
+
+def _eval_maker(model: Any, split: EncodedSplit, cfg: TrainConfig, device: str, pad_id: int) -> BatchMaker:
+    ecfg = dataclasses.replace(cfg, packing=False, compile=False)
+    return BatchMaker(split, ecfg, device, pad_id, model=model, budget=cfg.eval_token_budget, shuffle=False)
+
+
+def measure(model: Any, tokenizer: Any, split: EncodedSplit, gen_items: list[Encoded], cfg: TrainConfig,
+            device: str, pad_id: int, stops: set[int], progress: Progress, status: str) -> dict[str, Any]:
+    """Test loss and greedy answers of `model` as it is now: {"eval": eval_loss(...), "answers": [...]}.
+
+    Progress: total = evaluation batches + (answer batches x max_new_tokens), with `status`.
+
+    Raises:
+        Cancelled: `progress` was cancelled.
+    """
+    n_eval = len(_eval_maker(model, split, cfg, device, pad_id).plan(0)) if split.items else 0
+    n_gen = math.ceil(len(gen_items) / GEN_BATCH) * cfg.max_new_tokens
+    progress.set_status(status)
+    progress.set_total(n_eval + n_gen)
+    result = {"eval": eval_loss(model, split, cfg, device, pad_id, progress),
+              "answers": generate_answers(model, tokenizer, gen_items, cfg, device, stops, progress=progress)}
+    progress.set_progress(n_eval + n_gen)
+    return result
+
 
 def eval_loss(model: Any, split: EncodedSplit, cfg: TrainConfig, device: str, pad_id: int,
               progress: Progress | None = None) -> dict[str, Any] | None:
     """Mean answer-token loss and perplexity on `split`, or None when it is empty."""
     if not split.items:
         return None
-    ecfg = dataclasses.replace(cfg, packing=False, compile=False)
-    maker = BatchMaker(split, ecfg, device, pad_id, model=model, budget=cfg.eval_token_budget, shuffle=False)
+    maker = _eval_maker(model, split, cfg, device, pad_id)
     was_training = model.training
     model.eval()
     total = torch.zeros((), dtype=torch.float64)
@@ -39,6 +67,8 @@ def eval_loss(model: Any, split: EncodedSplit, cfg: TrainConfig, device: str, pa
                 batch = maker.collate(group)
                 total += batch_loss_sum(model, batch, cfg.ce_chunk).double().cpu()
                 n_targets += batch.n_targets
+                if progress is not None:
+                    progress.advance(1)
     finally:
         model.train(was_training)
     loss = float(total) / max(1, n_targets)
@@ -47,8 +77,14 @@ def eval_loss(model: Any, split: EncodedSplit, cfg: TrainConfig, device: str, pa
 
 
 def generate_answers(model: Any, tokenizer: Any, items: list[Encoded], cfg: TrainConfig, device: str,
-                     stops: set[int], batch_size: int = 8) -> list[str]:
-    """Greedy answers for the prompts of `items` (their chats without the final answer)."""
+                     stops: set[int], batch_size: int = GEN_BATCH, progress: Progress | None = None) -> list[str]:
+    """Greedy answers for the prompts of `items` (their chats without the final answer).
+
+    `progress` advances by `cfg.max_new_tokens` per batch of prompts (one per token, the rest when a
+    batch stops early) and is checked for cancel between tokens.
+    """
+    from ftcurate.core.trainer.cancel_hooks import generation_progress
+
     if not items:
         return []
     prompts = [prompt_ids(tokenizer, prompt_messages(e.row.messages)[0]) for e in items]
@@ -65,10 +101,14 @@ def generate_answers(model: Any, tokenizer: Any, items: list[Encoded], cfg: Trai
             for r, p in enumerate(chunk):  # left padding for generation
                 ids[r, width - len(p):] = torch.tensor(p)
                 mask[r, width - len(p):] = 1
+            start = progress.done if progress is not None else 0
             with torch.no_grad(), autocast_for(cfg, device):
                 out = model.generate(input_ids=ids.to(device), attention_mask=mask.to(device),
                                      max_new_tokens=cfg.max_new_tokens, do_sample=False, use_cache=True,
-                                     eos_token_id=sorted(stops), pad_token_id=pad)
+                                     eos_token_id=sorted(stops), pad_token_id=pad,
+                                     stopping_criteria=generation_progress(progress))
+            if progress is not None:
+                progress.set_progress(start + cfg.max_new_tokens)
             for r in range(len(chunk)):
                 answers.append(tokenizer.decode(out[r, width:], skip_special_tokens=True).strip())
     finally:

@@ -3,8 +3,11 @@ autocast on GPU, optional torch.compile, checkpoints, cancel and resume.
 
 Checkpoints (`<run>/checkpoint/state.pt`) hold the adapter weights, optimizer and scheduler state, the
 position in the (deterministic) batch order and the RNG states, so a resumed run continues exactly
-where the last one stopped. Cancellation is checked between steps; a cancelled run saves a checkpoint
-first and then raises `Cancelled`.
+where the last one stopped. Cancellation is checked between steps and, through the cancel scope the run
+opens (`ftcurate.core.cancel`), inside a step's forward and backward passes (`cancel_hooks`). A step
+cancelled half-way is dropped: its gradients are discarded and the checkpoint gets the RNG state from
+before it, so a resumed run repeats it exactly. The optimizer update and the counters that go with it
+are one uninterruptible section. A cancelled run saves its checkpoint, then raises `Cancelled`.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 
 import torch
 
+from ftcurate.core import cancel
 from ftcurate.core.errors import Cancelled
 from ftcurate.core.progress import Progress
 from ftcurate.core.trainer.batching import (
@@ -124,12 +128,17 @@ def _set_rng_state(st: dict) -> None:
         torch.cuda.set_rng_state_all(st["cuda"])
 
 
-def save_checkpoint(path: Path, model: Any, opt: Any, sched: Any, state: LoopState) -> None:
-    """Atomically write the trainable weights, optimizer, scheduler, loop state and RNG to `path`."""
+def save_checkpoint(path: Path, model: Any, opt: Any, sched: Any, state: LoopState, rng: dict | None = None) -> None:
+    """Atomically write the trainable weights, optimizer, scheduler, loop state and RNG to `path`
+    (to a temporary file, then renamed: an interrupted save leaves the previous checkpoint intact).
+
+    Args:
+        rng: the RNG state to store (default: the current one).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     trainable = {n: p.detach().to("cpu", copy=True) for n, p in model.named_parameters() if p.requires_grad}
     blob = {"trainable": trainable, "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-            "state": asdict(state), "rng": _rng_state()}
+            "state": asdict(state), "rng": rng or _rng_state()}
     tmp = path.with_suffix(".tmp")
     torch.save(blob, tmp)
     os.replace(tmp, path)
@@ -148,11 +157,14 @@ def load_checkpoint(path: Path, model: Any, opt: Any, sched: Any) -> LoopState:
 
 
 def train_loop(model: Any, train: EncodedSplit, cfg: TrainConfig, device: str, pad_id: int, ckpt_path: Path,
-               progress: Progress, emit: Emit, resume: bool = False) -> LoopState:
+               progress: Progress, emit: Emit, resume: bool = False, hooks: Any = None) -> LoopState:
     """Train the model's trainable (LoRA) parameters on `train`; returns the final loop state.
 
+    Args:
+        hooks: the run's `cancel_hooks.LayerHooks`; detached while a `torch.compile`d body trains.
+
     Raises:
-        Cancelled: `progress` was cancelled; a checkpoint was saved first.
+        Cancelled: `progress` was cancelled (between or inside steps); a checkpoint was saved first.
     """
     torch.manual_seed(cfg.seed)
     maker = BatchMaker(train, cfg, device, pad_id, model=model)
@@ -176,7 +188,10 @@ def train_loop(model: Any, train: EncodedSplit, cfg: TrainConfig, device: str, p
             if hasattr(dynamo.config, knob):
                 setattr(dynamo.config, knob, max(64, getattr(dynamo.config, knob)))
         body = torch.compile(split_model(model)[1], dynamic=False)
+        if hooks is not None:
+            hooks.detach()
     model.train()
+    progress.set_status(f"training: step {state.step}/{total}")
     progress.set_total(total)
     progress.set_progress(state.step)
     log_every = 10 if device == "cuda" else 1
@@ -202,45 +217,59 @@ def train_loop(model: Any, train: EncodedSplit, cfg: TrainConfig, device: str, p
         progress.set_status(f"training: step {state.step}/{total}, loss {mean:.3f}")
         t_mark, tok_mark, step_mark = now, state.tokens, state.step
 
-    while state.step < total and state.epoch < cfg.epochs:
-        batches = plans[state.epoch]
-        while state.batch_idx < len(batches) and state.step < total:
-            if progress.cancelled:
-                flush()
-                save_checkpoint(ckpt_path, model, opt, sched, state)
-                emit({"event": "cancelled", "step": state.step, "checkpoint": str(ckpt_path)})
-                raise Cancelled()
-            t0 = time.perf_counter()
-            batch = maker.collate(batches[state.batch_idx])
-            with autocast_for(cfg, device):
-                loss_sum = batch_loss_sum(model, batch, cfg.ce_chunk, body=body)
-            (loss_sum / max(1, batch.n_targets)).backward()
-            if cfg.grad_clip:
-                torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
-            opt.step()
-            sched.step()
-            opt.zero_grad(set_to_none=True)
-            pending.append((loss_sum.detach(), batch.n_targets))
-            state.step += 1
-            state.batch_idx += 1
-            state.tokens += batch.n_tokens
-            if device == "cuda" and (first_step_of_session or state.step % log_every == 0 or state.step == total):
-                torch.cuda.synchronize()
-            dt = time.perf_counter() - t0
-            state.seconds += dt
-            if not first_step_of_session:  # steady state excludes warm-up / compilation
-                state.steady_tokens += batch.n_tokens
-                state.steady_seconds += dt
-            first_step_of_session = False
-            progress.set_progress(state.step)
-            if state.step % log_every == 0 or state.step == total:
-                flush()
-            if cfg.checkpoint_every and state.step % cfg.checkpoint_every == 0 and state.step < total:
-                save_checkpoint(ckpt_path, model, opt, sched, state)
-        if state.batch_idx >= len(batches):
-            state.epoch += 1
-            state.batch_idx = 0
-    flush()
-    state.done = True
-    save_checkpoint(ckpt_path, model, opt, sched, state)
+    rng_before: dict | None = None  # set while a step is under way: its gradients are not applied yet
+    try:
+        while state.step < total and state.epoch < cfg.epochs:
+            batches = plans[state.epoch]
+            while state.batch_idx < len(batches) and state.step < total:
+                progress.check_cancelled()
+                rng_before = _rng_state()
+                t0 = time.perf_counter()
+                batch = maker.collate(batches[state.batch_idx])
+                with autocast_for(cfg, device):
+                    loss_sum = batch_loss_sum(model, batch, cfg.ce_chunk, body=body)
+                (loss_sum / max(1, batch.n_targets)).backward()
+                progress.check_cancelled()  # a cancel during the last layers of backward
+                with cancel.uninterruptible():  # the update and everything that records it
+                    if cfg.grad_clip:
+                        torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
+                    opt.step()
+                    sched.step()
+                    opt.zero_grad(set_to_none=True)
+                    pending.append((loss_sum.detach(), batch.n_targets))
+                    state.step += 1
+                    state.batch_idx += 1
+                    state.tokens += batch.n_tokens
+                    rng_before = None
+                    if device == "cuda" and (first_step_of_session or state.step % log_every == 0
+                                             or state.step == total):
+                        torch.cuda.synchronize()
+                    dt = time.perf_counter() - t0
+                    state.seconds += dt
+                    if not first_step_of_session:  # steady state excludes warm-up / compilation
+                        state.steady_tokens += batch.n_tokens
+                        state.steady_seconds += dt
+                    first_step_of_session = False
+                    progress.set_progress(state.step)
+                    if state.step % log_every == 0 or state.step == total:
+                        flush()
+                    if cfg.checkpoint_every and state.step % cfg.checkpoint_every == 0 and state.step < total:
+                        save_checkpoint(ckpt_path, model, opt, sched, state)
+            if state.batch_idx >= len(batches):
+                state.epoch += 1
+                state.batch_idx = 0
+    except Cancelled:
+        with cancel.uninterruptible():
+            opt.zero_grad(set_to_none=True)  # a half-done step leaves nothing behind
+            flush()
+            save_checkpoint(ckpt_path, model, opt, sched, state, rng=rng_before)
+            emit({"event": "cancelled", "step": state.step, "checkpoint": str(ckpt_path)})
+        raise
+    finally:
+        if body is not None and hooks is not None:
+            hooks.attach()
+    with cancel.uninterruptible():
+        flush()
+        state.done = True
+        save_checkpoint(ckpt_path, model, opt, sched, state)
     return state

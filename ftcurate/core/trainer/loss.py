@@ -15,6 +15,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from ftcurate.core import cancel
 from ftcurate.core.trainer.batching import Batch
 
 
@@ -42,6 +43,7 @@ class _FrozenHeadCE(torch.autograd.Function):
         need_grad = ctx.needs_input_grad[0]
         grad = torch.empty_like(h) if need_grad else None
         for s in range(0, h.shape[0], chunk):
+            cancel.check()  # a chunk of full-vocabulary logits can take a while on a CPU
             logits = (h[s:s + chunk] @ weight.t()).float()
             t = tgt[s:s + chunk]
             lse = torch.logsumexp(logits, dim=-1)
@@ -97,6 +99,7 @@ def head_ce_sum(hidden: torch.Tensor, head: Any, tgt: torch.Tensor, chunk: int, 
 
     total = torch.zeros((), dtype=torch.float32, device=hidden.device)
     for s in range(0, hidden.shape[0], chunk):
+        cancel.check()
         h, t = hidden[s:s + chunk], tgt[s:s + chunk]
         if torch.is_grad_enabled() and hidden.requires_grad:
             from torch.utils.checkpoint import checkpoint

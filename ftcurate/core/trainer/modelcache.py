@@ -69,21 +69,33 @@ def _gguf_key(gguf: Path) -> str:
     return hashlib.sha256(raw).hexdigest()[:12]
 
 
-def convert_gguf(gguf: Path, target: Path) -> Path:
+def convert_gguf(gguf: Path, target: Path, progress=None) -> Path:
     """Convert a GGUF checkpoint into a plain HF folder at `target` (model + tokenizer).
 
     The GGUF is de-quantised by transformers (`gguf_file=`), the weights are loaded into a model built
     from the config without the GGUF quantization entry, and saved with `save_pretrained` in fp32.
-    Written into a temporary sibling folder and renamed, so a half-written cache is never used.
+    Written into a temporary sibling folder and renamed, so a half-written cache is never used (nor
+    left behind by a cancel). `progress` (optional) gets four steps; cancel is checked between them
+    (inside transformers' own loading only an interrupt, `ftcurate.core.cancel.interrupt`, stops it).
     """
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from ftcurate.core import cancel
+    from ftcurate.core.progress import Progress
+
+    progress = progress or Progress()
+    progress.set_status("preparing the model (first use only)")
+    progress.set_total(4)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".convert-", dir=target.parent))
     try:
         tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        progress.advance(1)
+        cancel.check()
         src = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
+        progress.advance(1)
+        cancel.check()
         config = src.config
         if hasattr(config, "quantization_config"):
             del config.quantization_config
@@ -95,11 +107,14 @@ def convert_gguf(gguf: Path, target: Path) -> Path:
             raise UserError(f"could not convert the GGUF model (missing {missing[:3]}, unexpected "
                             f"{unexpected[:3]})", path=gguf)
         model.tie_weights()
+        progress.advance(1)
+        cancel.check()
         model.save_pretrained(str(tmp))
         tok.save_pretrained(str(tmp))
         (tmp / _MARKER).write_text(json.dumps({"gguf": str(gguf), "key": _gguf_key(gguf),
                                                "quantization": gguf_quantization(gguf)}))
         del src, model
+        progress.advance(1)
         try:
             tmp.rename(target)
         except OSError:  # another process finished first: keep theirs
@@ -111,32 +126,33 @@ def convert_gguf(gguf: Path, target: Path) -> Path:
     return target
 
 
-def ensure_gguf_converted(gguf: Path) -> Path:
-    """Return the cached HF folder for `gguf`, converting it on first use."""
+def ensure_gguf_converted(gguf: Path, progress=None) -> Path:
+    """Return the cached HF folder for `gguf`, converting it on first use (with `progress`)."""
     target = cache_dir() / "models" / f"{gguf.stem}-{_gguf_key(gguf)}"
     if (target / _MARKER).exists():
         return target
-    return convert_gguf(gguf, target)
+    return convert_gguf(gguf, target, progress)
 
 
 def is_default_model(name: str | None) -> bool:
     return name is None or name.strip().lower() in DEFAULT_ALIASES
 
 
-def resolve_model(name: str | None) -> Path:
+def resolve_model(name: str | None, progress=None) -> Path:
     """Turn a --model value into a local HF folder.
 
     Args:
         name: None or an alias of the default model; a folder with config.json; or a .gguf file.
+        progress: shows the one-time GGUF conversion (optional).
 
     Raises:
         UserError: the path does not exist or is not a model folder / GGUF file.
     """
     if is_default_model(name):
-        return ensure_gguf_converted(default_gguf())
+        return ensure_gguf_converted(default_gguf(), progress)
     p = Path(str(name)).expanduser()
     if p.is_file() and p.suffix.lower() == ".gguf":
-        return ensure_gguf_converted(p)
+        return ensure_gguf_converted(p, progress)
     if p.is_dir():
         if not (p / "config.json").exists():
             raise UserError("not a Hugging Face model folder (no config.json)", path=p)

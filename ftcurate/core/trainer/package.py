@@ -126,12 +126,22 @@ def package_run(run_dir: str | Path, out_dir: str | Path, qtype: str = "q8_0", o
 
     Raises:
         UserError: no adapter, unsupported model, files already there without `overwrite`.
+        Cancelled: `progress` was cancelled (checked per tensor); nothing is left in OUT_DIR.
     """
+    from ftcurate.core import cancel
+
+    progress = progress or Progress()
+    with cancel.scope(progress):
+        return _package(run_dir, out_dir, qtype, ollama, model, name, system, overwrite, progress)
+
+
+def _package(run_dir: str | Path, out_dir: str | Path, qtype: str, ollama: bool, model: str | None,
+             name: str | None, system: str | None, overwrite: bool, progress: Progress) -> dict[str, Any]:
+    from ftcurate.core import cancel
     from ftcurate.core.trainer.card import read_note
     from ftcurate.core.trainer.gguf_write import QTYPES, chat_template, write_gguf
     from ftcurate.core.trainer.modelcache import base_model_source
 
-    progress = progress or Progress()
     if qtype not in QTYPES:
         raise UserError(f"unknown GGUF type {qtype!r}; choose {' or '.join(QTYPES)}")
     adapter_dir = find_adapter(Path(run_dir))
@@ -157,13 +167,21 @@ def package_run(run_dir: str | Path, out_dir: str | Path, qtype: str = "q8_0", o
     progress.set_total(len(state))
     progress.set_status(f"writing {gguf_path.name} ({qtype})")
     tmp = gguf_path.with_suffix(".gguf.part")
-    write_gguf(tmp, model_dir, ((k, v.detach().float().numpy()) for k, v in state.items()), qtype=qtype,
-               name=f"{base_model.rsplit('/', 1)[-1]} + ftcurate LoRA ({stem})",
-               pre_tokenizer=_pre_tokenizer(source, base_model),
-               metadata={"license": source.get("license"),
-                         "description": f"{base_model} with a LoRA adapter from ftcurate merged in"},
-               on_tensor=lambda _n: progress.advance(1))
-    tmp.replace(gguf_path)
+
+    def on_tensor(_name: str) -> None:
+        progress.advance(1)
+        cancel.check()
+
+    try:
+        write_gguf(tmp, model_dir, ((k, v.detach().float().numpy()) for k, v in state.items()), qtype=qtype,
+                   name=f"{base_model.rsplit('/', 1)[-1]} + ftcurate LoRA ({stem})",
+                   pre_tokenizer=_pre_tokenizer(source, base_model),
+                   metadata={"license": source.get("license"),
+                             "description": f"{base_model} with a LoRA adapter from ftcurate merged in"},
+                   on_tensor=on_tensor)
+        tmp.replace(gguf_path)
+    finally:  # cancelled or failed (Ctrl-C included): no half-written file stays behind
+        tmp.unlink(missing_ok=True)
     if text is not None:
         modelfile.write_text(text, encoding="utf-8")
     (out_dir / f"{stem}.json").write_text(json.dumps(

@@ -118,9 +118,12 @@ def train_and_record(export_dir: str | Path, options: Any, progress: Any = None,
 
     try:
         result = run_training(export_dir, options, progress, handle)
-    except Cancelled:
+    except (Cancelled, KeyboardInterrupt):  # a second Ctrl-C aborts the cancel, but it is still one
         if recorder is not None:
-            recorder.cancelled()
+            from ftcurate.core import cancel
+
+            with cancel.uninterruptible():  # a hard stop (SIGTERM) arriving now waits for this write
+                recorder.cancelled()
         raise
     except BaseException as exc:
         if recorder is not None:

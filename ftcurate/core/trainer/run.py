@@ -6,6 +6,11 @@ writes the adapter and a report, and returns a result dict. Progress goes to a `
 bridge) and to `on_event(dict)` callbacks (JSON lines, loss curve); every event is also appended to
 `<run>/log.jsonl`.
 
+Cancel: the whole run is one cancel scope (`ftcurate.core.cancel`) with checks on every decoder layer
+(`cancel_hooks`), so a cancel stops any phase (loading, tokenizing, measuring, a training step,
+generating, saving) within one layer's work. Every file is written whole or not at all (temporary
+name, then rename), so a cancelled run keeps its last checkpoint and `resume=True` continues it.
+
 Run folder: `runs/run-YYYYmmdd-HHMMSS/` in the folder that holds the export folder (`out/` ->
 `runs/` beside it), or under `output_dir` when given; never inside the export folder, so exporting
 again never touches a run. It holds config.json, log.jsonl, base_eval.json, checkpoint/state.pt,
@@ -22,6 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ftcurate.core import cancel
 from ftcurate.core.errors import UserError
 from ftcurate.core.progress import Progress
 from ftcurate.core.trainer.config import TrainConfig, TrainOptions, resolve_config
@@ -70,6 +76,13 @@ def find_resumable(root: Path, export_dir: Path | None = None) -> Path | None:
     return runs[-1] if runs else None
 
 
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` via a temporary file and a rename (never a half-written file)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
 class _Logger:
     def __init__(self, path: Path, on_event: Emit | None) -> None:
         self.path = path
@@ -77,10 +90,11 @@ class _Logger:
 
     def __call__(self, event: dict) -> None:
         event = {"time": round(time.time(), 3), **event}
-        with self.path.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(event, ensure_ascii=False, default=str) + "\n")
-        if self.on_event is not None:
-            self.on_event(event)
+        with cancel.uninterruptible():  # a log line and its run-record update are written whole
+            with self.path.open("a", encoding="utf-8") as fh:
+                fh.write(json.dumps(event, ensure_ascii=False, default=str) + "\n")
+            if self.on_event is not None:
+                self.on_event(event)
 
 
 def _setup_run(export_dir: Path, options: TrainOptions, device: str, dhash: str) -> tuple[Path, TrainConfig, bool]:
@@ -95,7 +109,7 @@ def _setup_run(export_dir: Path, options: TrainOptions, device: str, dhash: str)
         return run_dir, TrainConfig.from_dict(saved["config"]), True
     cfg = resolve_config(options, device)
     run_dir = _new_run_dir(root)
-    (run_dir / "config.json").write_text(json.dumps(
+    write_atomic(run_dir / "config.json", json.dumps(
         {"config": cfg.to_dict(), "data_hash": dhash, "export_dir": str(export_dir.resolve()), "started_at": _now()},
         indent=2))
     return run_dir, cfg, False
@@ -109,7 +123,8 @@ def run_training(export_dir: str | Path, options: TrainOptions | None = None, pr
         export_dir: folder with train.jsonl (required) and test.jsonl (optional but needed for a verdict).
         options: what to change from the preset/device defaults; `resume=True` continues the newest
             unfinished run under the runs folder with its saved settings.
-        progress: receives steps; cancelling it stops between steps after saving a checkpoint.
+        progress: receives every phase's progress; cancelling it stops the run within one decoder
+            layer's work (any phase), after saving a checkpoint when training had started.
         on_event: called with each event dict ("start", "data", "eval", "step", "saved", "done", ...).
 
     Returns:
@@ -119,20 +134,43 @@ def run_training(export_dir: str | Path, options: TrainOptions | None = None, pr
     Raises:
         UserError / ConfigError: bad data, model or options. Cancelled: cancelled (checkpoint saved).
     """
+    progress = progress or Progress()
+    cancel.reset()
+    with cancel.scope(progress):
+        return _run_training(export_dir, options, progress, on_event)
+
+
+def _load(cfg: Any, device: str, progress: Progress) -> tuple[Path, Any, Any]:
+    """(model folder, tokenizer, model) with progress: converting (first use of a GGUF), then loading."""
+    from ftcurate.core.trainer.model import load_model, load_tokenizer
+    from ftcurate.core.trainer.modelcache import resolve_model
+
+    model_dir = resolve_model(cfg.model, progress)
+    progress.set_status("loading the model")
+    progress.set_total(2)
+    tokenizer = load_tokenizer(model_dir)
+    progress.advance(1)
+    model = load_model(model_dir, cfg, device)
+    progress.advance(1)
+    return model_dir, tokenizer, model
+
+
+def _run_training(export_dir: str | Path, options: TrainOptions | None, progress: Progress,
+                  on_event: Emit | None) -> dict[str, Any]:
     import torch
 
     from ftcurate.core.trainer import device as devmod
     from ftcurate.core.trainer import evaluate as ev
+    from ftcurate.core.trainer.cancel_hooks import LayerHooks
     from ftcurate.core.trainer.card import finish_adapter, set_adapter_base
     from ftcurate.core.trainer.encoding import encode_rows, stop_token_ids
     from ftcurate.core.trainer.loop import train_loop
     from ftcurate.core.trainer.metrics import verdict
-    from ftcurate.core.trainer.model import add_lora, context_length, count_params, load_model, load_tokenizer
-    from ftcurate.core.trainer.modelcache import base_model_source, model_label, resolve_model
+    from ftcurate.core.trainer.model import add_lora, context_length, count_params
+    from ftcurate.core.trainer.modelcache import base_model_source, model_label
 
     t_start = time.perf_counter()
     options = options or TrainOptions()
-    progress = progress or Progress()
     export_dir = Path(export_dir)
     train_rows, test_rows = load_export(export_dir)
     device = devmod.pick_device(options.device)
@@ -149,15 +187,14 @@ def run_training(export_dir: str | Path, options: TrainOptions | None = None, pr
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
 
-    progress.set_status("loading the model")
-    model_dir = resolve_model(cfg.model)
-    tokenizer = load_tokenizer(model_dir)
-    model = load_model(model_dir, cfg, device)
+    model_dir, tokenizer, model = _load(cfg, device, progress)
+    hooks = LayerHooks(model, fine=device == "cpu").attach()  # stays on the layers through the LoRA wrapping below
     cfg.max_len = context_length(model, cfg.max_len)
     stops = stop_token_ids(tokenizer, model.generation_config)
     progress.set_status("tokenizing")
-    train = encode_rows(tokenizer, train_rows, cfg.max_len, stops)
-    test = encode_rows(tokenizer, test_rows, cfg.max_len, stops)
+    progress.set_total(len(train_rows) + len(test_rows))
+    train = encode_rows(tokenizer, train_rows, cfg.max_len, stops, progress)
+    test = encode_rows(tokenizer, test_rows, cfg.max_len, stops, progress)
     if not train.items:
         raise UserError(f"no usable training examples ({train.skipped_summary()})", path=export_dir / "train.jsonl")
     skipped = {"train": train.skipped, "test": test.skipped}
@@ -175,25 +212,26 @@ def run_training(export_dir: str | Path, options: TrainOptions | None = None, pr
     if resuming and base_path.exists():
         base = json.loads(base_path.read_text())
     else:
-        progress.set_status("measuring the base model")
         with model.disable_adapter():
-            base = {"eval": ev.eval_loss(model, test, cfg, device, pad_id, progress),
-                    "answers": ev.generate_answers(model, tokenizer, gen_items, cfg, device, stops)}
-        base_path.write_text(json.dumps(base))
+            base = ev.measure(model, tokenizer, test, gen_items, cfg, device, pad_id, stops, progress,
+                              "measuring the base model")
+        write_atomic(base_path, json.dumps(base))
     emit({"event": "eval", "which": "base", **(base["eval"] or {})})
 
     state = train_loop(model, train, cfg, device, pad_id, run_dir / "checkpoint" / "state.pt", progress, emit,
-                       resume=resuming)
+                       resume=resuming, hooks=hooks)
 
     adapter_dir = run_dir / "adapter"
-    model.save_pretrained(str(adapter_dir))
-    source = base_model_source(cfg.model, model_dir)
-    set_adapter_base(adapter_dir, source["base_model"])
+    progress.set_status("saving the adapter")
+    with cancel.uninterruptible():
+        model.save_pretrained(str(adapter_dir))
+        source = base_model_source(cfg.model, model_dir)
+        set_adapter_base(adapter_dir, source["base_model"])
     emit({"event": "saved", "adapter_dir": str(adapter_dir)})
 
-    progress.set_status("measuring the tuned model")
-    tuned_eval = ev.eval_loss(model, test, cfg, device, pad_id, progress)
-    tuned_answers = ev.generate_answers(model, tokenizer, gen_items, cfg, device, stops)
+    tuned = ev.measure(model, tokenizer, test, gen_items, cfg, device, pad_id, stops, progress,
+                       "measuring the tuned model")
+    tuned_eval, tuned_answers = tuned["eval"], tuned["answers"]
     samples = ev.compare_samples(gen_items, base["answers"], tuned_answers)
     emit({"event": "eval", "which": "tuned", **(tuned_eval or {})})
     base_loss = base["eval"]["loss"] if base["eval"] else None
@@ -207,9 +245,8 @@ def run_training(export_dir: str | Path, options: TrainOptions | None = None, pr
         merged_dir = run_dir / "merged"
         save_merged(model.merge_and_unload(), tokenizer, merged_dir, source["base_model"])
 
-    with (run_dir / "samples.jsonl").open("w", encoding="utf-8") as fh:
-        for s in samples:
-            fh.write(json.dumps(s, ensure_ascii=False) + "\n")
+    hooks.detach()
+    write_atomic(run_dir / "samples.jsonl", "".join(json.dumps(s, ensure_ascii=False) + "\n" for s in samples))
     steady = state.steady_tokens / state.steady_seconds if state.steady_seconds else None
     result = {
         "base_test_loss": base_loss, "tuned_test_loss": tuned_loss,
@@ -230,8 +267,9 @@ def run_training(export_dir: str | Path, options: TrainOptions | None = None, pr
         "samples": samples,
     }
     result["base_model"] = source["base_model"]
-    finish_adapter(adapter_dir, source, {**result, "model": cfg.model, "export_dir": str(export_dir.resolve())})
-    (run_dir / "metrics.json").write_text(json.dumps(result, indent=1, ensure_ascii=False))
+    with cancel.uninterruptible():  # metrics.json marks the run finished: written last, whole
+        finish_adapter(adapter_dir, source, {**result, "model": cfg.model, "export_dir": str(export_dir.resolve())})
+        write_atomic(run_dir / "metrics.json", json.dumps(result, indent=1, ensure_ascii=False))
     emit({"event": "done", "verdict": judged["verdict"], "verdict_text": judged["text"],
           "base_test_loss": base_loss, "tuned_test_loss": tuned_loss})
     progress.set_status("done")
@@ -246,14 +284,20 @@ def save_merged(merged: Any, tokenizer: Any, folder: Path, base_model: str) -> N
     round away, and the weights of these models are far inside fp16's range. A model with a weight
     beyond that range is saved in fp32 instead.
     """
+    import shutil
+
     import torch
 
     big = max((float(p.detach().abs().max()) for p in merged.parameters()), default=0.0)
     if big < 60000:
         merged = merged.to(torch.float16)
     merged.config._name_or_path = base_model
-    merged.save_pretrained(str(folder))
-    tokenizer.save_pretrained(str(folder))
+    tmp = folder.with_name(folder.name + ".part")
+    shutil.rmtree(tmp, ignore_errors=True)
+    merged.save_pretrained(str(tmp))
+    tokenizer.save_pretrained(str(tmp))
+    shutil.rmtree(folder, ignore_errors=True)
+    tmp.rename(folder)
 
 
 def run_evaluation(export_dir: str | Path, adapter_dir: str | Path, model: str | None = None,
@@ -263,22 +307,26 @@ def run_evaluation(export_dir: str | Path, adapter_dir: str | Path, model: str |
 
     Args:
         model: the base model; by default the one recorded with the adapter.
+
+    Raises:
+        UserError: no test split, bad adapter or model. Cancelled: `progress` was cancelled (any phase).
     """
+    progress = progress or Progress()
+    cancel.reset()
+    with cancel.scope(progress):
+        return _run_evaluation(export_dir, adapter_dir, model, options, progress, on_event)
+
+
+def _run_evaluation(export_dir: str | Path, adapter_dir: str | Path, model: str | None,
+                    options: TrainOptions | None, progress: Progress, on_event: Emit | None) -> dict[str, Any]:
     from ftcurate.core.trainer import device as devmod
     from ftcurate.core.trainer import evaluate as ev
+    from ftcurate.core.trainer.cancel_hooks import LayerHooks
     from ftcurate.core.trainer.encoding import encode_rows, stop_token_ids
     from ftcurate.core.trainer.metrics import verdict
-    from ftcurate.core.trainer.model import (
-        adapter_base_model,
-        context_length,
-        load_adapter,
-        load_model,
-        load_tokenizer,
-    )
-    from ftcurate.core.trainer.modelcache import resolve_model
+    from ftcurate.core.trainer.model import adapter_base_model, context_length, load_adapter
 
     options = options or TrainOptions()
-    progress = progress or Progress()
     emit = on_event or (lambda e: None)
     adapter_dir = Path(adapter_dir)
     _, test_rows = load_export(export_dir)
@@ -290,22 +338,23 @@ def run_evaluation(export_dir: str | Path, adapter_dir: str | Path, model: str |
         import torch
 
         torch.set_num_threads(cfg.threads)
-    model_dir = resolve_model(model or adapter_base_model(adapter_dir) or "default")
-    tokenizer = load_tokenizer(model_dir)
-    peft_model = load_adapter(load_model(model_dir, cfg, device), adapter_dir)
+    cfg.model = model or adapter_base_model(adapter_dir) or "default"
+    model_dir, tokenizer, base_model = _load(cfg, device, progress)
+    LayerHooks(base_model, fine=device == "cpu").attach()
+    peft_model = load_adapter(base_model, adapter_dir)
     cfg.max_len = context_length(peft_model, cfg.max_len)
     stops = stop_token_ids(tokenizer, peft_model.generation_config)
     test = encode_rows(tokenizer, test_rows, cfg.max_len, stops)
     gen_items = test.items[: cfg.n_generate]
     pad_id = tokenizer.pad_token_id
-    progress.set_status("measuring the base model")
     with peft_model.disable_adapter():
-        base_eval = ev.eval_loss(peft_model, test, cfg, device, pad_id, progress)
-        base_answers = ev.generate_answers(peft_model, tokenizer, gen_items, cfg, device, stops)
+        base = ev.measure(peft_model, tokenizer, test, gen_items, cfg, device, pad_id, stops, progress,
+                          "measuring the base model")
+    base_eval, base_answers = base["eval"], base["answers"]
     emit({"event": "eval", "which": "base", **(base_eval or {})})
-    progress.set_status("measuring the tuned model")
-    tuned_eval = ev.eval_loss(peft_model, test, cfg, device, pad_id, progress)
-    tuned_answers = ev.generate_answers(peft_model, tokenizer, gen_items, cfg, device, stops)
+    tuned = ev.measure(peft_model, tokenizer, test, gen_items, cfg, device, pad_id, stops, progress,
+                       "measuring the tuned model")
+    tuned_eval, tuned_answers = tuned["eval"], tuned["answers"]
     emit({"event": "eval", "which": "tuned", **(tuned_eval or {})})
     samples = ev.compare_samples(gen_items, base_answers, tuned_answers)
     chrf_b, chrf_t = ev.mean_chrf(samples, "chrf_base"), ev.mean_chrf(samples, "chrf_tuned")

@@ -74,7 +74,9 @@ def test_ctrl_c_keeps_a_checkpoint_and_resume_finishes(tiny_export, tiny_model):
             break
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 1, err[-2000:]
-    assert "checkpoint was saved" in err and "--resume" in err
+    assert "Traceback" not in err
+    last = json.loads(out.strip().splitlines()[-1])
+    assert last["event"] == "cancelled" and last["checkpoint_step"] >= 1 and "--resume" in last["resume"]
     runs = tiny_export.parent / "runs"  # beside the export, never inside it
     assert not (tiny_export / "runs").exists()
     assert list(runs.glob("*/checkpoint/state.pt")) and not list(runs.glob("*/metrics.json"))
@@ -83,3 +85,29 @@ def test_ctrl_c_keeps_a_checkpoint_and_resume_finishes(tiny_export, tiny_model):
     lines = [json.loads(x) for x in done.stdout.strip().splitlines()]
     resumed_at = next(x["step"] for x in lines if x.get("event") == "resumed")
     assert resumed_at >= 1 and lines[-1]["steps"] > resumed_at and lines[-1]["epochs"] == 10
+
+
+def test_ctrl_c_before_training_starts_exits_1_cleanly_and_resume_runs_the_whole_thing(tiny_export, tiny_model):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    base = [sys.executable, "-m", "ftcurate.cli", "train", str(tiny_export), "--model", str(tiny_model),
+            "--device", "cpu", "--token-budget", "128", "--generate", "6", "--max-new-tokens", "64",
+            "--max-steps", "2"]
+    env = {**os.environ, "FTCURATE_THREADS": "1"}
+    proc = subprocess.Popen([*base, "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    for line in proc.stdout:
+        if '"event": "data"' in line:  # tokenized; next: measuring the base model
+            proc.send_signal(signal.SIGINT)
+            break
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1 and "Traceback" not in err, err[-2000:]
+    last = json.loads(out.strip().splitlines()[-1])
+    assert last["event"] == "cancelled" and last["run_dir"] and "--resume" in last["resume"]
+    run_dir = tiny_export.parent / "runs"
+    assert not list(run_dir.glob("*/metrics.json")) and not list(run_dir.glob("*/*.tmp"))
+    done = subprocess.run([*base, "--resume"], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert list(run_dir.glob("*/metrics.json"))

@@ -127,3 +127,50 @@ def test_package_the_bundled_smollm2(tmp_path):
     assert 'SYSTEM """You are a helpful AI assistant named SmolLM' in (out / "Modelfile").read_text()
     assert gguf_header_values(out / pkg["gguf"].rsplit("/", 1)[-1], {"tokenizer.ggml.pre", "general.file_type"}) \
         == {"tokenizer.ggml.pre": "smollm", "general.file_type": 7}
+
+
+def test_cancelled_packaging_stops_between_tensors_and_leaves_nothing(trained_run, tmp_path):
+    from ftcurate.core.errors import Cancelled
+    from ftcurate.core.progress import Progress
+    from ftcurate.core.trainer.package import package_run
+
+    class CancelAt(Progress):
+        def _changed(self):
+            if self.status.startswith("writing") and self.done == 3:
+                self.cancel()
+
+    progress = CancelAt()
+    out = tmp_path / "pkg"
+    with pytest.raises(Cancelled):
+        package_run(trained_run["run_dir"], out, qtype="f16", progress=progress)
+    assert progress.done == 3  # no tensor after the cancelled one
+    assert not list(out.glob("*.gguf")) and not list(out.glob("*.part"))
+    assert package_run(trained_run["run_dir"], out, qtype="f16")["size_bytes"] > 0  # a later try works
+
+
+def test_scoring_models_stops_inside_the_model_on_cancel(trained_run, tiny_export):
+    from ftcurate.core.errors import Cancelled
+    from ftcurate.core.progress import Progress
+    from ftcurate.core.trainer.compare import score_models
+    from ftcurate.core.trainer.config import TrainConfig
+
+    calls = {"n": 0, "after": 0}
+    progress = Progress()
+
+    def spy(module, _args):
+        if type(module).__name__ == "LlamaDecoderLayer":
+            if progress.cancelled:
+                calls["after"] += 1
+            else:
+                calls["n"] += 1
+                if calls["n"] == 5:
+                    progress.cancel()
+
+    handle = torch.nn.modules.module.register_module_forward_pre_hook(spy)
+    try:
+        with pytest.raises(Cancelled):
+            score_models(tiny_export, {"tuned": trained_run["adapter_dir"]}, trained_run["model_dir"],
+                         TrainConfig(max_len=128, threads=1), 1, progress)
+    finally:
+        handle.remove()
+    assert calls["n"] == 5 and calls["after"] == 0

@@ -20,14 +20,9 @@ class CancelAtStep(Progress):
     def __init__(self, step: int) -> None:
         super().__init__()
         self.at = step
-        self.training = False
-
-    def set_total(self, total):
-        super().set_total(total)
-        self.training = True
 
     def _changed(self) -> None:
-        if self.training and self.done >= self.at:
+        if self.status.startswith("training") and self.done >= self.at:
             self.cancel()
 
 
