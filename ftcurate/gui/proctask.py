@@ -189,8 +189,10 @@ class ProcessTask(QObject):
         if self._cancel_at is not None and time.monotonic() - self._cancel_at > self.cancel_grace_s:
             self._terminate()  # the core did not reach a cancel check in time
             self._end("cancelled")
-        elif not self._proc.is_alive() and self._q.empty():
-            if self.state == "running":
+        elif not self._proc.is_alive() and self._q.empty() and self.state == "running":
+            if self._cancel_at is not None:  # it died while stopping: that is still the cancel asked for
+                self._end("cancelled")
+            else:
                 self._fail(False, f"the worker process ended unexpectedly (exit code {self._proc.exitcode})", "")
 
     def _handle(self, msg: tuple) -> bool:

@@ -12,6 +12,7 @@ Qt-free bridge (`CallbackProgress` + an `on_event` callable) whose calls become 
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,8 @@ from ftcurate.core.errors import UserError
 from ftcurate.core.trainer.config import PRESETS, TrainOptions
 from ftcurate.gui.eta import Eta
 from ftcurate.gui.loss_curve import LossCurveView, _ticks  # noqa: F401 - re-exported
+
+log = logging.getLogger("ftcurate.gui")
 
 DEFAULT_MODEL_TEXT = "SmolLM2-135M-Instruct (built in)"
 OTHER_MODEL_TEXT = "Other model folder…"
@@ -106,6 +109,7 @@ class TrainPanel(QWidget):
         self.options_override: dict[str, Any] = {}
         self.worker = None  # a ProcessTask while training runs
         self._stopping: list[Any] = []  # cancelled workers whose process has not exited yet
+        self._run_dirs: dict[Any, str] = {}  # worker -> the run folder its "start" event named
         self._eta = Eta()
         self._phase = ""
         self._device_worker: _DeviceWorker | None = None
@@ -260,6 +264,7 @@ class TrainPanel(QWidget):
                               else None)
         worker.progressed.connect(lambda d, t, st, w=worker: self._on_progress(d, t, st)
                                   if w is self.worker and self.is_running() else None)
+        worker.events.connect(lambda ev, w=worker: self._note_run_dir(w, ev))
         worker.ended.connect(lambda state, w=worker: self._ended(w, state))
         worker.exited.connect(lambda w=worker: self._exited(w))
         self._set_running(True)
@@ -276,9 +281,16 @@ class TrainPanel(QWidget):
         else:
             self._on_failed(str(worker.error), "")
 
+    def _note_run_dir(self, worker: Any, ev: dict) -> None:
+        if ev.get("event") == "start" and ev.get("run_dir"):
+            self._run_dirs[worker] = ev["run_dir"]
+
     def _exited(self, worker: Any) -> None:
         if worker in self._stopping:
             self._stopping.remove(worker)
+        run_dir = self._run_dirs.pop(worker, None)
+        if worker.state == "cancelled" and run_dir and self.project_path:
+            self._close_record(run_dir)
         if worker is self.worker and worker.state == "cancelled":
             self._on_cancelled()
 
@@ -309,6 +321,21 @@ class TrainPanel(QWidget):
         if self._device_worker is not None and self._device_worker.isRunning():
             ok = self._device_worker.wait(wait_ms) and ok
         return ok
+
+    def _close_record(self, run_dir: str) -> None:
+        """Close a killed run's record as cancelled, on a thread (the project may be busy a while)."""
+        import threading
+
+        from ftcurate.core.trainer.record import close_stopped_run
+
+        def work(path: str = self.project_path) -> None:
+            try:
+                close_stopped_run(path, run_dir)
+            except Exception as exc:  # noqa: BLE001 - the record is cosmetic; never crash the window
+                log.warning("could not close the record of the stopped run %s: %s", run_dir, exc)
+
+        self._record_closer = threading.Thread(target=work, name="close-run-record", daemon=True)
+        self._record_closer.start()
 
     def _join_worker(self) -> None:
         """Nothing to join: the training process is reaped by its task once it has exited (it may

@@ -96,3 +96,26 @@ def test_a_worker_stopped_by_sigterm_still_runs_its_cleanup(qtbot, tmp_path):
     task.cancel()
     assert task.wait(30_000) and task.state == "cancelled"
     assert task._proc.exitcode == 0  # Cancelled raised by the SIGTERM handler, clean exit
+
+
+def test_a_run_whose_process_was_killed_is_not_left_running_in_the_project(qtbot, page, tmp_path):
+    import signal
+
+    from ftcurate.core.store import Project
+
+    project_path = tmp_path / "p.ftcurate"
+    Project.create(project_path).close()
+    page.set_project_path(project_path)
+    page.options_override.update(epochs=20, n_generate=0)
+    page.start()
+    worker = page.worker
+    qtbot.waitUntil(lambda: len(page.curve.points) >= 1, timeout=120_000)
+    page.cancel()
+    os.kill(worker._proc.pid, signal.SIGKILL)  # as the fallback does when cancel and SIGTERM go unheard
+    qtbot.waitUntil(lambda: not worker.is_alive(), timeout=30_000)
+
+    def statuses():
+        with Project.open(project_path) as project:
+            return [r["status"] for r in project.runs()]
+
+    qtbot.waitUntil(lambda: statuses() == ["cancelled"], timeout=30_000)

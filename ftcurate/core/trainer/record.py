@@ -75,6 +75,23 @@ class RunRecorder:
         self._update(status="failed", metrics={"error": message}, loss_curve=self.curve)
 
 
+def close_stopped_run(project_path: str | Path, run_dir: str | Path) -> bool:
+    """Mark the run written to `run_dir` as cancelled if its record still says "running".
+
+    For a training process that was stopped from outside (killed after it ignored cancel and SIGTERM)
+    and so never closed its own record. Only that run's record is touched: another run of the same
+    project (a CLI training at the same time) keeps its status. True if a record was closed.
+    """
+    from ftcurate.core.store import Project
+
+    log = str(Path(run_dir) / "log.jsonl")
+    with Project.open(project_path) as project:
+        stale = [r["id"] for r in project.runs() if r["status"] == "running" and r["log"] == log]
+        for run_id in stale:
+            project.update_run(run_id, status="cancelled")
+    return bool(stale)
+
+
 def resolve_example_ids(project: Any, split: str, samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Fill in `id` of compare samples from the project's saved split (record `index` -> example id).
 

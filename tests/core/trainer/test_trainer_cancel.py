@@ -223,3 +223,19 @@ def test_measuring_reports_a_total_and_reaches_it(export, options, tmp_path):
                   "measuring the tuned model"):
         done, total = seen[phase]
         assert total > 0 and done == total, phase
+
+
+def test_a_killed_run_is_closed_as_cancelled_and_other_running_records_are_left_alone(tmp_path):
+    from ftcurate.core.store import Project
+    from ftcurate.core.trainer.record import close_stopped_run
+
+    path = tmp_path / "p.ftcurate"
+    with Project.create(path) as project:
+        killed = project.add_run({"status": "running", "log": str(tmp_path / "runs" / "a" / "log.jsonl")})
+        other = project.add_run({"status": "running", "log": str(tmp_path / "runs" / "b" / "log.jsonl")})
+        done = project.add_run({"status": "done", "log": str(tmp_path / "runs" / "c" / "log.jsonl")})
+    assert close_stopped_run(path, tmp_path / "runs" / "a")
+    assert not close_stopped_run(path, tmp_path / "runs" / "c")  # a finished run keeps its status
+    with Project.open(path) as project:
+        status = {r["id"]: r["status"] for r in project.runs()}
+    assert status == {killed: "cancelled", other: "running", done: "done"}
