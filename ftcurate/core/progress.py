@@ -73,16 +73,21 @@ def eta_seconds(elapsed: float, done: float, total: float | None) -> float | Non
     return max(0.0, elapsed / done * (total - done))
 
 
-def format_eta(seconds: float | None) -> str:
-    """'ETA 45 s', 'ETA 3 min 20 s', 'ETA 1 h 05 min', or '' when unknown."""
-    if seconds is None:
-        return ""
+def format_duration(seconds: float | None) -> str:
+    """'45 s', '3 min 20 s', '1 h 05 min', or '?' when unknown."""
+    if seconds is None or seconds != seconds:
+        return "?"
     s = int(round(seconds))
     if s < 60:
-        return f"ETA {s} s"
+        return f"{s} s"
     if s < 3600:
-        return f"ETA {s // 60} min {s % 60:02d} s"
-    return f"ETA {s // 3600} h {(s % 3600) // 60:02d} min"
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s // 3600} h {(s % 3600) // 60:02d} min"
+
+
+def format_eta(seconds: float | None) -> str:
+    """'ETA 45 s', 'ETA 3 min 20 s', 'ETA 1 h 05 min', or '' when unknown."""
+    return "" if seconds is None else f"ETA {format_duration(seconds)}"
 
 
 class BarProgress(Progress):

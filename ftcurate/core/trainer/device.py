@@ -9,6 +9,7 @@ import os
 from typing import Any
 
 from ftcurate.core.errors import ConfigError
+from ftcurate.core.progress import format_duration  # noqa: F401 - also used from here by the app
 
 # Effective training throughput used for estimates, in FLOP/s. Training a LoRA costs about 4 x params
 # FLOPs per token (forward 2N, backward through activations 2N; frozen weights get no gradient).
@@ -85,18 +86,6 @@ def estimate_seconds(n_tokens: int, n_params: int, kind: str, epochs: int = 1, c
     flops = 4.0 * n_params * n_tokens * epochs
     rate = GPU_EFFECTIVE_FLOPS if kind == "cuda" else CPU_FLOPS_PER_CORE * (cores or cpu_cores())
     return flops / rate
-
-
-def format_duration(seconds: float | None) -> str:
-    """'45 s', '3 min 20 s', '1 h 05 min'."""
-    if seconds is None or seconds != seconds:
-        return "?"
-    s = int(round(seconds))
-    if s < 60:
-        return f"{s} s"
-    if s < 3600:
-        return f"{s // 60} min {s % 60:02d} s"
-    return f"{s // 3600} h {(s % 3600) // 60:02d} min"
 
 
 DEFAULT_MODEL_PARAMS = 134_515_008  # SmolLM2-135M
