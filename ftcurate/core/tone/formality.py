@@ -76,13 +76,16 @@ def load_tagger(name: str | None = None) -> Language:
             # spaCy imports every package's `spacy_factories` entry point when it builds a pipeline;
             # presidio's pulls in transformers (~10-20 s here). The tagger pipeline uses only spaCy's
             # own factories, so entry points are skipped for this load.
-            entry = spacy.util.registry._entry_point_factories
-            saved = entry.entry_points
-            entry.entry_points = False
+            # (a spaCy without this private registry just loads them: slower, same pipeline)
+            entry = getattr(spacy.util.registry, "_entry_point_factories", None)
+            saved = getattr(entry, "entry_points", None)
+            if saved is not None:
+                entry.entry_points = False
             try:
                 nlp = spacy.load(name, exclude=["parser", "ner", "lemmatizer", "attribute_ruler", "senter"])
             finally:
-                entry.entry_points = saved
+                if saved is not None:
+                    entry.entry_points = saved
             _NLP[name] = nlp
     return nlp
 
