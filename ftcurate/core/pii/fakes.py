@@ -96,7 +96,8 @@ class FakeMaker:
         for i, w in enumerate(words):
             pool = FIRST if i == 0 else LAST
             r = self._rng("PERSON-word", str(i == 0), _norm(w), tag)
-            out.append(r.choice(pool))
+            # never the real word back (the salt is random, so 1 in len(pool) names would keep it)
+            out.append(r.choice([p for p in pool if p.casefold() != w.casefold()] or pool))
         return " ".join(out) or self._rng("PERSON", tag).choice(FIRST)
 
 

@@ -139,3 +139,15 @@ def test_redaction_by_flag_and_kind_and_stale_flags(pii_project, analyzer):
     with pytest.raises(UserError, match="not a PII flag"):
         plan_redaction(project, [99999])
     assert emails
+
+
+def test_a_fake_name_never_keeps_a_word_of_the_real_name():
+    # the project salt is random: for a real name whose words are in the fake pools, each salt once
+    # in len(pool) drew the real word back ("Omar Haddad" -> "Omar Ferreira")
+    from ftcurate.core.pii.fakes import FIRST, LAST
+
+    for salt in ("a", "b", "c", "d"):
+        maker = FakeMaker(salt, "c1")
+        for first, last in zip(FIRST, LAST * (len(FIRST) // len(LAST) + 1), strict=False):
+            fake = maker.fake("PERSON", f"{first} {last}").split()
+            assert fake[0] != first and fake[1] != last, (salt, first, last, fake)
