@@ -44,9 +44,11 @@ import polars as pl
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
-def paradetox_groups(n: int, seed: int = 0) -> list[tuple[str, list[str]]]:
+def paradetox_rows(data: Path = DATA, seed: int = 0) -> list[tuple[str, list[str]]]:
+    """Every ParaDetox row with >= 2 rewrites, in a seeded order (scripts/train_paraphrase_projection.py
+    trains only on rows after the ones this benchmark uses)."""
     rows = []
-    with open(DATA / "paradetox" / "paradetox.tsv", encoding="utf-8") as fh:
+    with open(data / "paradetox" / "paradetox.tsv", encoding="utf-8") as fh:
         reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
         next(reader)
         for row in reader:
@@ -54,7 +56,11 @@ def paradetox_groups(n: int, seed: int = 0) -> list[tuple[str, list[str]]]:
             if len(neutral) >= 2:
                 rows.append((row[0], neutral))
     order = np.random.default_rng(seed).permutation(len(rows))
-    return [rows[k] for k in order[: 2 * n]]
+    return [rows[k] for k in order]
+
+
+def paradetox_groups(n: int, seed: int = 0) -> list[tuple[str, list[str]]]:
+    return paradetox_rows(DATA, seed)[: 2 * n]
 
 
 def hard_negatives(x: np.ndarray, group: np.ndarray, limit: int) -> list[tuple[int, int]]:

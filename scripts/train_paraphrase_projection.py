@@ -35,8 +35,8 @@ threshold chosen here): it also merges different requests on one topic (docs/ben
 from __future__ import annotations
 
 import argparse
-import csv
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -49,17 +49,11 @@ THRESHOLDS = (0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75)
 
 
 def paradetox_rows(data: Path) -> list[tuple[str, list[str]]]:
-    """ParaDetox rows with >= 2 rewrites, in the seeded order of benchmarks/bench_paraphrase_accuracy.py."""
-    rows = []
-    with open(data / "paradetox" / "paradetox.tsv", encoding="utf-8") as fh:
-        reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
-        next(reader)
-        for row in reader:
-            neutral = list(dict.fromkeys(t for t in row[1:4] if t and t.strip()))
-            if len(neutral) >= 2:
-                rows.append((row[0], neutral))
-    order = np.random.default_rng(0).permutation(len(rows))
-    return [rows[k] for k in order]
+    """ParaDetox rows with >= 2 rewrites, in the benchmark's own seeded order (read by its reader)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_paraphrase_accuracy import paradetox_rows as rows
+
+    return rows(data)
 
 
 def embed(texts: list[str], cache: Path | None, name: str) -> np.ndarray:
