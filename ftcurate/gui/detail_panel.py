@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from ftcurate.core.commands import SetFlagStateCommand, SetLabelCommand, SetStatusCommand
 from ftcurate.core.errors import UserError
+from ftcurate.core.filtering import NO_LABEL
 from ftcurate.core.records import Example
 from ftcurate.core.review.spans import FollowEditCommand, follow_spans
 from ftcurate.gui.controller import DATASET_LEVEL_CHECKS
@@ -271,11 +272,10 @@ class DetailPanel(QWidget):
                                        " border-radius: 8px; padding: 1px 8px; }")
 
     def _fill_labels(self, label: str | None) -> None:
-        frame = self.controller.frame()
-        if self._labels_for != id(frame):  # a new frame object whenever a row changes
-            self._labels = (sorted(x for x in frame.get_column("label").unique().to_list() if x)
-                            if frame.height else [])
-            self._labels_for = id(frame)
+        facets = self.controller.facets()  # counted on the loading thread; no polars query here
+        if self._labels_for is not facets:  # a new dict whenever the examples change
+            self._labels = sorted(x for x, _ in facets["labels"] if x and x != NO_LABEL)
+            self._labels_for = facets
         labels = self._labels
         self.label_box.blockSignals(True)
         self.label_box.clear()

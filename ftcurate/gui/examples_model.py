@@ -2,9 +2,14 @@
 
 The model shows `frame[positions]` (positions from `ftcurate.core.filtering`) without copying it:
 `data()` returns None at once for roles it does not serve, and fetches rows in blocks of `BLOCK`
-(one polars gather + `rows()` per block, kept in a small LRU), so a repaint touches a few blocks
-instead of ~7 roles x cells of per-cell polars indexing. Views must use a fixed vertical header
-(`setDefaultSectionSize`), never ResizeToContents, which would ask for every row.
+(kept in a small LRU), so a repaint touches a few blocks instead of ~7 roles x cells of per-cell
+polars indexing. Views must use a fixed vertical header (`setDefaultSectionSize`), never
+ResizeToContents, which would ask for every row.
+
+Nothing here runs a polars query (select, gather by index, filter): those run on polars' one shared
+thread pool, so while a filter, sort or load on another thread keeps the pool busy, a 128-row gather
+on the GUI thread waited behind it for up to 300 ms. Rows are read with `DataFrame.row`, which runs
+on the calling thread (`benchmarks/bench_gui_stalls.py --busy-pool` measures this).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 import numpy as np
-import numpy.ma  # noqa: F401 - polars imports it on its first gather by a numpy index: 50 ms on the GUI thread
+import numpy.ma  # noqa: F401 - polars imports it on the app's first gather by a numpy index (50 ms)
 import polars as pl
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRect, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QIcon, QPainter, QPen
@@ -23,6 +28,7 @@ from ftcurate.core.filtering import SEVERITY_RANK
 BLOCK = 128
 MAX_BLOCKS = 64
 TEXT_CHARS = 240
+_SHOWN = ("id", "status", "label", "input", "output")
 
 
 def readable_check(name: str | None) -> str:
@@ -78,7 +84,9 @@ class ExamplesModel(QAbstractTableModel):
         self._ids = np.zeros(0, dtype=np.int64)  # example id per frame row
         self._sum_ids = np.zeros(0, dtype=np.int64)
         self._summary: pl.DataFrame | None = None
+        self._sum_cols = (0, 0)  # column numbers of "checks" and "check_ranks" in the summary
         self._sum_rank = np.zeros(0, dtype=np.int8)
+        self._cols = tuple(range(len(_SHOWN)))  # column number of each of _SHOWN in the frame
         self._blocks: OrderedDict[int, list[tuple]] = OrderedDict()
         self.data_calls = 0  # for benchmarks
 
@@ -87,9 +95,7 @@ class ExamplesModel(QAbstractTableModel):
                  summary: pl.DataFrame | None = None) -> None:
         """Show `frame[positions]` (all rows when None) with flag badges from `summary`."""
         self.beginResetModel()
-        self._frame = frame.select([c for c in ("id", "status", "label", "input", "output")
-                                    if c in frame.columns])
-        self._ids = frame.get_column("id").to_numpy() if frame.height else np.zeros(0, dtype=np.int64)
+        self._use_frame(frame)
         self._positions = (np.arange(frame.height, dtype=np.int64) if positions is None
                            else np.asarray(positions, dtype=np.int64))
         self._set_summary(summary)
@@ -107,7 +113,7 @@ class ExamplesModel(QAbstractTableModel):
 
     def update_view(self, frame: pl.DataFrame, summary: pl.DataFrame | None) -> None:
         """Same rows, new contents (an edit): refresh cells without a reset, so selection survives."""
-        self._frame = frame.select(self._frame.columns)
+        self._use_frame(frame)
         self._set_summary(summary)
         self._blocks.clear()
         if self.rowCount():
@@ -120,6 +126,12 @@ class ExamplesModel(QAbstractTableModel):
         if self.rowCount():
             self.dataChanged.emit(self.index(0, FLAGS_COL), self.index(self.rowCount() - 1, FLAGS_COL))
 
+    def _use_frame(self, frame: pl.DataFrame) -> None:
+        if frame is not self._frame or len(self._ids) != frame.height:
+            self._ids = frame.get_column("id").to_numpy() if frame.height else np.zeros(0, dtype=np.int64)
+        self._frame = frame
+        self._cols = tuple(frame.columns.index(c) for c in _SHOWN)
+
     def _set_summary(self, summary: pl.DataFrame | None) -> None:
         if summary is None or summary.height == 0:
             self._sum_ids = np.zeros(0, dtype=np.int64)
@@ -127,12 +139,13 @@ class ExamplesModel(QAbstractTableModel):
             self._sum_rank = np.zeros(0, dtype=np.int8)
             return
         self._sum_ids = summary.get_column("example_id").to_numpy()
-        self._summary = summary.select("checks", "check_ranks")
+        self._summary = summary
+        self._sum_cols = (summary.columns.index("checks"), summary.columns.index("check_ranks"))
         self._sum_rank = summary.get_column("severity_rank").to_numpy()
 
     def refresh_rows(self, frame: pl.DataFrame, example_ids: list[int]) -> None:
         """The frame was patched in place (same rows, same order): re-read the changed examples."""
-        self._frame = frame.select(self._frame.columns)
+        self._use_frame(frame)
         self._blocks.clear()
         if self.rowCount():
             self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1))
@@ -243,20 +256,21 @@ class ExamplesModel(QAbstractTableModel):
 
     def _load_block(self, b: int) -> list[tuple]:
         pos = self._positions[b * BLOCK:(b + 1) * BLOCK]
-        part = self._frame[pos]
-        ids = part.get_column("id").to_numpy()
+        ids = self._ids[pos]
         badges: dict[int, list] = {}
         if self._summary is not None:
             j = np.minimum(np.searchsorted(self._sum_ids, ids), len(self._sum_ids) - 1)
             hit = self._sum_ids[j] == ids
-            if hit.any():
-                sub = self._summary[j[hit]]
-                for eid, checks, ranks in zip(ids[hit].tolist(), sub.get_column("checks").to_list(),
-                                              sub.get_column("check_ranks").to_list(), strict=True):
-                    badges[eid] = list(zip(checks, ranks, strict=True))
+            ci, ri = self._sum_cols
+            for eid, k in zip(ids[hit].tolist(), j[hit].tolist(), strict=True):
+                row = self._summary.row(k)
+                badges[eid] = list(zip(row[ci], row[ri], strict=True))
         out = []
-        for eid, status, label, inp, outp in part.iter_rows():
-            out.append((int(eid), status, label if label is not None else "(no label)",
+        frame, (c_id, c_status, c_label, c_in, c_out) = self._frame, self._cols
+        for p in pos.tolist():
+            row = frame.row(p)
+            eid, label, inp, outp = int(row[c_id]), row[c_label], row[c_in], row[c_out]
+            out.append((eid, row[c_status], label if label is not None else "(no label)",
                         _one_line(inp), _one_line(outp), badges.get(eid, []), (inp or "")[:2000],
                         (outp or "")[:2000]))
         return out

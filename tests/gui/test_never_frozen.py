@@ -98,3 +98,43 @@ def test_a_freshly_opened_project_selects_its_first_example_after_the_table_is_d
     assert w.detail.current_id() == w.model.example_id(0)
     w.filter_bar.pool.waitForDone(10_000)
     w.controller.close_project()
+
+
+def test_the_table_and_the_detail_pane_run_no_polars_query_on_the_gui_thread(window, monkeypatch):
+    """A polars query (select, gather by index, filter, unique, any lazy collect) waits for polars'
+    shared thread pool; while a filter or load on another thread keeps the pool busy, one on the GUI
+    thread froze the window for up to 300 ms. Showing rows and an example must not run any."""
+    import polars as pl
+    from polars.lazyframe.frame import LazyFrame
+
+    main = threading.main_thread().ident
+    seen: list[str] = []
+
+    def spy(cls, name):
+        original = getattr(cls, name)
+
+        def wrapper(*args, **kwargs):
+            if threading.get_ident() == main:
+                seen.append(f"{cls.__name__}.{name}")
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(cls, name, wrapper)
+
+    c, model = window.controller, window.model
+    frame, summary, positions = c.frame(), c.flag_summary(), window.model.positions()[::-1].copy()
+    c.facets()  # counted by the loading thread after an open (tested above)
+    for cls, name in ((pl.DataFrame, "__getitem__"), (pl.DataFrame, "select"), (pl.DataFrame, "filter"),
+                      (pl.DataFrame, "gather"), (pl.Series, "unique"), (pl.Series, "__getitem__"),
+                      (LazyFrame, "collect"), (LazyFrame, "_collect_eager")):
+        spy(cls, name)
+    model.set_view(frame, positions, summary)  # a filter result arrives
+    cells = [model.index(r, col).data() for r in range(model.rowCount()) for col in range(model.columnCount())]
+    assert cells[0] == model.example_id(0) == frame.get_column("id").to_list()[positions[0]]
+    badges = {model.example_id(r): model.index(r, 5).data() for r in range(model.rowCount())}
+    assert badges[3] == "pii"  # the flag chips still come from the summary
+    window.detail.show_example(3)  # the detail pane: labels box, flags list, spans
+    assert window.detail.flag_list.topLevelItemCount() == 2
+    assert [r["example_id"] for r in c.example_flags(5).iter_rows(named=True)] and seen == []
+    flags = c.flags()
+    for eid in frame.get_column("id").to_list() + [10_000]:
+        assert c.example_flags(eid).equals(flags.filter(pl.col("example_id") == eid))
