@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from ftcurate.core.filtering import FilterResult, FilterSpec, filter_positions
 from ftcurate.core.records import STATUSES
 from ftcurate.gui.examples_model import readable_check
+from ftcurate.gui.proc_reader import lower_thread_priority
 
 ANY = object()
 ANY_FLAG, NO_FLAG = "\x00any", "\x00none"
@@ -41,6 +42,7 @@ class _FilterJob(QRunnable):
         self.signals = signals
 
     def run(self) -> None:  # worker thread
+        lower_thread_priority()
         try:
             result = filter_positions(self.frame, self.flags, self.spec, self.summary)
         except Exception as exc:  # noqa: BLE001 - reported on the GUI thread

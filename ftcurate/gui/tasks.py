@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ftcurate.core.errors import Cancelled, UserError
 from ftcurate.core.progress import Progress
+from ftcurate.gui.proc_reader import lower_pool_priority, lower_thread_priority
 
 _log = logging.getLogger("ftcurate.gui")
 _log_ready = False
@@ -117,8 +118,10 @@ class _Worker(QThread):
         self._progress = progress
 
     def run(self) -> None:  # runs in the worker thread
+        lower_thread_priority()  # the GUI thread gets the processor first
         try:
             result = self._fn(self._progress)
+            lower_pool_priority()  # polars' threads, once the work has started them
         except Cancelled:
             self.was_cancelled.emit()
         except BaseException as exc:  # noqa: BLE001 - reported to the GUI thread

@@ -6,6 +6,7 @@ example is drawn once per move, and the filter counts examples."""
 from __future__ import annotations
 
 import os
+import sys
 import threading
 
 import pytest
@@ -138,3 +139,14 @@ def test_the_table_and_the_detail_pane_run_no_polars_query_on_the_gui_thread(win
     flags = c.flags()
     for eid in frame.get_column("id").to_list() + [10_000]:
         assert c.example_flags(eid).equals(flags.filter(pl.col("example_id") == eid))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a nice value per thread is Linux's")
+def test_background_threads_of_the_window_yield_the_cpu_to_the_gui_thread(window, qtbot):
+    from ftcurate.gui.proc_reader import THREAD_NICE
+
+    h = window.controller.run_task("nice", lambda p: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()),
+                                   quiet=True)
+    qtbot.waitUntil(lambda: h.state == "done", timeout=30_000)
+    gui = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert h.result == min(19, gui + THREAD_NICE) and gui == os.getpriority(os.PRIO_PROCESS, os.getpid())
