@@ -20,6 +20,7 @@ flag) and clipped at `Z_CAP` (one feature cannot run away with the score):
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,7 +104,8 @@ class HouseVoice:
         if approved is not None and int(approved.sum()) >= min_reference:
             ref, source = profiles[approved], "approved"
         if len(ref) >= min_outputs:
-            with np.errstate(all="ignore"):
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # a feature missing everywhere: NaN, floored below
                 center = np.nanmedian(ref, axis=0).astype(np.float64)
                 mad = np.nanmedian(np.abs(ref - center), axis=0)
             scale = np.maximum(np.nan_to_num(mad * MAD_TO_SD, nan=0.0), FLOORS)
