@@ -25,7 +25,12 @@ the default's minus 0.01, and a mixed-verb share no higher than the default's.
 Test (never tuned on; --test): the accuracy benchmark's test A (ParaDetox) and test B (Bitext) pairs,
 and its 10,000 templated questions (largest cluster and what it holds).
 
-    python benchmarks/bench_paraphrase_dense.py [--cache /tmp/para/bench.ftcurate] [--test]
+`--edges` (dev): how well pair features (centred cosine, shared neighbours, reverse rank, content-word
+overlap, and a logistic mix trained on the 60 other intents' edges) separate same-intent kNN edges of the
+held-out BANKING77 intents, the ceiling of a learnt pair reranker on these features. Needs scipy and
+networkx (installed alongside torch).
+
+    python benchmarks/bench_paraphrase_dense.py [--cache /tmp/para/bench.ftcurate] [--test | --edges]
 """
 
 from __future__ import annotations
@@ -177,21 +182,30 @@ def intent_pairs(x: np.ndarray, y: np.ndarray, n: int = 2000, seed: int = 2) -> 
     return np.array(pos + neg), np.r_[np.ones(n), np.zeros(n)]
 
 
-def dev_sets(project) -> tuple[dict, tuple]:
+def banking(project) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """BANKING77 questions (deduplicated), raw vectors, intent ids, and the mask of the 17 intents the
+    projection script holds out (its seeded choice)."""
     import polars as pl
+    from bench_paraphrase_accuracy import DATA
+    from train_paraphrase_projection import DEV_INTENTS
 
     from ftcurate.core.dedup.embed import embed_texts
 
-    sys.path.insert(0, str(HERE.parent / "scripts"))
-    from bench_paraphrase_accuracy import DATA, hard_negatives, paradetox_groups
-    from train_paraphrase_projection import DEV_INTENTS
-
     bank = pl.concat([pl.read_csv(DATA / "banking77" / f) for f in ("train.csv", "test.csv")])
     bank = bank.unique(subset="text", keep="first", maintain_order=True)
-    bx, _ = embed_texts(bank["text"].to_list(), project)
+    texts = bank["text"].to_list()
     names = sorted(set(bank["category"].to_list()))
     intent = np.array([names.index(c) for c in bank["category"].to_list()])
     held = np.isin(intent, np.random.default_rng(7).choice(len(names), DEV_INTENTS, replace=False))
+    return texts, embed_texts(texts, project)[0], intent, held
+
+
+def dev_sets(project) -> tuple[dict, tuple]:
+    from bench_paraphrase_accuracy import hard_negatives, paradetox_groups
+
+    from ftcurate.core.dedup.embed import embed_texts
+
+    _, bx, intent, held = banking(project)
     sets = {"BANKING77 17 held-out intents": (bx[held], *intent_pairs(bx[held], intent[held], 1000, 1)),
             "BANKING77 all 77 intents": (bx, *intent_pairs(bx, intent))}
     # The accuracy benchmark's dev set: two rewrites of one sentence vs the hardest other-sentence pairs.
@@ -264,12 +278,68 @@ def run_test(project) -> None:
               + " | ".join(texts[m][:48] for m in big[:: max(1, len(big) // 4)][:4]), flush=True)
 
 
+def auc(score: np.ndarray, y: np.ndarray) -> float:
+    """Area under the ROC curve (Mann-Whitney, ties averaged)."""
+    from scipy.stats import rankdata
+
+    r = rankdata(score)
+    pos = int(y.sum())
+    return float((r[y == 1].sum() - pos * (pos + 1) / 2) / (pos * (len(y) - pos)))
+
+
+def run_edges(project) -> None:
+    """How well pair features tell same-intent kNN edges apart (BANKING77; a reranker's ceiling)."""
+    import re
+
+    import scipy.sparse as sp
+
+    from ftcurate.core.dedup.linkage import centre, reference_centre
+
+    texts, x, y, held = banking(project)
+    k = 20
+    c = centre(x, reference_centre())
+    sums = np.stack([c[y == g].sum(axis=0) for g in np.unique(y)])
+    sizes = np.bincount(y).astype(float)
+    within = ((sums * sums).sum(axis=1) - sizes).sum() / (sizes * (sizes - 1)).sum()
+    total = c.sum(axis=0)
+    across = (total @ total - (sums * sums).sum()) / (len(c) ** 2 - (sizes ** 2).sum())
+    print(f"mean centred cosine: two questions of one intent {within:.3f}, of two intents {across:.3f}")
+    nn, sim = neighbours(c, k)
+    a, b, cos = np.repeat(np.arange(len(c)), k), nn.ravel(), sim.ravel()
+    a, b, cos = a[cos >= 0.5], b[cos >= 0.5], cos[cos >= 0.5]
+    n = len(c)
+    member = sp.csr_matrix((np.ones(n * (k + 1)), (np.repeat(np.arange(n), k + 1), np.c_[np.arange(n), nn].ravel())),
+                           shape=(n, n))
+    shared = np.asarray(member[a].multiply(member[b]).sum(axis=1)).ravel() / (k + 1)
+    back = np.where(nn[b] == a[:, None], np.arange(k)[None, :], k).min(axis=1) / k  # a's rank in b's list
+    stop = set("i me my you your it is are was am do does did a an the to of in on for and or can how what "
+               "when where why this that have has not no get from at by".split())
+    words = [{w[:5] for w in re.findall(r"[a-z]+", t.lower()) if w not in stop} for t in texts]
+    jac = np.array([len(words[p] & words[q]) / max(1, len(words[p] | words[q])) for p, q in zip(a, b, strict=True)])
+    feats = np.c_[cos, shared, -back, jac]
+    same = (y[a] == y[b]).astype(float)
+    dev = held[a] | held[b]
+    z = (feats - feats[~dev].mean(axis=0)) / feats[~dev].std(axis=0)
+    w = np.zeros(z.shape[1] + 1)
+    zt = np.c_[z[~dev], np.ones(int((~dev).sum()))]
+    for _ in range(500):  # logistic regression by gradient descent, on edges of the 60 training intents
+        w -= 0.5 * zt.T @ (1 / (1 + np.exp(-zt @ w)) - same[~dev]) / len(zt)
+    print(f"{len(a):,} kNN edges (k {k}, cosine >= 0.5), {same.mean():.1%} same-intent; AUC on edges touching "
+          f"the {len(np.unique(y[held]))} held-out intents ({int(dev.sum()):,}):")
+    for name, f in zip(("centred cosine", "shared neighbours", "reverse rank", "content-word overlap"), feats.T,
+                       strict=True):
+        print(f"  {name:<22} {auc(f[dev], same[dev]):.3f}")
+    print(f"  logistic, all four     {auc(np.c_[z[dev], np.ones(int(dev.sum()))] @ w, same[dev]):.3f}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cache", type=Path, default=None, help="project file keeping embeddings between runs")
     ap.add_argument("--test", action="store_true", help="test figures of the dev-chosen settings (no grid)")
+    ap.add_argument("--edges", action="store_true", help="dev: pair features on BANKING77 kNN edges (AUC)")
     args = ap.parse_args()
     sys.path.insert(0, str(HERE))
+    sys.path.insert(0, str(HERE.parent / "scripts"))
     from bench_paraphrase_accuracy import DATA
 
     if not (DATA / "banking77" / "train.csv").is_file():
@@ -280,7 +350,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = args.cache or Path(tmp) / "cache.ftcurate"
         project = Project.open(path) if path.exists() else Project.create(path)
-        (run_test if args.test else run_dev)(project)
+        (run_test if args.test else run_edges if args.edges else run_dev)(project)
         project.close()
     return 0
 
