@@ -182,7 +182,7 @@ def store_flags(project: Project, check: str, flags: list[Flag]) -> int:
         del pending
         inserts = [(int(f.example_id), check, f.turn, f.start, f.end, f.kind, f.severity, f.message, f.cluster,
                     f.score, data_of(f), f.state, now) for k, f in enumerate(flags) if not matched[k]]
-        del encoded
+        encoded.clear()
         conn.executemany("DELETE FROM flags WHERE id = ?", stale)
         conn.executemany("UPDATE flags SET severity=?, message=?, cluster=?, score=?, data=? WHERE id=?", changed)
         conn.executemany(
