@@ -6,7 +6,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from ftcurate.core.dedup import lsh, lsh_incremental as inc
+from ftcurate.core.dedup import lsh
+from ftcurate.core.dedup import lsh_incremental as inc
 from ftcurate.core.dedup.lsh import near_pairs
 from ftcurate.core.dedup.minhash import MinHashConfig, MinHasher
 
