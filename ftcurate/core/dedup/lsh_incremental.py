@@ -94,6 +94,7 @@ def incremental_pairs(names: np.ndarray, sig: np.ndarray, old_sig: np.ndarray, s
     # pairs kept from the last run, as rows of `names` (both texts must still be here)
     keep_i, keep_j, keep_c = _present(state["si"], state["sj"], state["sc"], old_names, sorted_names, sorter)
     still = np.zeros(len(keep_i), dtype=bool)
+    open_pairs = np.arange(len(keep_i), dtype=np.int32 if len(keep_i) < 2**31 else np.int64)
     cand_i: list[np.ndarray] = []
     cand_j: list[np.ndarray] = []
     big_i: list[np.ndarray] = []
@@ -112,9 +113,12 @@ def incremental_pairs(names: np.ndarray, sig: np.ndarray, old_sig: np.ndarray, s
         run_len = np.diff(np.concatenate((run_start, [n])))
         size = np.empty(n, dtype=np.int64)
         size[order] = run_len[run_id]
-        for c in range(0, len(keep_i), _CHUNK):
-            ki, kj = keep_i[c:c + _CHUNK], keep_j[c:c + _CHUNK]
-            still[c:c + _CHUNK] |= (key[ki] == key[kj]) & (size[ki] <= _ALL_PAIRS_MAX)
+        # kept pairs not yet seen sharing a small bucket (most share one in the first bands)
+        for c in range(0, len(open_pairs), _CHUNK):
+            part = open_pairs[c:c + _CHUNK]
+            ki, kj = keep_i[part], keep_j[part]
+            still[part[(key[ki] == key[kj]) & (size[ki] <= _ALL_PAIRS_MAX)]] = True
+        open_pairs = open_pairs[~still[open_pairs]]
         # each bucket's size in the last run: now, less the texts added, plus the texts removed
         n_added = np.bincount(run_id[added[order]], minlength=len(run_start))
         gone_keys = np.sort(_band_keys(removed_rows, band, r))
@@ -158,7 +162,7 @@ def incremental_pairs(names: np.ndarray, sig: np.ndarray, old_sig: np.ndarray, s
     # small pairs as one sorted array of (i * n + j) << 11 | equal values (num_perm <= 1024 < 2^11)
     packed = np.concatenate(((keep_i[still].astype(np.int64) * n + keep_j[still]) << 11 | keep_c[still],
                              (ci[ok] * n + cj[ok]) << 11 | np.round(est_fresh[ok] * num_perm).astype(np.int64)))
-    del keep_i, keep_j, keep_c, still, ci, cj, est_fresh, ok
+    del keep_i, keep_j, keep_c, still, open_pairs, ci, cj, est_fresh, ok
     packed.sort()
     code_s = packed >> 11
     first = np.concatenate(([True], code_s[1:] != code_s[:-1])) if len(code_s) else np.zeros(0, dtype=bool)
@@ -223,14 +227,16 @@ def _rows(wanted: np.ndarray, sorted_names: np.ndarray, sorter: np.ndarray) -> n
 def _present(si, sj, sc, old_names, sorted_names, sorter):
     """The last run's small pairs (indices into old_names) whose texts are both still here, as rows
     (int32, i < j) with their equal-value counts."""
+    row_of = np.full(len(old_names), -1, dtype=np.int32)  # each old text's row now (-1: gone)
+    if len(sorted_names):
+        pos = np.minimum(np.searchsorted(sorted_names, old_names), len(sorted_names) - 1)
+        here = sorted_names[pos] == old_names
+        row_of[here] = sorter[pos[here]]
     out_i, out_j, out_c = [np.zeros(0, np.int32)], [np.zeros(0, np.int32)], [np.zeros(0, np.uint16)]
-    for c in range(0, len(si) if len(sorted_names) else 0, _CHUNK):
-        a = old_names[si[c:c + _CHUNK].astype(np.int64)]
-        b = old_names[sj[c:c + _CHUNK].astype(np.int64)]
-        pa = np.minimum(np.searchsorted(sorted_names, a), len(sorted_names) - 1)
-        pb = np.minimum(np.searchsorted(sorted_names, b), len(sorted_names) - 1)
-        ok = (sorted_names[pa] == a) & (sorted_names[pb] == b)
-        i, j = sorter[pa[ok]].astype(np.int32), sorter[pb[ok]].astype(np.int32)
+    for c in range(0, len(si), _CHUNK):
+        i, j = row_of[si[c:c + _CHUNK]], row_of[sj[c:c + _CHUNK]]
+        ok = (i >= 0) & (j >= 0)
+        i, j = i[ok], j[ok]
         out_i.append(np.minimum(i, j))
         out_j.append(np.maximum(i, j))
         out_c.append(sc[c:c + _CHUNK][ok])
