@@ -53,5 +53,8 @@ def cached_near_pairs(project, texts: pl.Series, mh: MinHashConfig, threshold: f
     old_sig = np.frombuffer(b"".join(cached[k] for k in gone_keys), dtype=np.uint32).reshape(-1, num_perm)
     del cached
     pairs, new_state = inc.incremental_pairs(names, sig, old_sig, state, threshold, progress)
-    project.cache_put(state_ns, {inc.STATE_KEY: inc.dump_state(new_state)})
+    same = state.keys() == new_state.keys() and all(
+        state[k].dtype == new_state[k].dtype and np.array_equal(state[k], new_state[k]) for k in state)
+    if not same:  # a re-check with nothing edited leaves the (large) entry as it is
+        project.cache_put(state_ns, {inc.STATE_KEY: inc.dump_state(new_state)})
     return pairs

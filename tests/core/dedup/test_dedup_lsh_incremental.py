@@ -68,3 +68,26 @@ def test_buckets_that_cross_the_all_pairs_limit_either_way(small_limit):
     for share in (1.0, 0.3, 0.9, 0.5, 1.0, 0.15, 0.6):  # buckets shrink below the limit and grow past it
         keep = np.sort(rng.choice(len(texts), int(len(texts) * share), replace=False))
         _, state = _run([texts[int(k)] for k in keep], state, sigs)
+
+
+def test_cached_near_pairs_through_a_project(tmp_path):
+    from ftcurate.core.dedup.near_cache import cached_near_pairs
+    from ftcurate.core.store import Project
+
+    rng = np.random.default_rng(6)
+    texts = _corpus(rng)
+    want = near_pairs(HASHER.signatures(texts), 0.7, 1)
+    with Project.create(tmp_path / "p.ftcurate") as project:
+        first = cached_near_pairs(project, pl.Series(texts), MinHashConfig(), 0.7, "question")
+        written = []
+        put = project.cache_put
+        project.cache_put = lambda ns, items: (written.append(ns), put(ns, items))
+        again = cached_near_pairs(project, pl.Series(texts), MinHashConfig(), 0.7, "question")
+        assert written == []  # nothing changed: no signature computed, the state left as it is
+        edited = texts[:-1] + [texts[0] + " again"]
+        third = cached_near_pairs(project, pl.Series(edited), MinHashConfig(), 0.7, "question")
+        assert len(written) == 2  # the new text's signature and the new state
+    for got in (first, again):
+        assert all(np.array_equal(g, w) for g, w in zip(got, want, strict=True))
+    want3 = near_pairs(HASHER.signatures(edited), 0.7, 1)
+    assert all(np.array_equal(g, w) for g, w in zip(third, want3, strict=True))
