@@ -111,10 +111,10 @@ def _plural(n: int, word: str) -> str:
 
 
 def _near(frame: pl.DataFrame, config: dict, field: str, progress: Progress,
-          rows: np.ndarray | None = None) -> engine.Components:
+          rows: np.ndarray | None = None, project=None) -> engine.Components:
     mh = _validate_near(config, "near_duplicate")
     return engine.near_components(frame, field, mh, float(config["near_threshold"]),
-                                  config["lsh_backend"], progress, rows)
+                                  config["lsh_backend"], progress, rows, project=project)
 
 
 def _distinct(labels: np.ndarray) -> np.ndarray:
@@ -185,14 +185,14 @@ class NearDuplicateCheck(Check):
         prep = engine.prepare(frame)
         rank = keeper_order(frame)
         n = frame.height
-        qc = _near(frame, cfg, "question", progress)
+        qc = _near(frame, cfg, "question", progress, project=ctx.project)
         flags: list[Flag] = []
         counts: dict[str, int] = {}
         q_sizes = np.bincount(qc.labels[qc.labels >= 0], minlength=n)
         pair_label = np.full(n, -1, dtype=np.int64)
         if "pair" in cfg["fields"] or "input" in cfg["fields"]:
             rows = np.flatnonzero((qc.labels >= 0) & (q_sizes[np.maximum(qc.labels, 0)] >= 2))
-            ac = _near(frame, cfg, "answer", progress, rows=rows)
+            ac = _near(frame, cfg, "answer", progress, rows=rows, project=ctx.project)
             # A pair cluster: near-same question (one component) and near-same answer (one component).
             key = pl.DataFrame({"q": qc.labels[rows], "a": ac.labels[rows]})
             first = key.with_row_index("i").group_by(["q", "a"]).agg(pl.col("i").min())
@@ -218,7 +218,7 @@ class NearDuplicateCheck(Check):
                     message=lambda e, k, m: f"Almost the same question as {_plural(m, 'example')}, "
                                             f"with different answers. {keeper_note(e, k)}")
         if "output" in cfg["fields"]:
-            ac_all = _near(frame, cfg, "answer", progress)
+            ac_all = _near(frame, cfg, "answer", progress, project=ctx.project)
             clusters = nested_groups(ac_all.labels, qc.labels)
             clusters = [c for c in clusters if len(np.unique(_distinct(prep.exact_a)[c])) > 1]
             counts["output"] = len(clusters)
@@ -250,7 +250,7 @@ class ParaphraseCheck(Check):
         frame = scope(ctx.frame, ctx.config)
         cfg = ctx.config
         rank = keeper_order(frame)
-        qc = _near(frame, cfg, "question", progress)
+        qc = _near(frame, cfg, "question", progress, project=ctx.project)
         pc, embedded = engine.paraphrase_components(
             frame, qc, float(cfg["paraphrase_threshold"]), ctx.project, progress,
             batch_size=cfg["batch_size"], seed=cfg["seed"], nprobe=cfg["nprobe"],
@@ -391,7 +391,7 @@ class ConflictCheck(Check):
         if cfg["match"] == "exact":
             labels = np.where((prep.q_norm.str.len_chars() > 0).to_numpy(), _distinct(prep.exact_q), -1)
         else:
-            labels = _near(frame, cfg, "question", progress).labels
+            labels = _near(frame, cfg, "question", progress, project=ctx.project).labels
             if cfg["match"] == "paraphrase":
                 labels = engine.paraphrase_components(
                     frame, engine.Components(labels, np.zeros(len(labels))),

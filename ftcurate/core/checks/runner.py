@@ -127,64 +127,86 @@ def frame_columns(checks: list) -> list[str] | None:
 
 def store_flags(project: Project, check: str, flags: list[Flag]) -> int:
     """Replace `check`'s flags in one transaction. A flag found again keeps its id and the state a
-    person gave it (so history entries that name it stay valid); vanished flags are deleted."""
+    person gave it (so history entries that name it stay valid); vanished flags are deleted.
+
+    The stored flags are read once, in blocks, in id order: each is matched with the first new flag
+    of the same key (example, kind, turn, start, end) not matched yet and rewritten only when its
+    values differ. Memory: the new flags' keys, one block of stored rows, and the writes.
+    """
     now = time.time()
     for f in flags:
         if f.severity not in SEVERITIES:
             raise ValueError(f"check {check}: invalid severity {f.severity!r}")
     with project.transaction() as conn:
         # examples deleted since the check read them (an import with replace meanwhile) get no flags
-        wanted = sorted({int(f.example_id) for f in flags})
-        alive: set[int] = set()
-        for i in range(0, len(wanted), 900):
-            chunk = wanted[i:i + 900]
-            alive.update(r[0] for r in conn.execute(
-                f"SELECT id FROM examples WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+        alive = _alive(conn, {int(f.example_id) for f in flags})
         flags = [f for f in flags if int(f.example_id) in alive]
-        # The stored flags' keys and ids only; their values are read back in blocks below (holding every
-        # stored message and data string at once took ~0.8 KB per flag, over a GB for a million flags).
-        old: dict[tuple, list[int]] = {}
-        cur = conn.execute('SELECT example_id, kind, turn, start, "end", id FROM flags WHERE check_name = ?'
-                           " ORDER BY id", (check,))
+        del alive
+        pending: dict[tuple, Any] = {}  # key -> index of the new flag, or a list of them (same key)
+        for k, f in enumerate(flags):
+            key = (int(f.example_id), f.kind, f.turn, f.start, f.end)
+            hit = pending.setdefault(key, k)
+            if hit != k:
+                pending[key] = [*hit, k] if isinstance(hit, list) else [hit, k]
+        encoded: dict[int, tuple[Any, str | None]] = {}  # cluster members share one data dict: encode once
+
+        def data_of(f: Flag) -> str | None:
+            if f.data is None:
+                return None
+            hit = encoded.get(id(f.data))
+            if hit is None or hit[0] is not f.data:
+                hit = encoded[id(f.data)] = (f.data, json.dumps(f.data, ensure_ascii=False, default=str))
+            return hit[1]
+
+        matched = bytearray(len(flags))
+        stale, changed = [], []
+        cur = conn.execute('SELECT example_id, kind, turn, start, "end", id, severity, message, cluster, score,'
+                           " data FROM flags WHERE check_name = ? ORDER BY id", (check,))
         while rows := cur.fetchmany(20_000):
             for row in rows:
-                old.setdefault(row[:5], []).append(row[5])
-        found_again, inserts = [], []
-        encoded: dict[int, tuple[Any, str | None]] = {}  # cluster members share one data dict: encode once
-        for f in flags:
-            if f.data is None:
-                data = None
-            else:
-                hit = encoded.get(id(f.data))
-                if hit is None or hit[0] is not f.data:
-                    hit = encoded[id(f.data)] = (f.data, json.dumps(f.data, ensure_ascii=False, default=str))
-                data = hit[1]
-            prior = old.get((int(f.example_id), f.kind, f.turn, f.start, f.end))
-            if prior:
-                found_again.append((prior.pop(0), f.severity, f.message, f.cluster, f.score, data))
-            else:
-                inserts.append((int(f.example_id), check, f.turn, f.start, f.end, f.kind, f.severity,
-                                f.message, f.cluster, f.score, data, f.state, now))
-        del encoded
-        stale = [(fid,) for rest in old.values() for fid in rest]
-        del old
+                key = row[:5]
+                k = pending.get(key)
+                if k is None:
+                    stale.append((row[5],))
+                    continue
+                if isinstance(k, list):
+                    k, rest = k[0], k[1:]
+                    pending[key] = rest if len(rest) > 1 else rest[0]
+                else:
+                    del pending[key]
+                matched[k] = 1
+                f = flags[k]
+                values = (f.severity, f.message, f.cluster, f.score, data_of(f))
+                if values != row[6:]:
+                    changed.append((*values, row[5]))
+        del pending
+        inserts = [(int(f.example_id), check, f.turn, f.start, f.end, f.kind, f.severity, f.message, f.cluster,
+                    f.score, data_of(f), f.state, now) for k, f in enumerate(flags) if not matched[k]]
+        encoded.clear()
         conn.executemany("DELETE FROM flags WHERE id = ?", stale)
-        # a re-run mostly finds the same flags: write only the ones whose values changed, reading the
-        # stored values back a block of ids at a time (bounded memory, nothing written to compare)
-        changed = []
-        for s in range(0, len(found_again), 20_000):
-            part = found_again[s:s + 20_000]
-            stored = {r[0]: list(r[1:]) for r in conn.execute(
-                "SELECT id, severity, message, cluster, score, data FROM flags"
-                " WHERE id IN (SELECT value FROM json_each(?))", (json.dumps([p[0] for p in part]),))}
-            changed.extend((*values, fid) for fid, *values in part if stored.get(fid) != values)
-        del found_again
         conn.executemany("UPDATE flags SET severity=?, message=?, cluster=?, score=?, data=? WHERE id=?", changed)
         conn.executemany(
             'INSERT INTO flags (example_id, check_name, turn, start, "end", kind, severity, message, cluster,'
             " score, data, state, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", inserts)
     project._notify("flags", check=check)
     return len(flags)
+
+
+def _alive(conn, wanted: set[int]) -> set[int]:
+    """The ids of `wanted` that are still examples (many: one scan of the ids; few: lookups)."""
+    if len(wanted) > 20_000:
+        out: set[int] = set()
+        cur = conn.execute("SELECT id FROM examples")
+        while rows := cur.fetchmany(100_000):
+            out.update(r[0] for r in rows if r[0] in wanted)
+        return out
+    ids = sorted(wanted)
+    alive: set[int] = set()
+    for i in range(0, len(ids), 900):
+        chunk = ids[i:i + 900]
+        alive.update(r[0] for r in conn.execute(
+            f"SELECT id FROM examples WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+    return alive
 
 
 def _record_run(project: Project, name: str, ok: bool, error: str | None, summary: CheckSummary, cfg: dict) -> None:

@@ -110,7 +110,7 @@ PairFinder = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]
 def near_components(frame: pl.DataFrame, field: str, mh: MinHashConfig, threshold: float,
                     backend: str = "auto", progress: Progress | None = None,
                     rows: np.ndarray | None = None, pair_finder: PairFinder | None = None,
-                    fresh: bool = False) -> Components:
+                    fresh: bool = False, project=None) -> Components:
     """Components over exact + near-duplicate (MinHash LSH) edges of the questions or answers.
 
     Args:
@@ -121,6 +121,8 @@ def near_components(frame: pl.DataFrame, field: str, mh: MinHashConfig, threshol
             signatures here and `near_pairs` (the Ray engine passes a distributed one; the result must
             be the same, so it shares the memo entry).
         fresh: compute even when this result is memoised (and replace it).
+        project: the open project: signatures and the last run's pairs are kept in its check cache,
+            so a re-check joins only the LSH buckets that changed (`lsh_incremental`; same pairs).
     """
     progress = progress or Progress()
     key = (fingerprint(frame), "near", field, mh, threshold, backend,
@@ -131,6 +133,13 @@ def near_components(frame: pl.DataFrame, field: str, mh: MinHashConfig, threshol
     def local_pairs(norm: pl.Series, reps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         progress.set_status(f"Near duplicates: MinHash of {len(reps):,} {field}s")
         progress.set_total(2 * len(reps))
+        if project is not None and backend in ("auto", "banded") and len(reps) >= 2:
+            from ftcurate.core.dedup.near_cache import cached_near_pairs
+
+            found = cached_near_pairs(project, norm.gather(reps), mh, threshold, f"{field}:{rows is None}",
+                                      progress)
+            if found is not None:
+                return found
         sig = MinHasher(mh).signatures(norm.gather(reps).to_list(), progress=progress)
         progress.advance(len(reps))
         return near_pairs(sig, threshold, mh.seed, progress, backend)

@@ -60,18 +60,17 @@ def cluster_flags(frame: pl.DataFrame, members: np.ndarray, rank: np.ndarray, *,
     ids, out_len = _columns(frame)
     keeper_pos = int(members[np.argmin(rank[members])])
     keeper_id = int(ids[keeper_pos])
-    member_ids = sorted(ids[members].tolist())
+    member_ids = np.sort(ids[members]).tolist()
     listed = [keeper_id] + [i for i in member_ids if i != keeper_id][: MEMBERS_LISTED - 1]
     cid = cluster_id(member_ids[0], check, kind)
     payload = {"keeper": keeper_id, "size": len(members), "members": listed,
                "reason": keeper_reason(frame, keeper_pos, members, out_len), **(data or {})}
-    out = []
-    for p in members:
-        eid = int(ids[int(p)])
-        out.append(Flag(example_id=eid, check=check, severity=severity, kind=kind, cluster=cid,
-                        message=message(eid, keeper_id, len(members) - 1),
-                        score=None if score is None else round(float(score[int(p)]), 4), data=payload))
-    return out
+    others = len(members) - 1
+    eids = ids[members].tolist()
+    scores = [None] * len(eids) if score is None else [round(x, 4) for x in score[members].tolist()]
+    return [Flag(example_id=eid, check=check, severity=severity, kind=kind, cluster=cid,
+                 message=message(eid, keeper_id, others), score=sc, data=payload)
+            for eid, sc in zip(eids, scores, strict=True)]
 
 
 _COLUMNS: list = []  # [(weak reference to the frame, ids, answer lengths)] of the last frame seen

@@ -84,6 +84,9 @@ def test_recheck_after_edits_equals_a_check_from_scratch(projects):
     assert all(o.ok for o in outcomes), [o.error for o in outcomes if not o.ok]
     # hygiene computed only the edited examples; the rest came from the check cache
     assert 0 < check_runs(project)["hygiene"]["summary"].details["examples_computed"] <= edited
+    # near duplicates kept their signatures and LSH pairs in the check cache (re-checked incrementally)
+    assert project.query("SELECT count(*) FROM cache WHERE namespace LIKE 'near.v1:%'")[0][0] >= 2
+    assert project.query("SELECT count(*) FROM cache WHERE namespace LIKE 'minhash.v1:%'")[0][0] > 0
     project.close()
 
     fresh = tmp / "fresh.ftcurate"

@@ -94,3 +94,33 @@ def test_ivf_join_finds_close_pairs_like_the_exhaustive_join():
     assert len(got) >= 0.95 * len(ref)
     again = similar_pairs(x, 0.9, exact_max=0, seed=1)
     assert np.array_equal(approx[0], again[0]) and np.array_equal(approx[1], again[1])
+
+
+def _pivot_reference(sig, members, threshold):
+    """The big-bucket join one member at a time (its definition)."""
+    pivots, out = [], set()
+    for m in members:
+        hits = [p for p in pivots if (sig[p] == sig[m]).mean() >= threshold]
+        if hits:
+            out.update((p, m) for p in hits)
+        else:
+            pivots.append(m)
+    return out
+
+
+@pytest.mark.parametrize("block", [1, 7, 128])
+def test_blockwise_pivot_join_gives_the_one_at_a_time_pairs(block):
+    from ftcurate.core.dedup.lsh import _pivot_pairs
+
+    rng = np.random.default_rng(3)
+    # templated texts: one wording with varying numbers, plus near copies; matches chain across blocks
+    texts = [f"where is my order {rng.integers(10**6, 10**7)} please" for _ in range(300)]
+    texts += [t[:-1] for t in texts[:60]] + [f"where is my order {k}" for k in range(40)]
+    sig = MinHasher(MinHashConfig()).signatures(texts)
+    members = np.array(rng.permutation(len(texts)))
+    for threshold in (0.5, 0.7):
+        want = _pivot_reference(sig, members.tolist(), threshold)
+        i, j = _pivot_pairs(sig, members, threshold, block=block)
+        got = set(zip(i, j, strict=True))
+        assert len(got) == len(i) and got == want
+        assert len(want) > 50
