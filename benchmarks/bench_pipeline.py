@@ -299,7 +299,7 @@ def step_frame(a) -> dict:
     from ftcurate.core.store import Project
 
     if a.name == "fetchall":
-        def read_all(project, sql, schema):
+        def read_all(project, sql, schema, progress=None):
             with project._lock, project._corrupt():
                 rows = project.conn.execute(sql).fetchall()
             return pl.DataFrame(rows, schema=schema, orient="row")
