@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -100,7 +101,9 @@ def merged_model(adapter_dir: Path, model: str | None = None) -> tuple[Any, Path
     model_dir = resolve_model(model or adapter_base_model(adapter_dir) or "default")
     try:
         base = AutoModelForCausalLM.from_pretrained(str(model_dir), dtype=torch.float32)
-        tuned = PeftModel.from_pretrained(base, str(adapter_dir))
+        with warnings.catch_warnings():  # peft probes a transformers attribute deprecated in 5.x
+            warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+            tuned = PeftModel.from_pretrained(base, str(adapter_dir))
     except (OSError, ValueError, RuntimeError) as exc:
         raise UserError(f"cannot put this adapter on that base model ({exc}); pass the base with --model",
                         path=adapter_dir) from None
