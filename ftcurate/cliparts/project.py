@@ -202,6 +202,19 @@ def cmd_undo(args, out: Output) -> int:
     return 0
 
 
+def cmd_compact(args, out: Output) -> int:
+    from ftcurate.core.compact import compact
+
+    with _open(args.project) as project:
+        res = compact(project, drop_cache=not args.keep_cache)
+    mb = 1024 * 1024
+    what = (f"check cache dropped ({res.cache_entries:,} entries; the next check computes everything again)"
+            if not args.keep_cache else "check cache kept")
+    out.emit({"before_bytes": res.before, "after_bytes": res.after, "cache_entries": res.cache_entries},
+             f"{Path(args.project).name}: {res.before / mb:,.1f} MB -> {res.after / mb:,.1f} MB; {what}")
+    return 0
+
+
 def cmd_gui(args, out: Output) -> int:
     from ftcurate.gui.app import run_app
 
@@ -271,6 +284,12 @@ def register(sub) -> None:
         p.add_argument("project")
         add_common(p)
         p.set_defaults(func=cmd_undo)
+
+    p = sub.add_parser("compact", help="shrink the project file: drop the check cache, give free space back")
+    p.add_argument("project")
+    p.add_argument("--keep-cache", action="store_true", help="only give free space back; re-checks stay fast")
+    add_common(p)
+    p.set_defaults(func=cmd_compact)
 
     p = sub.add_parser("gui", help="open the desktop app")
     p.add_argument("project", nargs="?")

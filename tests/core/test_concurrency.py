@@ -227,7 +227,8 @@ def test_busy_project_says_so_with_exit_1_and_changes_nothing(tmp_path):
     env = {**ENV, "FTCURATE_BUSY_TIMEOUT": "0.2"}
     with write_lock(path):
         for argv in (["undo", path], ["redo", path], ["import", path, src], ["redact", path],
-                     ["resolve", path, "--all"], ["check", path, "--only", "exact_duplicate"]):
+                     ["resolve", path, "--all"], ["check", path, "--only", "exact_duplicate"],
+                     ["compact", path], ["compact", path, "--keep-cache"]):
             r = cli(*argv, env=env)
             assert r.returncode == 1, (argv, r.stderr)
             assert "project is busy: another ftcurate process is writing to it; try again" in r.stderr
