@@ -99,6 +99,28 @@ def sorted_unique(x: np.ndarray) -> np.ndarray:
     return s[np.concatenate(([True], s[1:] != s[:-1]))]
 
 
+def band_keys(sig: np.ndarray, band: int, r: int) -> np.ndarray:
+    """A 64-bit hash of band `band` (rows `r`) of every signature."""
+    cols = sig[:, band * r:(band + 1) * r].astype(np.uint64)
+    key = np.zeros(len(sig), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for c in range(r):
+            key = (key ^ cols[:, c]) * _MIX
+    return key
+
+
+def band_runs(key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The buckets of one band: texts sorted by key (`order`, stable), each sorted position's bucket
+    number (`run_id`), and each bucket's first sorted position and size (`run_start`, `run_len`)."""
+    order = np.argsort(key, kind="stable")
+    skey = key[order]
+    new_run = np.concatenate(([True], skey[1:] != skey[:-1]))
+    run_id = np.cumsum(new_run) - 1
+    run_start = np.flatnonzero(new_run)
+    run_len = np.diff(np.concatenate((run_start, [len(key)])))
+    return order, run_id, run_start, run_len
+
+
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     """(bands, rows) that datasketch's `MinHashLSH` chooses for this threshold and signature length."""
     from datasketch import MinHashLSH
@@ -165,17 +187,7 @@ def candidates_banded(sig: np.ndarray, threshold: float, progress: Progress,
     big_j: list[int] = []
     for band in range(b):
         progress.check_cancelled()
-        cols = sig[:, band * r:(band + 1) * r].astype(np.uint64)
-        key = np.zeros(n, dtype=np.uint64)
-        with np.errstate(over="ignore"):
-            for c in range(r):
-                key = (key ^ cols[:, c]) * _MIX
-        order = np.argsort(key, kind="stable")
-        skey = key[order]
-        new_run = np.concatenate(([True], skey[1:] != skey[:-1]))
-        run_id = np.cumsum(new_run) - 1
-        run_start = np.flatnonzero(new_run)
-        run_len = np.diff(np.concatenate((run_start, [n])))
+        order, run_id, run_start, run_len = band_runs(band_keys(sig, band, r))
         pos_len = run_len[run_id]
         pos_in_run = np.arange(n) - run_start[run_id]
         small = (pos_len >= 2) & (pos_len <= _ALL_PAIRS_MAX)

@@ -25,7 +25,7 @@ import io
 import numpy as np
 import polars as pl
 
-from ftcurate.core.dedup.lsh import _ALL_PAIRS_MAX, _MIX, _estimates, _pivot_pairs, lsh_params
+from ftcurate.core.dedup.lsh import _ALL_PAIRS_MAX, _estimates, _pivot_pairs, band_keys, band_runs, lsh_params
 from ftcurate.core.progress import Progress
 
 _NAME_SEED = 0x7E47
@@ -37,15 +37,6 @@ MAX_TEXTS = 1 << 26  # (i * n + j) << 11 must fit in 63 bits
 def text_names(texts: pl.Series) -> np.ndarray:
     """A 64-bit name per normalised text (polars' seeded hash; the namespace names the polars version)."""
     return texts.hash(seed=_NAME_SEED).to_numpy().astype(np.uint64)
-
-
-def _band_keys(sig: np.ndarray, band: int, r: int) -> np.ndarray:
-    cols = sig[:, band * r:(band + 1) * r].astype(np.uint64)
-    key = np.zeros(len(sig), dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for c in range(r):
-            key = (key ^ cols[:, c]) * _MIX
-    return key
 
 
 def _empty_state() -> dict[str, np.ndarray]:
@@ -104,13 +95,8 @@ def incremental_pairs(names: np.ndarray, sig: np.ndarray, old_sig: np.ndarray, s
     new_big_pairs: list[tuple[np.ndarray, np.ndarray]] = []
     for band in range(b):
         progress.check_cancelled()
-        key = _band_keys(sig, band, r)
-        order = np.argsort(key, kind="stable")
-        skey = key[order]
-        new_run = np.concatenate(([True], skey[1:] != skey[:-1]))
-        run_id = np.cumsum(new_run) - 1
-        run_start = np.flatnonzero(new_run)
-        run_len = np.diff(np.concatenate((run_start, [n])))
+        key = band_keys(sig, band, r)
+        order, run_id, run_start, run_len = band_runs(key)
         size = np.empty(n, dtype=np.int64)
         size[order] = run_len[run_id]
         # kept pairs not yet seen sharing a small bucket (most share one in the first bands)
@@ -121,8 +107,9 @@ def incremental_pairs(names: np.ndarray, sig: np.ndarray, old_sig: np.ndarray, s
         open_pairs = open_pairs[~still[open_pairs]]
         # each bucket's size in the last run: now, less the texts added, plus the texts removed
         n_added = np.bincount(run_id[added[order]], minlength=len(run_start))
-        gone_keys = np.sort(_band_keys(removed_rows, band, r))
-        n_gone = np.searchsorted(gone_keys, skey[run_start], "right") - np.searchsorted(gone_keys, skey[run_start])
+        gone_keys = np.sort(band_keys(removed_rows, band, r))
+        run_key = key[order[run_start]]
+        n_gone = np.searchsorted(gone_keys, run_key, "right") - np.searchsorted(gone_keys, run_key)
         was_big = run_len - n_added + n_gone > _ALL_PAIRS_MAX
         small = (run_len >= 2) & (run_len <= _ALL_PAIRS_MAX)
         # a small bucket that was big: every pair is new; else only pairs with an added text are (or
