@@ -311,16 +311,20 @@ def run_test(project, enc, ada_ref, base_ref, t: float) -> None:
             print(f"{s[:34]:<34} {name:<13} P {r['P']:.3f} R {r['R']:.3f} F1 {r['F1']:.3f} "
                   f"({r['F1'] / r0['F1']:.2f}x default) largest {r['L']}", flush=True)
     texts, _ = make_questions(10_000, seed=3)
-    verb = [next((v for v in VERBS if f" {v} " in f" {q.lower()} "), "?") for q in texts]
+    words = [f" {q.lower()} " for q in texts]
+    verb = np.array([next((i for i, v in enumerate(VERBS) if f" {v} " in w), len(VERBS)) for w in words])
     for name, lab in (("default 0.65", cluster(embed_texts(texts, project)[0], base_ref, 0.65)),
                       (f"adapter {t}", cluster(enc.encode(texts), ada_ref, t))):
         sizes = np.bincount(np.unique(lab, return_inverse=True)[1])
-        big = np.flatnonzero(lab == np.unique(lab)[sizes.argmax()])
-        verbs = sorted({verb[m] for m in big})
-        print(f"templated 10,000 {name:<13} clusters {int((sizes >= 2).sum())}, largest {sizes.max()} "
-              f"(verbs: {', '.join(verbs)}): " + " | ".join(texts[m][:48] for m in big[:: max(1, len(big) // 3)][:3]),
-              flush=True)
-
+        inv = np.unique(lab, return_inverse=True)[1]
+        same = np.bincount(inv * (len(VERBS) + 1) + verb).astype(float)
+        mixed = 1 - (same * (same - 1)).sum() / max(1.0, (sizes * (sizes - 1.0)).sum())
+        print(f"templated 10,000 {name:<13} clusters {int((sizes >= 2).sum())}, texts in one {int(sizes[sizes >= 2].sum())}, "
+              f"largest {sizes.max()}, mixed-verb pairs {mixed:.1%}", flush=True)
+        for b in np.unique(lab)[np.argsort(-sizes)[:3]]:
+            big = np.flatnonzero(lab == b)
+            print(f"    {len(big)} (verbs: {', '.join(sorted({VERBS[v] if v < len(VERBS) else '?' for v in verb[big]}))}): "
+                  + " | ".join(texts[m][:44] for m in big[:: max(1, len(big) // 3)][:3]), flush=True)
 
 if __name__ == "__main__":
     raise SystemExit(main())
