@@ -1,13 +1,13 @@
 """The adapter experiment's hard-negative generator (scripts/experiment_paraphrase_adapter.py)."""
 
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def test_templated_requests_label_verb_and_object():
-    sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "benchmarks")]
+def test_templated_requests_label_verb_and_object(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    monkeypatch.syspath_prepend(str(ROOT / "scripts"))
     from bench_paraphrase_dense import VERBS
     from experiment_paraphrase_adapter import templated_requests
 
