@@ -165,12 +165,9 @@ def verb_figures(labels: np.ndarray, verb: np.ndarray) -> dict:
 
 def intent_pairs(x: np.ndarray, y: np.ndarray, n: int = 2000, seed: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """Same-intent pairs vs pairs with one of each intent's 2 nearest intents (centroid cosine)."""
-    ids = np.unique(y)
-    cent = np.stack([x[y == c].mean(axis=0) for c in ids])
-    cent /= np.linalg.norm(cent, axis=1, keepdims=True)
-    s = cent @ cent.T
-    np.fill_diagonal(s, -2)
-    near = {ids[a]: set(ids[np.argsort(-s[a])[:2]]) for a in range(len(ids))}
+    from train_paraphrase_projection import nearest_intents
+
+    near = nearest_intents(x, y)
     rng = np.random.default_rng(seed)
     pos, neg = [], []
     while len(pos) < n or len(neg) < n:

@@ -151,17 +151,22 @@ def train(d: dict, centre: np.ndarray, steps: int, tau: float, l2: float, lr: fl
     return w.detach().numpy().astype(np.float32)
 
 
-def dev_sets(d: dict) -> dict:
-    """Dev pair sets: (vectors, pairs, gold). Intents: same-intent vs the 2 nearest other dev intents."""
-    rng = np.random.default_rng(1)
-    x = d["bank_x"][d["dev_intent"]]
-    y = d["intent"][d["dev_intent"]]
+def nearest_intents(x: np.ndarray, y: np.ndarray, k: int = 2) -> dict:
+    """Each intent's `k` nearest other intents by the cosine of their mean vectors."""
     ids = np.unique(y)
     cent = np.stack([x[y == c].mean(axis=0) for c in ids])
     cent /= np.linalg.norm(cent, axis=1, keepdims=True)
     s = cent @ cent.T
     np.fill_diagonal(s, -2)
-    near = {ids[a]: set(ids[np.argsort(-s[a])[:2]]) for a in range(len(ids))}
+    return {ids[a]: set(ids[np.argsort(-s[a])[:k]]) for a in range(len(ids))}
+
+
+def dev_sets(d: dict) -> dict:
+    """Dev pair sets: (vectors, pairs, gold). Intents: same-intent vs the 2 nearest other dev intents."""
+    rng = np.random.default_rng(1)
+    x = d["bank_x"][d["dev_intent"]]
+    y = d["intent"][d["dev_intent"]]
+    near = nearest_intents(x, y)
     pos, neg = [], []
     while len(pos) < 1000 or len(neg) < 1000:
         a, b = (int(v) for v in rng.integers(len(y), size=2))

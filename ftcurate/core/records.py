@@ -109,3 +109,9 @@ def messages_hash(messages: list[Message]) -> str:
 
 def text_hash(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+
+
+def settings_digest(settings: dict[str, Any]) -> str:
+    """A short digest of the settings a cached value depends on (part of a cache namespace)."""
+    raw = json.dumps(settings, sort_keys=True, default=str).encode()
+    return hashlib.blake2b(raw, digest_size=8).hexdigest()

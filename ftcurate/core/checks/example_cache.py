@@ -12,10 +12,9 @@ settings): then an incremental re-check and a check of a copy with an empty cach
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -26,12 +25,6 @@ if TYPE_CHECKING:
     from ftcurate.core.store import Project
 
 BATCH = 20_000
-
-
-def settings_digest(settings: dict[str, Any]) -> str:
-    """A short digest of the settings a cached value depends on (part of the namespace)."""
-    raw = json.dumps(settings, sort_keys=True, default=str).encode()
-    return hashlib.blake2b(raw, digest_size=8).hexdigest()
 
 
 def row_keys(frame: pl.DataFrame) -> list[str]:
@@ -53,7 +46,7 @@ def per_example(project: Project | None, namespace: str, frame: pl.DataFrame,
 
     Args:
         project: the open project (None: nothing is cached, every row is computed).
-        namespace: cache namespace (include a version and `settings_digest`).
+        namespace: cache namespace (include a version and `records.settings_digest`).
         frame: the rows; `compute` receives slices of it (at most `BATCH` rows, one row per key).
         compute: values for the rows of a frame, in row order.
         progress: advanced by one per computed row; cancellation is honoured between batches.

@@ -18,13 +18,13 @@ import numpy as np
 import polars as pl
 
 from ftcurate.core.checks.base import Check, CheckContext, CheckResult, CheckSummary, Flag, register_check
-from ftcurate.core.checks.example_cache import BATCH, per_example, settings_digest
+from ftcurate.core.checks.example_cache import BATCH, per_example
 from ftcurate.core.errors import ConfigError
 from ftcurate.core.hygiene import language as lang_mod
 from ftcurate.core.hygiene.rules import find_markup, find_mojibake, find_placeholders, opening, truncation
 from ftcurate.core.hygiene.tokens import cheap_bound
 from ftcurate.core.progress import Progress
-from ftcurate.core.records import pair_to_messages, text_hash
+from ftcurate.core.records import pair_to_messages, settings_digest, text_hash
 
 KINDS = ("empty", "short", "truncated", "placeholder", "markup", "language", "too_long", "boilerplate",
          "mojibake")

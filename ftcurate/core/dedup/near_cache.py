@@ -7,21 +7,13 @@ Both namespaces name the polars version, whose seeded string hash names the text
 
 from __future__ import annotations
 
-import hashlib
-import json
-
 import numpy as np
 import polars as pl
 
 from ftcurate.core.dedup import lsh_incremental as inc
 from ftcurate.core.dedup.minhash import MinHashConfig, MinHasher
 from ftcurate.core.progress import Progress
-
-
-def settings_digest(settings: dict) -> str:
-    """A short digest of the settings a cached value depends on (the check layer's recipe; engines may
-    not import the check layer)."""
-    return hashlib.blake2b(json.dumps(settings, sort_keys=True, default=str).encode(), digest_size=8).hexdigest()
+from ftcurate.core.records import settings_digest
 
 
 def _namespaces(mh: MinHashConfig, threshold: float, field: str) -> tuple[str, str]:
